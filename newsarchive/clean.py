@@ -1,0 +1,211 @@
+"""The boilerplate stripper: removes what is not the article, by rules kept as data.
+
+Every rule is anchored to a whole line (after trimming decoration such as arrows and colons),
+or to a trailing block that starts with a "related"-style heading and holds only short lines.
+A body sentence that merely *contains* "related articles" or "source link" is never touched.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from newsarchive.errors import ConfigError
+from newsarchive.model import Block
+
+# (rule name, whole-line pattern); matched case-insensitively against a trimmed line.
+LINE_RULES: tuple[tuple[str, str], ...] = (
+    ("source-link", r"source link|source"),
+    ("back-to-top", r"(back|scroll|return) to top( button| of page)?"),
+    ("skip-link", r"skip to (main )?(content|navigation|search)"),
+    (
+        "advertisement",
+        r"advertisements?|advert|ad|sponsored( content)?|paid content|"
+        r"(story|article) continues (below|after)( this)?( advertisement| ad)?|"
+        r"scroll (down )?to continue( reading| with content)?",
+    ),
+    (
+        "related",
+        r"(related|recommended|suggested|popular|latest|more|top) "
+        r"(articles?|stories|posts|content|reading|news|coverage|videos?|links?)|"
+        r"related|recommended( for you)?|more from [^.!?]{1,40}|you (may|might) also( like| be interested in)|"
+        r"read (more|next|also)|also read|see also|most (read|viewed|popular|shared)|trending( now)?|"
+        r"explore more on these topics|more on this story|topics",
+    ),
+    (
+        "share",
+        r"share( this)?( article| story| post| page)?( on| via)?"
+        r"([ ,]*(facebook|twitter|x|whatsapp|e-?mail|linkedin|telegram|reddit|pinterest|messenger|copy link))*|"
+        r"tweet|e-?mail|print|copy link|link copied|(follow|like) us( on [^.!?]{1,40})?|"
+        r"follow [^.!?]{1,40} on (twitter|x|facebook|instagram|google news)",
+    ),
+    (
+        "newsletter",
+        r"(sign up|subscribe)( now| today)?( to| for)? (our |the |a )?[^.!?]{0,40}newsletters?"
+        r"( here)?|newsletters?|(get|receive) [^.!?]{0,80}(to|in) your inbox[^.!?]{0,40}|"
+        r"(sign up|subscribe)( now| today| here)?|(skip past|after) newsletter promotion|"
+        r"privacy notice:.*|enter your e-?mail( address)?",
+    ),
+    (
+        "subscription",
+        r"subscribe to (continue|keep) reading[^.!?]*|already (a subscriber|have an account)\??[^.!?]*|"
+        r"(log|sign) in to (continue|keep) reading[^.!?]*|"
+        r"this (article|story|content) is (only )?(available )?(for|to) (subscribers|members)( only)?",
+    ),
+    (
+        "cookies",
+        r"(we|this (web)?site) uses? cookies[^\n]{0,200}|(accept|reject)( all)? cookies|"
+        r"cookie (settings|policy|preferences|consent)|manage (cookies|consent)",
+    ),
+    ("click-here", r"click here( to [^\n]{0,120})?"),
+    (
+        "copyright",
+        r"(©|\(c\)|copyright)\s*(©\s*)?(\d{4}[-–]?(\d{4})?)[^\n]{0,100}|"
+        r"[^\n]{0,100}all rights reserved\.?",
+    ),
+    (
+        "comment-count",
+        r"\d+ comments?|(view|show|read|leave|post|add) (a |all )?comments?( \(\d+\))?|"
+        r"comments?( \(\d+\))?|join the (conversation|discussion)",
+    ),
+)
+
+# A heading line that opens a trailing widget of links (removed with everything after it).
+TRAILING_BLOCK_STARTERS = frozenset({"related", "source-link"})
+MAX_TRAILING_LINE_WORDS = 20
+SENTENCE_END = re.compile(r"[.!?…][\"'“”‘’»«)\]\s]*$")
+
+ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_DECORATION = " \t\u00a0:|»›→←•·▶►>-–—…"
+
+# Title suffix " | X News" names the story's category (e.g. " | Russia-Ukraine war News").
+CATEGORY_SUFFIX = re.compile(r"\s+\|\s+(?P<category>[^|]{2,60}?)\s+News\s*$")
+TITLE_SEPARATORS = re.compile(r"\s+(\||-|–|—|::|·|•)\s+")
+MAX_SUFFIX_WORDS = 4
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class Removal:
+    """A line the stripper took out, and the rule that took it."""
+
+    text: str
+    rule: str
+    block_index: int
+
+
+@dataclass(frozen=True)
+class StripResult:
+    blocks: list[Block]
+    removed: list[Removal]
+
+
+def normalize_space(text: str) -> str:
+    """Drop zero-width characters and fold every run of white space into one space."""
+    return " ".join(text.translate(ZERO_WIDTH).split())
+
+
+def _compile(name: str, pattern: str) -> Rule:
+    try:
+        return Rule(name, re.compile(pattern, re.IGNORECASE))
+    except re.error as exc:
+        raise ConfigError(f"invalid strip pattern {pattern!r}: {exc}") from None
+
+
+BUILTIN_RULES: tuple[Rule, ...] = tuple(_compile(name, pattern) for name, pattern in LINE_RULES)
+
+
+class Stripper:
+    """Applies the built-in rules plus the user's own (whole-line regular expressions)."""
+
+    def __init__(self, extra_patterns: Iterable[str] = ()) -> None:
+        user = [_compile(f"user:{pattern}", pattern) for pattern in extra_patterns]
+        self.rules: tuple[Rule, ...] = BUILTIN_RULES + tuple(user)
+
+    def match_line(self, line: str) -> str | None:
+        """The name of the first rule that matches this whole line, or None."""
+        trimmed = line.strip(_DECORATION)
+        if not trimmed or len(trimmed) > 300:
+            return None
+        for rule in self.rules:
+            if rule.pattern.fullmatch(trimmed):
+                return rule.name
+        return None
+
+    def strip(self, blocks: Sequence[Block]) -> StripResult:
+        kept: list[tuple[int, Block]] = []
+        removed: list[Removal] = []
+        for index, block in enumerate(blocks):
+            lines = [normalize_space(line) for line in block.text.split("\n")]
+            keep_lines = []
+            for line in lines:
+                if not line:
+                    continue
+                rule = self.match_line(line)
+                if rule is None:
+                    keep_lines.append(line)
+                else:
+                    removed.append(Removal(line, rule, index))
+            if keep_lines:
+                kept.append((index, replace(block, text="\n".join(keep_lines))))
+        kept = self._drop_trailing_block(blocks, kept, removed)
+        removed.sort(key=lambda removal: removal.block_index)
+        return StripResult([block for _, block in kept], removed)
+
+    def _drop_trailing_block(
+        self, original: Sequence[Block], kept: list[tuple[int, Block]], removed: list[Removal]
+    ) -> list[tuple[int, Block]]:
+        """Remove a trailing 'Related articles' widget: its heading and the short lines after it."""
+        starter = next((r for r in reversed(removed) if r.rule in TRAILING_BLOCK_STARTERS), None)
+        if starter is None:
+            return kept
+        tail = [(i, b) for i, b in kept if i > starter.block_index]
+        if not tail or not all(_looks_like_link_line(b.text) for _, b in tail):
+            return kept
+        for index, block in tail:
+            removed.append(Removal(block.text, f"{starter.rule}-block", index))
+        return [(i, b) for i, b in kept if i <= starter.block_index]
+
+
+def _looks_like_link_line(text: str) -> bool:
+    """Headlines in a link list are short and are not sentences."""
+    return len(text.split()) <= MAX_TRAILING_LINE_WORDS and not SENTENCE_END.search(text)
+
+
+def split_title(title: str, site_name: str | None = None) -> tuple[str, list[str]]:
+    """Remove site and category suffixes from a title; returns the title and any categories.
+
+    " | X News" becomes category X. A trailing " | Site" or " - Site" is dropped when it names
+    the site, or (for "|") when it is short; a dash inside a real headline stays.
+    """
+    title = normalize_space(title)
+    categories: list[str] = []
+    match = CATEGORY_SUFFIX.search(title)
+    if match:
+        categories.append(match.group("category").strip())
+        title = title[: match.start()].strip()
+    site_key = _key(site_name) if site_name else None
+    while True:
+        parts = TITLE_SEPARATORS.split(title)
+        if len(parts) < 3:
+            break
+        head = "".join(parts[:-2]).strip()
+        separator, suffix = parts[-2], parts[-1].strip()
+        names_site = site_key is not None and (
+            _key(suffix) == site_key or _key(suffix) in site_key or site_key in _key(suffix)
+        )
+        short_pipe = separator in {"|", "::", "·", "•"} and len(suffix.split()) <= MAX_SUFFIX_WORDS
+        if not head or not (names_site or short_pipe):
+            break
+        title = head
+    return title, categories
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.casefold())

@@ -1,0 +1,437 @@
+"""The command line: options in, one library call, results and errors out.
+
+Nothing here fetches, parses or writes on its own; heavy modules are imported inside the
+commands that need them so that `newsarchive --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, TextIO
+
+import click
+
+from newsarchive import __version__
+from newsarchive.config import Settings, load_settings
+from newsarchive.errors import (
+    ArchiveLockedError,
+    ConfigError,
+    ExitStatus,
+    NewsarchiveError,
+)
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+USAGE_ERRORS = (ConfigError, ArchiveLockedError)
+
+
+@dataclass
+class Env:
+    """What every command needs: settings, verbosity and where to write."""
+
+    config_path: Path | None
+    archive_option: Path | None
+    verbosity: int
+    traceback: bool
+    stdout: TextIO = sys.stdout
+    stderr: TextIO = sys.stderr
+
+    def settings(self, **overrides: Any) -> Settings:
+        return load_settings(self.config_path, archive=self.archive_option, **overrides)
+
+    def say(self, message: str, level: int = 0) -> None:
+        """A message for people, on stderr; level 1 needs -v, level 0 is silenced by -q."""
+        if self.verbosity >= level:
+            click.echo(message, file=self.stderr)
+
+    def error(self, message: str) -> None:
+        click.echo(f"error: {message}", file=self.stderr)
+
+
+class NewsarchiveGroup(click.Group):
+    """Turns library exceptions into one-line messages and exit codes (like httpie's core)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except NewsarchiveError as exc:
+            env = ctx.find_object(Env)
+            if env is not None and env.traceback:
+                raise
+            click.echo(f"error: {exc}", file=sys.stderr)
+            code = ExitStatus.USAGE if isinstance(exc, USAGE_ERRORS) else ExitStatus.SOME_FAILED
+            ctx.exit(int(code))
+
+
+@click.group(cls=NewsarchiveGroup, context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "--archive",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Archive folder.  [env NEWSARCHIVE_ARCHIVE; default ./archive]",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Config file.  [env NEWSARCHIVE_CONFIG; default $XDG_CONFIG_HOME/newsarchive/config.toml]",
+)
+@click.option("-v", "--verbose", count=True, help="Say more: each archived article, skipped files.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+@click.option("--traceback", is_flag=True, help="Show the Python traceback on errors.")
+@click.version_option(__version__, "--version", prog_name="newsarchive")
+@click.pass_context
+def cli(
+    ctx: click.Context, archive: Path | None, config_path: Path | None, verbose: int, quiet: bool, traceback: bool
+) -> None:
+    """Keep an offline, searchable archive of news articles, without the junk.
+
+    Articles are stored as JSON and Markdown under ARCHIVE/YYYY/MM/DD/<section>/ with an
+    SQLite index beside them.
+
+    \b
+    Examples:
+      newsarchive fetch https://example.com/news/some-story.html
+      newsarchive import ~/saved-pages/
+      newsarchive list --since 2025-07-01 --section world
+      newsarchive search "ceasefire talks"
+
+    Exit codes: 0 all good, 1 some inputs failed, 2 usage or configuration error.
+    """
+    ctx.obj = Env(config_path, archive, -1 if quiet else verbose, traceback)
+
+
+pass_env = click.make_pass_decorator(Env)
+
+
+def _open_archive(settings: Settings, must_exist: bool = False):  # -> Archive
+    from newsarchive.store import Archive
+
+    archive = Archive(settings.archive)
+    return archive.require() if must_exist else archive
+
+
+class _Reporter:
+    """Prints one line per failed input (always), per stored input (-v), and a final summary."""
+
+    def __init__(self, env: Env, as_json: bool, total: int | None) -> None:
+        self.env = env
+        self.as_json = as_json
+        self.bar = None
+        if total and not as_json and env.verbosity >= 0 and env.stderr.isatty():
+            self.bar = click.progressbar(length=total, file=env.stderr, label="archiving")
+            self.bar.__enter__()
+
+    def __call__(self, result: Any) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+        if self.as_json:
+            click.echo(json.dumps(asdict(result), ensure_ascii=False), file=self.env.stdout)
+        if result.status == "failed":
+            self._above_bar(lambda: self.env.error(f"{result.input}: {result.reason}"))
+        elif result.status == "skipped":
+            self._above_bar(lambda: self.env.say(f"skipped: {result.input}: {result.reason}", level=1))
+        else:
+            self._above_bar(lambda: self.env.say(f"{result.status}: {result.path}  ({result.input})", level=1))
+
+    def _above_bar(self, emit: Any) -> None:
+        if self.bar is not None:
+            self.env.stderr.write("\r\033[K")
+        emit()
+
+    def finish(self, summary: Any) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+        counts = summary.counts
+        if self.as_json:
+            click.echo(json.dumps({"summary": counts}), file=self.env.stdout)
+        line = (
+            f"archived {counts['archived']}, updated {counts['updated']}, "
+            f"duplicates {counts['duplicate']}, failed {counts['failed']}, skipped {counts['skipped']}"
+        )
+        self.env.say(line, level=0)
+        click.get_current_context().exit(int(ExitStatus.SOME_FAILED if summary.failed else ExitStatus.OK))
+
+
+def _strip_option(function: Any) -> Any:
+    return click.option(
+        "--strip",
+        "strip",
+        multiple=True,
+        metavar="REGEX",
+        help="Also remove body lines that wholly match REGEX (case-insensitive; repeatable).",
+    )(function)
+
+
+def _wait_option(function: Any) -> Any:
+    return click.option(
+        "--wait",
+        type=click.FloatRange(min=0),
+        default=0,
+        show_default=True,
+        metavar="SECONDS",
+        help="If another run holds the archive, wait this long for it before giving up.",
+    )(function)
+
+
+def _json_option(function: Any) -> Any:
+    return click.option("--json", "as_json", is_flag=True, help="Machine-readable output on stdout.")(function)
+
+
+@contextmanager
+def _locked(settings: Settings, wait: float) -> Iterator[Any]:
+    archive = _open_archive(settings)
+    with archive.lock(wait), archive:
+        yield archive
+
+
+@cli.command()
+@click.argument("urls", nargs=-1)
+@click.option(
+    "--from-file",
+    type=click.File("r", encoding="utf-8"),
+    help="Read URLs from FILE, one per line ('#' starts a comment; '-' reads stdin).",
+)
+@click.option("--user-agent", help="User-Agent header to send.  [env NEWSARCHIVE_USER_AGENT]")
+@click.option("--timeout", type=click.FloatRange(min=0.1), help="Seconds to wait for the server to answer.")
+@_strip_option
+@_wait_option
+@_json_option
+@pass_env
+def fetch(
+    env: Env,
+    urls: tuple[str, ...],
+    from_file: TextIO | None,
+    user_agent: str | None,
+    timeout: float | None,
+    strip: tuple[str, ...],
+    wait: float,
+    as_json: bool,
+) -> None:
+    """Download pages and archive the article in each.
+
+    Redirects are followed (http and https only), failed requests are retried with backoff,
+    and each page is capped in size and time.  The same article fetched twice is stored once.
+
+    \b
+    Examples:
+      newsarchive fetch https://example.com/world/2025/07/23/talks.html
+      newsarchive fetch --from-file reading-list.txt
+      cat urls.txt | newsarchive fetch --from-file -
+    """
+    from newsarchive.pipeline import fetch_urls, read_url_list
+
+    all_urls = list(urls) + (read_url_list(from_file) if from_file else [])
+    if not all_urls:
+        raise click.UsageError("give at least one URL, or --from-file FILE")
+    settings = env.settings(user_agent=user_agent, read_timeout=timeout, strip=strip)
+    reporter = _Reporter(env, as_json, len(all_urls))
+    with _locked(settings, wait) as archive:
+        summary = fetch_urls(archive, all_urls, settings, on_result=reporter)
+    reporter.finish(summary)
+
+
+@cli.command(name="import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--glob", "globs", multiple=True, metavar="PATTERN", help="Only files matching PATTERN (repeatable).")
+@click.option(
+    "--base-url",
+    metavar="URL",
+    help="URL the folder was saved from: a file's URL becomes URL + its path inside the folder "
+    "(used only when the page names no URL itself).",
+)
+@_strip_option
+@_wait_option
+@_json_option
+@pass_env
+def import_(
+    env: Env,
+    paths: tuple[Path, ...],
+    globs: tuple[str, ...],
+    base_url: str | None,
+    strip: tuple[str, ...],
+    wait: float,
+    as_json: bool,
+) -> None:
+    """Import saved pages from files and folders (folders are read recursively).
+
+    Reads .html, .htm, .xhtml, .html.gz and plain-text saves (.txt).  A page's URL comes
+    from its canonical link, og:url, the browser's "saved from url=" comment, or
+    --base-url; failing those the file path is recorded as its source.  Bad files are
+    reported and the rest of the batch goes on.
+
+    \b
+    Examples:
+      newsarchive import fixtures/
+      newsarchive import ~/Downloads --glob '*.html'
+      newsarchive import saved/ --base-url https://news.example.org/
+    """
+    from newsarchive.pipeline import import_paths
+    from newsarchive.sources import iter_inputs
+
+    settings = env.settings(strip=strip)
+    total = None
+    if env.stderr.isatty() and not as_json and env.verbosity >= 0:
+        total = sum(1 for _ in iter_inputs(paths, globs))
+    reporter = _Reporter(env, as_json, total)
+    with _locked(settings, wait) as archive:
+        summary = import_paths(archive, paths, settings, globs=globs, base_url=base_url, on_result=reporter)
+    reporter.finish(summary)
+
+
+def _day(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2025-07-23") from None
+
+
+@cli.command(name="list")
+@click.option("--since", metavar="YYYY-MM-DD", help="Only articles published on or after this day.")
+@click.option("--until", metavar="YYYY-MM-DD", help="Only articles published on or before this day.")
+@click.option("--section", help="Only this section (name or slug).")
+@click.option("--site", help="Only this site (site name or host).")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many articles.")
+@_json_option
+@pass_env
+def list_(
+    env: Env,
+    since: str | None,
+    until: str | None,
+    section: str | None,
+    site: str | None,
+    limit: int | None,
+    as_json: bool,
+) -> None:
+    """List archived articles, newest first.
+
+    \b
+    Examples:
+      newsarchive list
+      newsarchive list --since 2025-07-01 --until 2025-07-31 --section world
+      newsarchive list --site news.example.org --json
+    """
+    settings = env.settings()
+    with _open_archive(settings, must_exist=True) as archive:
+        rows = archive.list(since=_day(since), until=_day(until), section=section, site=site, limit=limit)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2), file=env.stdout)
+        return
+    for row in rows:
+        day = (row["published"] or "")[:10] or "undated"
+        click.echo(f"{row['id']}  {day}  {row['section_slug']:<14} {row['title']}", file=env.stdout)
+    env.say(f"{len(rows)} article(s) in {settings.archive}", level=1)
+
+
+@cli.command()
+@click.argument("key", metavar="ID|URL")
+@_json_option
+@pass_env
+def show(env: Env, key: str, as_json: bool) -> None:
+    """Print one article as Markdown (or --json), by id, id prefix or URL.
+
+    \b
+    Examples:
+      newsarchive show 3f2a9c1d
+      newsarchive show https://example.com/world/2025/07/23/talks.html --json
+    """
+    from newsarchive.render import article_json
+
+    with _open_archive(env.settings(), must_exist=True) as archive:
+        article = archive.load(key)
+    click.echo(article_json(article) if as_json else article.markdown, file=env.stdout, nl=False)
+
+
+@cli.command()
+@click.argument("query", nargs=-1, required=True)
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@_json_option
+@pass_env
+def search(env: Env, query: tuple[str, ...], limit: int, as_json: bool) -> None:
+    """Full-text search over titles and bodies, best match first.
+
+    Plain words must all appear; "quoted words" match a phrase; SQLite FTS5 syntax
+    (OR, NOT, prefix*) works too.
+
+    \b
+    Examples:
+      newsarchive search ceasefire
+      newsarchive search '"prisoner exchange" OR ceasefire' --json
+    """
+    with _open_archive(env.settings(), must_exist=True) as archive:
+        hits = archive.search(" ".join(query), limit=limit)
+    if as_json:
+        click.echo(json.dumps([asdict(hit) for hit in hits], ensure_ascii=False, indent=2), file=env.stdout)
+        return
+    for hit in hits:
+        day = (hit.published or "")[:10] or "undated"
+        click.echo(f"{hit.id}  {day}  {hit.title}\n    {hit.snippet}", file=env.stdout)
+    if not hits:
+        env.say("no matches", level=0)
+
+
+@cli.command()
+@_json_option
+@pass_env
+def stats(env: Env, as_json: bool) -> None:
+    """Count articles by day, section and site."""
+    with _open_archive(env.settings(), must_exist=True) as archive:
+        counts = archive.stats()
+    if as_json:
+        click.echo(json.dumps(counts, ensure_ascii=False, indent=2), file=env.stdout)
+        return
+    click.echo(f"articles: {counts['articles']} ({counts['versions']} versions)", file=env.stdout)
+    for title, key in (("by day", "by_day"), ("by section", "by_section"), ("by site", "by_site")):
+        click.echo(f"\n{title}:", file=env.stdout)
+        for name, count in counts[key].items():
+            click.echo(f"  {count:6d}  {name}", file=env.stdout)
+
+
+@cli.command()
+@_wait_option
+@pass_env
+def reindex(env: Env, wait: float) -> None:
+    """Rebuild the index from the article files alone (after a crash, or a damaged index)."""
+    settings = env.settings()
+    with _locked(settings, wait) as archive:
+        found = archive.reindex()
+    env.say(f"reindexed {found} article version(s) in {settings.archive}")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--base-url", metavar="URL", help="URL to resolve the page's relative links against.")
+@_strip_option
+@pass_env
+def clean(env: Env, file: Path, base_url: str | None, strip: tuple[str, ...]) -> None:
+    """Show, as a diff, what the boilerplate stripper removes from a saved page.
+
+    Lines starting with '-' are removed; the rule that removed each is listed after the diff.
+    Nothing is written.
+
+    \b
+    Example:
+      newsarchive clean saved/story.html --strip '^Follow our live coverage.*'
+    """
+    from newsarchive.clean import Stripper
+    from newsarchive.extract import preview_strip
+    from newsarchive.sources import FileInput, read_file
+
+    settings = env.settings(strip=strip)
+    raw = read_file(FileInput(file, file.parent, explicit=True), base_url)
+    preview = preview_strip(raw, Stripper(settings.strip))
+    click.echo(preview.diff(str(file)), file=env.stdout, nl=False)
+    for removal in preview.removed:
+        click.echo(f"[{removal.rule}] {removal.text}", file=env.stdout)
+    if not preview.removed and preview.title_before == preview.title_after:
+        env.say("nothing to strip")
+
+
+def main() -> None:
+    cli(prog_name="newsarchive")

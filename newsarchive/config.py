@@ -1,0 +1,115 @@
+"""Settings: packaged defaults, then the user's TOML file, then NEWSARCHIVE_* variables.
+
+Later layers win. The result is one frozen Settings object handed to every stage, so no stage
+reads the environment on its own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from newsarchive import __version__
+from newsarchive.errors import ConfigError
+
+ENV_PREFIX = "NEWSARCHIVE_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    archive: Path = Path("archive")
+    user_agent: str = f"newsarchive/{__version__} (+https://pypi.org/project/newsarchive/)"
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    deadline: float = 120.0  # total seconds one page may take, retries included
+    retries: int = 3
+    backoff: float = 0.5  # first retry waits this long, then doubles
+    max_retry_after: float = 60.0  # cap on a server's Retry-After
+    max_bytes: int = 10_000_000
+    max_redirects: int = 10
+    min_words: int = 20  # fewer words than this is "no article body found"
+    strip: tuple[str, ...] = ()  # extra whole-line regexes for the stripper
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+def default_config_path(environ: Mapping[str, str] = os.environ) -> Path:
+    """The XDG location of the user's config file."""
+    base = environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "newsarchive" / "config.toml"
+
+
+def _coerce(name: str, value: Any, origin: str) -> Any:
+    """Turn a TOML or environment value into the type the Settings field has."""
+    default = getattr(Settings(), name)
+    try:
+        if isinstance(default, Path):
+            return Path(os.path.expanduser(str(value)))
+        if isinstance(default, tuple):
+            if isinstance(value, str):
+                return tuple(line for line in value.splitlines() if line.strip())
+            if isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value):
+                return tuple(value)
+            raise TypeError("expected a list of strings")
+        if isinstance(default, bool):
+            raise TypeError("no boolean settings")  # pragma: no cover - none exist yet
+        if isinstance(default, int):
+            coerced = int(value)
+        elif isinstance(default, float):
+            coerced = float(value)
+        else:
+            coerced = str(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{origin}: invalid value for {name!r}: {value!r} ({exc})") from None
+    if isinstance(coerced, (int, float)) and coerced < 0:
+        raise ConfigError(f"{origin}: {name!r} must not be negative, got {value!r}")
+    return coerced
+
+
+def load_settings(
+    config_path: Path | None = None,
+    environ: Mapping[str, str] = os.environ,
+    **overrides: Any,
+) -> Settings:
+    """Build Settings from defaults, the config file, the environment and explicit overrides.
+
+    A config file named explicitly (argument or NEWSARCHIVE_CONFIG) must exist; the default XDG
+    file is optional.
+    """
+    names = {f.name for f in fields(Settings)}
+    values: dict[str, Any] = {}
+
+    explicit = config_path or environ.get(ENV_PREFIX + "CONFIG")
+    path = Path(explicit) if explicit else default_config_path(environ)
+    if path.exists() or explicit:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: config file not found") from None
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot read config file: {exc}") from None
+        for key, value in data.items():
+            if key not in names:
+                raise ConfigError(f"{path}: unknown setting {key!r}")
+            values[key] = _coerce(key, value, str(path))
+
+    for name in names:
+        env_name = ENV_PREFIX + name.upper()
+        if env_name in environ:
+            values[name] = _coerce(name, environ[env_name], env_name)
+
+    for name, value in overrides.items():
+        if value is None:
+            continue
+        if name not in names:
+            raise ConfigError(f"unknown setting {name!r}")
+        if name == "strip":  # options add to the file's rules rather than replace them
+            value = tuple(values.get("strip", ())) + tuple(value)
+        values[name] = _coerce(name, value, "option")
+    return Settings(**values)

@@ -1,0 +1,106 @@
+"""Bytes → text for pages whose charset may be declared wrongly or not at all.
+
+Order of evidence: a byte-order mark, then the HTTP header, then <meta charset>, then
+detection. A declaration is trusted only if the bytes decode cleanly under it, and a
+single-byte declaration loses to UTF-8 when the bytes are valid UTF-8 with non-ASCII in them
+(a legacy charset producing valid multi-byte UTF-8 by chance is vanishingly rare).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_:.+-]+)""", re.IGNORECASE)
+_HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?([a-zA-Z0-9_:.+-]+)""", re.IGNORECASE)
+# Browsers decode pages labelled latin-1 or ascii as windows-1252 (WHATWG Encoding standard).
+_WHATWG_ALIASES = {"iso-8859-1": "cp1252", "latin-1": "cp1252", "ascii": "cp1252"}
+
+
+def _normalize(label: str) -> str | None:
+    try:
+        name = codecs.lookup(label.strip().lower()).name
+    except LookupError:
+        return None
+    return _WHATWG_ALIASES.get(name, name)
+
+
+def header_charset(content_type: str | None) -> str | None:
+    """The charset parameter of a Content-Type header, if any."""
+    if not content_type:
+        return None
+    match = _HEADER_CHARSET.search(content_type)
+    return match.group(1) if match else None
+
+
+def meta_charset(content: bytes) -> str | None:
+    """The charset a page declares in its first few kilobytes."""
+    match = _META_CHARSET.search(content[:4096])
+    return match.group(1).decode("ascii", "replace") if match else None
+
+
+def _is_utf16_without_bom(content: bytes) -> str | None:
+    """Recognize UTF-16 text that has no BOM by its pattern of NUL bytes around ASCII."""
+    sample = content[:2000]
+    if len(sample) < 8:
+        return None
+    even_nuls = sample[0::2].count(0) / len(sample[0::2])
+    odd_nuls = sample[1::2].count(0) / len(sample[1::2])
+    if odd_nuls > 0.4 and even_nuls < 0.05:
+        return "utf-16-le"
+    if even_nuls > 0.4 and odd_nuls < 0.05:
+        return "utf-16-be"
+    return None
+
+
+def _valid(content: bytes, encoding: str) -> bool:
+    try:
+        content.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return False
+    return True
+
+
+def _single_byte(encoding: str) -> bool:
+    """True for charsets that map every byte to one character (cp1252, iso-8859-x, koi8-r…)."""
+    high_bytes = bytes(range(0x80, 0x100))
+    return len(high_bytes.decode(encoding, errors="replace")) == len(high_bytes)
+
+
+def detect_encoding(content: bytes, content_type: str | None = None) -> str:
+    """Choose the encoding to decode a page with."""
+    for bom, encoding in _BOMS:
+        if content.startswith(bom):
+            return encoding
+    utf16 = _is_utf16_without_bom(content)
+    if utf16:
+        return utf16
+    is_utf8 = _valid(content, "utf-8")
+    for label in (header_charset(content_type), meta_charset(content)):
+        declared = _normalize(label) if label else None
+        if not declared or not _valid(content, declared):
+            continue
+        if is_utf8 and _single_byte(declared) and not content.isascii():
+            return "utf-8"
+        return declared
+    if is_utf8:
+        return "utf-8"
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(content[:200_000]).best()
+    if best is not None:
+        return _normalize(best.encoding) or "utf-8"
+    return "cp1252"
+
+
+def decode(content: bytes, content_type: str | None = None) -> tuple[str, str]:
+    """Decode page bytes to text; returns the text and the encoding used."""
+    encoding = detect_encoding(content, content_type)
+    return content.decode(encoding, errors="replace"), encoding

@@ -1,0 +1,59 @@
+"""Our own exceptions and exit codes.
+
+The library raises these; only the CLI turns them into messages and exit codes, so a caller
+using newsarchive as a library always learns *why* something failed.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitStatus(IntEnum):
+    OK = 0
+    SOME_FAILED = 1
+    USAGE = 2
+
+
+class NewsarchiveError(Exception):
+    """Base class: something newsarchive could not do."""
+
+
+class ConfigError(NewsarchiveError):
+    """The configuration file, an environment variable or an option is invalid."""
+
+
+class ArchiveLockedError(NewsarchiveError):
+    """Another newsarchive process holds the archive lock."""
+
+
+class InputError(NewsarchiveError):
+    """One input (a URL or a file) could not be turned into an article."""
+
+
+class FetchError(InputError):
+    """A page could not be downloaded."""
+
+
+class UnsupportedURLError(FetchError):
+    """The URL (or a redirect target) is not http or https."""
+
+
+class TooLargeError(FetchError):
+    """The page is larger than the configured maximum."""
+
+
+class SourceError(InputError):
+    """A saved file could not be read."""
+
+
+class ExtractionError(InputError):
+    """The page holds no article we can extract."""
+
+
+class StoreError(NewsarchiveError):
+    """The archive could not be written or read."""
+
+
+class NotFoundError(NewsarchiveError):
+    """No article matches the given id or URL."""

@@ -1,0 +1,460 @@
+"""Raw page → Article: body from trafilatura (with fallbacks), metadata from the page, junk stripped.
+
+This is the one function both ``fetch`` and ``import`` go through, so the same page gives the
+same article whichever way it arrived.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import urljoin
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from newsarchive import __version__
+from newsarchive.clean import Removal, Stripper, normalize_space, split_title
+from newsarchive.encoding import decode
+from newsarchive.errors import ExtractionError
+from newsarchive.metadata import (
+    PageMetadata,
+    clean_authors,
+    date_from_url,
+    normalize_datetime,
+    read_metadata,
+    section_from_breadcrumbs,
+    section_from_url,
+)
+from newsarchive.model import Article, Block, RawPage, sha256_hex
+from newsarchive.render import render_markdown, slugify
+from newsarchive.textsave import parse_text_save
+
+MAX_PARSE_CHARS = 20_000_000
+CAPTION_XPATH = (
+    ".//figcaption | .//*[contains(concat(' ', normalize-space(@class), ' '), ' wp-caption-text ')]"
+    " | .//*[contains(concat(' ', normalize-space(@class), ' '), ' caption ')]"
+)
+XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+CJK_OR_WORD = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]|\w+")
+
+
+@dataclass(frozen=True)
+class Body:
+    blocks: list[Block]
+    method: str
+
+
+def count_words(text: str) -> int:
+    """Words, counting each CJK character as one (those scripts do not use spaces)."""
+    return len(CJK_OR_WORD.findall(text))
+
+
+def parse_html(text: str) -> lxml_html.HtmlElement:
+    """Parse once with lxml; refuse input that is not HTML at all."""
+    text = XML_DECLARATION.sub("", text[:MAX_PARSE_CHARS]).replace("\x00", "")
+    if not text.strip():
+        raise ExtractionError("no article body found (the page is empty)")
+    try:
+        tree = lxml_html.document_fromstring(text)
+    except (etree.ParserError, ValueError) as exc:
+        raise ExtractionError(f"not a readable HTML page ({exc})") from None
+    return tree
+
+
+def _captions(tree: lxml_html.HtmlElement, base_url: str | None) -> dict[str, tuple[str | None, str]]:
+    """Image captions found in the original page, keyed by image URL and by caption text.
+
+    trafilatura drops <figcaption>; we put the captions back beside their images.
+    """
+    found: dict[str, tuple[str | None, str]] = {}
+    for caption in tree.xpath(CAPTION_XPATH):
+        text = normalize_space(caption.text_content())
+        if not text or len(text) > 600:
+            continue
+        container = caption.getparent()
+        while container is not None and container.tag not in ("figure", "div", "body"):
+            container = container.getparent()
+        images = container.xpath(".//img | .//amp-img") if container is not None else []
+        src = None
+        if images:
+            raw_src = images[0].get("src") or images[0].get("data-src") or ""
+            src = urljoin(base_url, raw_src) if base_url and raw_src else raw_src or None
+            if src:
+                found["src:" + src] = (images[0].get("alt"), text)
+        found["text:" + text.casefold()] = (images[0].get("alt") if images else None, text)
+    return found
+
+
+def _element_text(element: etree._Element) -> str:
+    """Text of an extracted element, with <lb/> kept as a line break."""
+    parts: list[str] = []
+    for node in element.iter():
+        if node.tag == "lb":
+            parts.append("\n")
+        if node.text and node.tag != "lb":
+            parts.append(node.text)
+        if node is not element and node.tail:
+            parts.append(node.tail)
+    lines = (normalize_space(line) for line in "".join(parts).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def _trafilatura_blocks(
+    body: etree._Element, captions: dict[str, tuple[str | None, str]], base_url: str | None
+) -> Iterator[Block]:
+    """Walk trafilatura's XML body and yield our blocks in document order."""
+    used_captions: set[str] = set()
+    for element in body:
+        tag = element.tag
+        if tag == "head":
+            level = int((element.get("rend") or "h2")[-1:] or 2) if (element.get("rend") or "h2")[-1:].isdigit() else 2
+            text = _element_text(element)
+            if text:
+                yield Block("heading", text, level=max(2, level))
+        elif tag == "list":
+            for item in element.iter("item"):
+                text = _element_text(item)
+                if text:
+                    yield Block("list_item", text)
+        elif tag == "quote":
+            text = _element_text(element)
+            if text:
+                yield Block("quote", text)
+        elif tag == "graphic":
+            src = element.get("src") or ""
+            src = urljoin(base_url, src) if base_url and src else src
+            alt, caption = captions.get("src:" + src, (element.get("alt"), ""))
+            if caption:
+                used_captions.add(caption.casefold())
+            yield Block("image", caption or "", alt=alt or element.get("alt"), src=src or None)
+        elif tag == "table":
+            for row in element.iter("row"):
+                cells = [_element_text(cell) for cell in row]
+                text = " | ".join(cell for cell in cells if cell)
+                if text:
+                    yield Block("paragraph", text)
+        elif tag == "code":
+            text = "".join(element.itertext()).strip("\n")
+            if text.strip():
+                yield Block("preformatted", text)
+        else:
+            text = _element_text(element)
+            if not text:
+                continue
+            known = captions.get("text:" + text.casefold())
+            if known and text.casefold() not in used_captions:
+                used_captions.add(text.casefold())
+                yield Block("image", text, alt=known[0])
+            elif text.casefold() not in used_captions:
+                yield Block("paragraph", text)
+
+
+def _readability_blocks(html_text: str) -> list[Block]:
+    """A second, simpler extractor for pages trafilatura finds nothing in."""
+    from readability import Document
+    from readability.readability import Unparseable
+
+    try:
+        summary = Document(html_text).summary(html_partial=True)
+    except (Unparseable, ValueError, TypeError):
+        return []
+    if not summary.strip():
+        return []
+    tree = lxml_html.fragment_fromstring(summary, create_parent="div")
+    blocks: list[Block] = []
+    for element in tree.iter("p", "h2", "h3", "h4", "li", "blockquote", "pre"):
+        text = normalize_space(element.text_content())
+        if not text:
+            continue
+        kind = {
+            "h2": "heading",
+            "h3": "heading",
+            "h4": "heading",
+            "li": "list_item",
+            "blockquote": "quote",
+            "pre": "preformatted",
+        }.get(element.tag, "paragraph")
+        blocks.append(Block(kind, text, level=int(element.tag[1]) if kind == "heading" else 2))
+    return blocks
+
+
+def extract_body(tree: lxml_html.HtmlElement, html_text: str, url: str | None) -> Body:
+    """The article body as blocks, and which extractor found it."""
+    import trafilatura
+
+    captions = _captions(tree, url)
+    document = trafilatura.bare_extraction(
+        copy.deepcopy(tree),
+        url=url,
+        include_comments=False,
+        include_images=True,
+        include_tables=True,
+        with_metadata=False,
+        deduplicate=False,
+    )
+    body = getattr(document, "body", None)
+    if body is not None:
+        blocks = list(_trafilatura_blocks(body, captions, url))
+        if any(b.kind != "image" for b in blocks):
+            return Body(blocks, "trafilatura")
+    blocks = _readability_blocks(html_text)
+    if blocks:
+        return Body(blocks, "readability")
+    return Body([], "none")
+
+
+def article_id(identity: str) -> str:
+    """A short, stable id for the article behind a URL (or behind a body, when no URL is known)."""
+    return sha256_hex(identity)[:16]
+
+
+def _choose_title(md: PageMetadata) -> tuple[str | None, list[str]]:
+    categories: list[str] = []
+    if md.html_title:
+        _, categories = split_title(md.html_title, md.site_name)
+    for candidate in (md.title, md.h1, md.html_title):
+        if candidate:
+            title, more = split_title(candidate, md.site_name)
+            if title:
+                return title, categories or more
+    return None, categories
+
+
+def _published(md: PageMetadata, url: str | None, raw: RawPage, not_after: datetime) -> tuple[str | None, str | None]:
+    declared = normalize_datetime(md.published, not_after)
+    if declared:
+        return declared, "metadata"
+    from_url = date_from_url(url) or date_from_url(raw.location if raw.kind == "http" else None)
+    if from_url:
+        return from_url, "url"
+    return None, None
+
+
+def _fallback_date(raw: RawPage) -> tuple[str, str]:
+    """When the page names no date: the file's mtime, or the time we fetched it."""
+    if raw.kind == "file" and raw.file_mtime:
+        return raw.file_mtime, "file"
+    return raw.fetched_at or datetime.now(UTC).isoformat(timespec="seconds"), "fetched"
+
+
+def build_article(raw: RawPage, stripper: Stripper, min_words: int = 20) -> Article:
+    """Turn one raw page into a normalized Article, or raise ExtractionError saying why not."""
+    if raw.format == "text":
+        return _article_from_text(raw, stripper, min_words)
+    return _article_from_html(raw, stripper, min_words)
+
+
+def _not_after(raw: RawPage) -> datetime:
+    stamp = raw.fetched_at
+    return datetime.fromisoformat(stamp) if stamp else datetime.now(UTC)
+
+
+@dataclass
+class _HtmlPage:
+    """A parsed page before stripping: what both archiving and `clean` previews start from."""
+
+    tree: lxml_html.HtmlElement
+    metadata: PageMetadata
+    url: str | None
+    canonical_url: str | None
+    body: Body
+
+
+def _read_html(raw: RawPage) -> _HtmlPage:
+    text, _encoding = decode(raw.content, raw.content_type)
+    tree = parse_html(text)
+    md = read_metadata(tree, raw.url)
+    if raw.kind == "http":
+        url = raw.url
+        canonical = md.canonical_url or md.og_url or raw.url
+    else:  # a saved file: the page's own declaration beats a URL guessed from outside
+        url = md.canonical_url or md.og_url or raw.url
+        canonical = url
+    return _HtmlPage(tree, md, url, canonical, extract_body(tree, text, url))
+
+
+def _article_from_html(raw: RawPage, stripper: Stripper, min_words: int) -> Article:
+    page = _read_html(raw)
+    md = page.metadata
+    title, categories = _choose_title(md)
+    blocks = _drop_repeated_title(stripper.strip(page.body.blocks).blocks, title)
+    plain = body_text(blocks)
+    words = count_words(plain)
+    if words < min_words:
+        detail = "the page has no text" if words == 0 else f"only {words} words of text"
+        raise ExtractionError(f"no article body found ({detail})")
+    if not md.is_article and _looks_like_index(page.tree):
+        raise ExtractionError("no article body found (the page is a list of articles)")
+
+    published, date_source = _published(md, page.url, raw, _not_after(raw))
+    if published is None:
+        published, date_source = _fallback_date(raw)
+    fields = Fields(
+        url=page.url,
+        canonical_url=page.canonical_url,
+        title=title or _first_line(plain),
+        published=published,
+        date_source=date_source,
+        description=md.description,
+        authors=md.authors,
+        modified=normalize_datetime(md.modified, _not_after(raw)),
+        section=md.section or section_from_breadcrumbs(md.breadcrumbs, title) or section_from_url(page.url),
+        categories=categories,
+        tags=md.tags,
+        site_name=md.site_name,
+        language=md.language,
+        image=md.image,
+    )
+    return _assemble(raw, fields, blocks, page.body.method)
+
+
+@dataclass(frozen=True)
+class StripPreview:
+    """What the stripper would do to one page, for `newsarchive clean`."""
+
+    before: list[Block]
+    after: list[Block]
+    removed: list[Removal]
+    title_before: str
+    title_after: str
+
+    def diff(self, name: str) -> str:
+        def lines(title: str, blocks: list[Block]) -> list[str]:
+            return [f"# {title}"] + [line for b in blocks for line in b.text.split("\n") if line]
+
+        diff = difflib.unified_diff(
+            lines(self.title_before, self.before),
+            lines(self.title_after, self.after),
+            fromfile=f"{name} (extracted)",
+            tofile=f"{name} (stripped)",
+            lineterm="",
+        )
+        return "".join(line + "\n" for line in diff)
+
+
+def preview_strip(raw: RawPage, stripper: Stripper) -> StripPreview:
+    """Extract a page and show what stripping takes out, without storing anything."""
+    if raw.format == "text":
+        save = parse_text_save(decode(raw.content)[0])
+        before, title_before, site_name = save.blocks, save.title, None
+    else:
+        page = _read_html(raw)
+        before = page.body.blocks
+        title_before = page.metadata.title or page.metadata.html_title or ""
+        site_name = page.metadata.site_name
+    result = stripper.strip(before)
+    return StripPreview(before, result.blocks, result.removed, title_before, split_title(title_before, site_name)[0])
+
+
+def _article_from_text(raw: RawPage, stripper: Stripper, min_words: int) -> Article:
+    text, _encoding = decode(raw.content)
+    save = parse_text_save(text)
+    stripped = stripper.strip(save.blocks)
+    title, categories = split_title(save.title)
+    blocks = stripped.blocks
+    plain = body_text(blocks)
+    if count_words(plain) < min_words:
+        raise ExtractionError(f"no article body found (only {count_words(plain)} words of text)")
+    published, date_source = _fallback_date(raw)
+    fields = Fields(
+        url=raw.url,
+        canonical_url=raw.url,
+        title=title,
+        published=published,
+        date_source=date_source,
+        section=save.section,
+        categories=categories,
+    )
+    return _assemble(raw, fields, blocks, "text")
+
+
+def _looks_like_index(tree: lxml_html.HtmlElement) -> bool:
+    """A section front: many teaser headlines, each a link, and no article declared."""
+    teasers = tree.xpath("//*[self::h2 or self::h3 or self::h4][.//a[@href]]")
+    return len(teasers) >= 8
+
+
+def _drop_repeated_title(blocks: list[Block], title: str | None) -> list[Block]:
+    """trafilatura often keeps the <h1>; the title is stored on its own."""
+    if title and blocks and blocks[0].kind == "heading" and blocks[0].text.casefold() == title.casefold():
+        return blocks[1:]
+    return blocks
+
+
+def _first_line(text: str) -> str:
+    return text.split("\n", 1)[0][:200]
+
+
+def body_text(blocks: list[Block]) -> str:
+    """The plain body: every text block, one blank line between; captions are not body text."""
+    return "\n\n".join(block.text for block in blocks if block.kind != "image" and block.text)
+
+
+@dataclass
+class Fields:
+    """Article metadata chosen by one of the builders, before the body-derived fields."""
+
+    url: str | None
+    canonical_url: str | None
+    title: str
+    published: str
+    date_source: str
+    description: str | None = None
+    authors: list[str] = field(default_factory=list)
+    modified: str | None = None
+    section: str | None = None
+    categories: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    site_name: str | None = None
+    language: str | None = None
+    image: str | None = None
+
+
+def _assemble(raw: RawPage, fields: Fields, blocks: list[Block], method: str) -> Article:
+    import trafilatura
+
+    plain = body_text(blocks)
+    content_sha = sha256_hex(plain)
+    identity = fields.canonical_url or fields.url or f"sha256:{content_sha}"
+    article = Article(
+        id=article_id(identity),
+        url=fields.url,
+        canonical_url=fields.canonical_url,
+        title=fields.title,
+        description=fields.description,
+        authors=clean_authors(fields.authors, fields.site_name),
+        published=fields.published,
+        modified=fields.modified,
+        date_source=fields.date_source,  # type: ignore[arg-type]
+        section=fields.section,
+        section_slug=slugify(fields.section) if fields.section else "uncategorized",
+        categories=fields.categories,
+        tags=fields.tags,
+        site_name=fields.site_name,
+        language=fields.language,
+        image=fields.image,
+        images=[{"alt": b.alt, "caption": b.text or None, "src": b.src} for b in blocks if b.kind == "image"],
+        text=plain,
+        markdown="",
+        word_count=count_words(plain),
+        content_sha256=content_sha,
+        source={
+            "kind": raw.kind,
+            "location": raw.location,
+            "fetched_at": raw.fetched_at,
+            "sha256": raw.sha256,
+        },
+        extractor={
+            "name": "newsarchive",
+            "version": __version__,
+            "method": method,
+            "trafilatura": trafilatura.__version__,
+        },
+    )
+    article.markdown = render_markdown(article, blocks)
+    return article

@@ -1,0 +1,88 @@
+"""The shapes data takes as it flows: source → RawPage → Article → files + index."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+SCHEMA_VERSION = 1
+
+SourceKind = Literal["http", "file"]
+DateSource = Literal["metadata", "url", "text", "file", "fetched"]
+BlockKind = Literal["paragraph", "heading", "list_item", "quote", "image", "preformatted"]
+
+
+def sha256_hex(data: bytes | str) -> str:
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class RawPage:
+    """Bytes as they arrived, plus what we know about where they came from."""
+
+    content: bytes
+    kind: SourceKind
+    location: str  # the URL asked for, or the file path
+    format: str  # html | text
+    url: str | None = None  # final URL after redirects, or the URL recovered from a saved file
+    content_type: str | None = None  # HTTP Content-Type header, when fetched
+    fetched_at: str | None = None  # ISO 8601, UTC
+    file_mtime: str | None = None  # ISO 8601, UTC, for saved files
+
+    @property
+    def sha256(self) -> str:
+        return sha256_hex(self.content)
+
+
+@dataclass(frozen=True)
+class Block:
+    """One piece of an article body, in document order."""
+
+    kind: BlockKind
+    text: str
+    level: int = 2  # heading level, for kind == "heading"
+    alt: str | None = None  # alt text, for kind == "image" (its text is the caption)
+    src: str | None = None  # image URL, for kind == "image"
+
+
+@dataclass
+class Article:
+    """The one normalized shape every stage after extraction works on."""
+
+    id: str
+    url: str | None
+    canonical_url: str | None
+    title: str
+    description: str | None
+    authors: list[str]
+    published: str | None
+    modified: str | None
+    date_source: DateSource | None
+    section: str | None
+    section_slug: str
+    categories: list[str]
+    tags: list[str]
+    site_name: str | None
+    language: str | None
+    image: str | None
+    images: list[dict[str, str | None]]
+    text: str
+    markdown: str
+    word_count: int
+    content_sha256: str
+    source: dict[str, Any]
+    extractor: dict[str, str]
+    version: int = 1
+    archived_at: str | None = None
+    schema_version: int = field(default=SCHEMA_VERSION)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Article:
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in data.items() if k in known})

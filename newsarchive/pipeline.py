@@ -1,0 +1,138 @@
+"""Runs of the pipeline: inputs in, articles stored, one result per input.
+
+This is the library's front door; the CLI is a thin layer over these two functions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from newsarchive.clean import Stripper
+from newsarchive.config import Settings
+from newsarchive.errors import InputError, StoreError
+from newsarchive.extract import build_article
+from newsarchive.model import RawPage
+
+if TYPE_CHECKING:
+    from newsarchive.fetch import Fetcher
+from newsarchive.sources import FileInput, Skipped, iter_inputs, read_file
+from newsarchive.store import Archive
+
+TRAILING_COMMENT = re.compile(r"\s+#.*$")  # "#" inside a URL is a fragment, not a comment
+Status = Literal["archived", "updated", "duplicate", "failed", "skipped"]
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """What happened to one input (a URL or a file)."""
+
+    input: str
+    status: Status
+    id: str | None = None
+    path: str | None = None
+    title: str | None = None
+    reason: str | None = None
+
+
+@dataclass
+class RunSummary:
+    counts: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(("archived", "updated", "duplicate", "failed", "skipped"), 0)
+    )
+
+    def add(self, result: ItemResult) -> None:
+        self.counts[result.status] += 1
+
+    @property
+    def failed(self) -> int:
+        return self.counts["failed"]
+
+
+ResultCallback = Callable[[ItemResult], None]
+
+
+def _store(archive: Archive, raw: RawPage, stripper: Stripper, settings: Settings, label: str) -> ItemResult:
+    article = build_article(raw, stripper, settings.min_words)
+    added = archive.add(article)
+    return ItemResult(label, added.outcome, added.id, added.json_path, article.title)
+
+
+def _import_one(
+    archive: Archive, item: FileInput, base_url: str | None, stripper: Stripper, settings: Settings, label: str
+) -> ItemResult:
+    return _store(archive, read_file(item, base_url), stripper, settings, label)
+
+
+def _fetch_one(archive: Archive, fetcher: Fetcher, url: str, stripper: Stripper, settings: Settings) -> ItemResult:
+    return _store(archive, fetcher.fetch(url), stripper, settings, url)
+
+
+def _run_one(label: str, work: Callable[..., ItemResult], *args: object) -> ItemResult:
+    try:
+        return work(*args)
+    except InputError as exc:
+        return ItemResult(label, "failed", reason=str(exc))
+    except StoreError:
+        raise  # the archive itself is in trouble: stop the run
+    except (ValueError, RecursionError, MemoryError, UnicodeError) as exc:
+        # A hostile page can still trip a parser; that page fails, the batch goes on.
+        return ItemResult(label, "failed", reason=f"cannot process ({type(exc).__name__}: {exc})")
+
+
+def import_paths(
+    archive: Archive,
+    paths: Iterable[Path],
+    settings: Settings,
+    *,
+    globs: tuple[str, ...] = (),
+    base_url: str | None = None,
+    on_result: ResultCallback | None = None,
+) -> RunSummary:
+    """Import saved pages from files and folders (recursively) into the archive."""
+    stripper = Stripper(settings.strip)
+    summary = RunSummary()
+    for item in iter_inputs(paths, globs):
+        if isinstance(item, Skipped):
+            result = ItemResult(str(item.path), "skipped", reason=item.reason)
+        else:
+            label = str(item.path)
+            result = _run_one(label, _import_one, archive, item, base_url, stripper, settings, label)
+        summary.add(result)
+        if on_result:
+            on_result(result)
+    return summary
+
+
+def fetch_urls(
+    archive: Archive,
+    urls: Iterable[str],
+    settings: Settings,
+    *,
+    on_result: ResultCallback | None = None,
+) -> RunSummary:
+    """Download pages and archive their articles."""
+    from newsarchive.fetch import Fetcher
+
+    stripper = Stripper(settings.strip)
+    summary = RunSummary()
+    with Fetcher(settings) as fetcher:
+        for url in urls:
+            result = _run_one(url, _fetch_one, archive, fetcher, url, stripper, settings)
+            summary.add(result)
+            if on_result:
+                on_result(result)
+    return summary
+
+
+def read_url_list(lines: Iterable[str]) -> list[str]:
+    """URLs from a --from-file list: one per line, blank lines and '#' comments ignored."""
+    urls = []
+    for line in lines:
+        line = TRAILING_COMMENT.sub("", line).strip()
+        if line and not line.startswith("#"):
+            urls.append(line)
+    return urls

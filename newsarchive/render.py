@@ -1,0 +1,88 @@
+"""Article → the two file forms we keep: JSON (for programs) and Markdown (for people)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+
+from slugify import slugify as _transliterating_slugify
+
+from newsarchive.model import Article, Block
+
+MAX_SLUG_CHARS = 80
+# Names Windows refuses as file names; an archive may be copied to such a disk.
+RESERVED_NAMES = frozenset(
+    {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(10)} | {f"lpt{i}" for i in range(10)}
+)
+MARKDOWN_BLOCK_START = re.compile(r"^(\s*)([#>*+=|`~]|-(?=\s|-)|\d+[.)](?=\s))")
+
+
+def slugify(text: str, fallback: str = "untitled") -> str:
+    """An ASCII file-name-safe slug (non-Latin scripts transliterated), never empty or reserved."""
+    slug = _transliterating_slugify(text, max_length=MAX_SLUG_CHARS, word_boundary=True)
+    if not slug:
+        slug = fallback
+    if slug in RESERVED_NAMES:
+        slug += "-"
+    return slug
+
+
+def article_json(article: Article) -> str:
+    """Stable JSON: sorted keys, UTF-8 text, a trailing newline."""
+    return json.dumps(article.to_dict(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def _yaml_value(value: object) -> str:
+    # JSON strings and arrays are valid YAML flow scalars and sequences, with all escaping done.
+    return json.dumps(value, ensure_ascii=False)
+
+
+def front_matter(article: Article) -> str:
+    fields = {
+        "title": article.title,
+        "url": article.canonical_url or article.url,
+        "date": article.published,
+        "section": article.section,
+        "authors": article.authors,
+        "tags": sorted(set(article.categories) | set(article.tags), key=str.casefold),
+        "id": article.id,
+    }
+    lines = [f"{key}: {_yaml_value(value)}" for key, value in fields.items() if value not in (None, [])]
+    return "---\n" + "\n".join(lines) + "\n---"
+
+
+def _escape(text: str) -> str:
+    """Keep a paragraph from being read as Markdown structure (a heading, a list, a quote)."""
+    return MARKDOWN_BLOCK_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+
+
+def _block_markdown(block: Block) -> str:
+    lines = block.text.split("\n")
+    if block.kind == "heading":
+        return "#" * min(max(block.level, 2), 6) + " " + " ".join(lines)
+    if block.kind == "list_item":
+        return "- " + "  \n  ".join(_escape(line) for line in lines)
+    if block.kind == "quote":
+        return "\n>\n".join("> " + _escape(line) for line in lines)
+    if block.kind == "image":
+        return "*" + " ".join(lines).replace("*", "\\*") + "*" if block.text else ""
+    if block.kind == "preformatted":
+        return "```\n" + block.text.replace("```", "` ` `") + "\n```"
+    return "  \n".join(_escape(line) for line in lines)
+
+
+def render_markdown(article: Article, blocks: Sequence[Block]) -> str:
+    """Front matter, the title as '#', then the body; list items stay together."""
+    parts = [front_matter(article), "# " + article.title.replace("\n", " ")]
+    previous_kind = None
+    for block in blocks:
+        rendered = _block_markdown(block)
+        if not rendered:
+            continue
+        if block.kind == "list_item" and previous_kind == "list_item":
+            parts[-1] += "\n" + rendered
+        else:
+            parts.append(rendered)
+        previous_kind = block.kind
+    return "\n\n".join(parts) + "\n"

@@ -1,0 +1,166 @@
+"""Saved files → raw pages: walking folders, recognizing formats, recovering the page's URL."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote, urljoin
+
+from newsarchive.errors import SourceError, TooLargeError
+from newsarchive.metadata import saved_from_url
+from newsarchive.model import RawPage
+
+HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
+GZIP_SUFFIXES = tuple(suffix + ".gz" for suffix in HTML_SUFFIXES)
+TEXT_SUFFIXES = (".txt",)
+SUPPORTED_SUFFIXES = HTML_SUFFIXES + GZIP_SUFFIXES + TEXT_SUFFIXES
+HTML_SNIFF = (b"<!doctype html", b"<html", b"<head", b"<body", b"<?xml", b"<!--")
+
+
+@dataclass(frozen=True)
+class FileInput:
+    """One file to import, and the folder it was found under (for --base-url)."""
+
+    path: Path
+    root: Path
+    explicit: bool  # named on the command line, rather than found in a folder
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: Path
+    reason: str
+
+
+def is_supported(path: Path) -> bool:
+    return path.name.lower().endswith(SUPPORTED_SUFFIXES)
+
+
+def _matches(path: Path, root: Path, globs: tuple[str, ...]) -> bool:
+    if not globs:
+        return True
+    relative = path.relative_to(root).as_posix() if path != root else path.name
+    return any(fnmatch.fnmatch(path.name, g) or fnmatch.fnmatch(relative, g) for g in globs)
+
+
+def iter_inputs(paths: Iterable[Path], globs: tuple[str, ...] = ()) -> Iterator[FileInput | Skipped]:
+    """Files named, and files found under folders named, one at a time and in a stable order.
+
+    Symlinked folders are followed once each, so a link loop ends; unsupported files found in
+    a folder are reported as skipped, not as failures.
+    """
+    for path in paths:
+        if not path.exists() and not path.is_symlink():
+            yield FileInput(path, path.parent, explicit=True)  # reading it reports the error
+        elif path.is_dir():
+            yield from _walk(path, globs)
+        elif _matches(path, path.parent, globs):
+            yield FileInput(path, path.parent, explicit=True)
+
+
+def _walk(root: Path, globs: tuple[str, ...]) -> Iterator[FileInput | Skipped]:
+    seen: set[tuple[int, int]] = set()
+    errors: list[OSError] = []
+    for directory, dirnames, filenames in os.walk(root, followlinks=True, onerror=errors.append):
+        while errors:
+            error = errors.pop()
+            yield Skipped(Path(error.filename or directory), f"cannot read folder: {error.strerror}")
+        try:
+            info = os.stat(directory)
+        except OSError:
+            dirnames[:] = []
+            continue
+        if (info.st_dev, info.st_ino) in seen:
+            dirnames[:] = []
+            yield Skipped(Path(directory), "folder already visited (symlink loop)")
+            continue
+        seen.add((info.st_dev, info.st_ino))
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            path = Path(directory) / name
+            if not _matches(path, root, globs):
+                continue
+            if is_supported(path):
+                yield FileInput(path, root, explicit=False)
+            else:
+                yield Skipped(path, "not a supported file type")
+    while errors:
+        error = errors.pop()
+        yield Skipped(Path(error.filename or root), f"cannot read folder: {error.strerror}")
+
+
+def _read_capped(path: Path, limit: int) -> bytes:
+    with open(path, "rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise TooLargeError(f"file is larger than the {limit:,} byte limit")
+    return data
+
+
+def _gunzip(data: bytes, limit: int) -> bytes:
+    """Decompress with a cap, so a small .gz cannot expand into gigabytes."""
+    decompressor = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
+    try:
+        out = decompressor.decompress(data, limit + 1)
+    except zlib.error as exc:
+        raise SourceError(f"not a valid gzip file ({exc})") from None
+    if len(out) > limit or decompressor.unconsumed_tail:
+        raise TooLargeError(f"file expands beyond the {limit:,} byte limit")
+    return out
+
+
+def _format_of(path: Path, data: bytes) -> str:
+    name = path.name.lower()
+    head = data[:512].lstrip().lower()
+    if name.endswith(TEXT_SUFFIXES):
+        return "html" if head.startswith(HTML_SNIFF) and b"<" in head[:1] else "text"
+    return "html"
+
+
+def _mtime(path: Path) -> str:
+    stamp = path.stat().st_mtime
+    return datetime.fromtimestamp(stamp, UTC).isoformat(timespec="seconds")
+
+
+def read_file(item: FileInput, base_url: str | None = None, max_bytes: int = 64_000_000) -> RawPage:
+    """Read one saved page; raises SourceError (or TooLargeError) naming the reason."""
+    path = item.path
+    try:
+        if path.is_dir():
+            raise SourceError("is a folder")
+        data = _read_capped(path, max_bytes)
+        mtime = _mtime(path)
+    except FileNotFoundError:
+        raise SourceError("file not found") from None
+    except PermissionError:
+        raise SourceError("permission denied") from None
+    except IsADirectoryError:
+        raise SourceError("is a folder") from None
+    except OSError as exc:
+        raise SourceError(f"cannot read: {exc.strerror or exc}") from None
+    if not item.explicit and not is_supported(path):
+        raise SourceError("not a supported file type")
+    if item.explicit and not is_supported(path):
+        raise SourceError(f"unsupported file type {path.suffix or '(no extension)'!r}")
+    if path.name.lower().endswith(GZIP_SUFFIXES):
+        data = _gunzip(data, max_bytes)
+    page_format = _format_of(path, data)
+    url = saved_from_url(data) if page_format == "html" else None
+    if url is None and base_url:
+        relative = path.relative_to(item.root).as_posix() if item.root in path.parents else path.name
+        url = urljoin(base_url if base_url.endswith("/") else base_url + "/", quote(relative))
+    return RawPage(
+        content=data,
+        kind="file",
+        location=str(path.absolute()),
+        format=page_format,
+        url=url,
+        file_mtime=mtime,
+    )

@@ -1,0 +1,473 @@
+"""The archive on disk: article files laid out by date and section, and the SQLite index.
+
+Files are the truth; the index is a cache of them that ``reindex`` can always rebuild. Every
+file is written to a temporary name and renamed into place, and the index changes inside a
+transaction, so a crash leaves either the old state or the new one.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import re
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from newsarchive.errors import ArchiveLockedError, NotFoundError, StoreError
+from newsarchive.model import SCHEMA_VERSION, Article
+from newsarchive.render import article_json, slugify
+
+INDEX_NAME = "index.sqlite"
+LOCK_NAME = ".newsarchive.lock"
+TEMP_SUFFIX = ".tmp"
+INDEX_SCHEMA_VERSION = 1
+LOCK_POLL_SECONDS = 0.1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS versions (
+    id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    url TEXT,
+    canonical_url TEXT,
+    content_sha256 TEXT NOT NULL,
+    title TEXT NOT NULL,
+    published TEXT,
+    section_slug TEXT NOT NULL,
+    site_name TEXT,
+    json_path TEXT NOT NULL UNIQUE,
+    md_path TEXT NOT NULL UNIQUE,
+    archived_at TEXT NOT NULL,
+    PRIMARY KEY (id, version)
+);
+CREATE INDEX IF NOT EXISTS versions_sha ON versions(content_sha256);
+CREATE INDEX IF NOT EXISTS versions_url ON versions(url);
+CREATE INDEX IF NOT EXISTS versions_canonical ON versions(canonical_url);
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    url TEXT,
+    canonical_url TEXT,
+    content_sha256 TEXT NOT NULL,
+    title TEXT NOT NULL,
+    published TEXT,
+    day TEXT,
+    section_slug TEXT NOT NULL,
+    site_name TEXT,
+    word_count INTEGER NOT NULL,
+    json_path TEXT NOT NULL,
+    md_path TEXT NOT NULL,
+    archived_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_day ON articles(day);
+CREATE INDEX IF NOT EXISTS articles_section ON articles(section_slug);
+CREATE INDEX IF NOT EXISTS articles_site ON articles(site_name);
+CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
+    id UNINDEXED, title, text, tokenize = 'unicode61 remove_diacritics 2'
+);
+"""
+
+Outcome = Literal["archived", "updated", "duplicate"]
+
+
+@dataclass(frozen=True)
+class AddResult:
+    outcome: Outcome
+    id: str
+    version: int
+    json_path: str  # relative to the archive root
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    id: str
+    title: str
+    published: str | None
+    section_slug: str
+    site_name: str | None
+    snippet: str
+    score: float
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def write_atomic(path: Path, data: str) -> None:
+    """Write to a temporary file beside the target, flush it to disk, then rename over it."""
+    temp = path.with_name(f".{path.name}.{os.getpid()}{TEMP_SUFFIX}")
+    try:
+        with open(temp, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def _day_of(published: str | None) -> str | None:
+    """The calendar day a timestamp names, in its own timezone (as the page printed it)."""
+    if published and re.match(r"\d{4}-\d{2}-\d{2}", published):
+        return published[:10]
+    return None
+
+
+class Archive:
+    """One archive folder: its files, its index and its lock."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+        self.index_path = self.root / INDEX_NAME
+        self._db: sqlite3.Connection | None = None
+
+    # -- opening --------------------------------------------------------------------------
+
+    def exists(self) -> bool:
+        return self.index_path.exists()
+
+    def require(self) -> Archive:
+        """For read-only commands: fail clearly rather than create an empty archive."""
+        if not self.exists():
+            raise StoreError(f"no archive at {self.root} (run 'newsarchive import' or 'newsarchive fetch' first)")
+        return self
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            try:
+                self.root.mkdir(parents=True, exist_ok=True)
+                self._db = self._connect(self.index_path)
+            except (OSError, sqlite3.Error) as exc:
+                raise StoreError(f"cannot open the index {self.index_path}: {exc}") from None
+        return self._db
+
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
+        db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > INDEX_SCHEMA_VERSION:
+            raise StoreError(f"{path}: index schema {version} is newer than this newsarchive understands")
+        db.executescript(SCHEMA)
+        db.execute(f"PRAGMA user_version = {INDEX_SCHEMA_VERSION}")
+        return db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    # -- locking --------------------------------------------------------------------------
+
+    @contextmanager
+    def lock(self, wait: float = 0.0) -> Iterator[None]:
+        """Hold the archive's write lock; wait up to `wait` seconds for another run to finish.
+
+        flock is released by the kernel when its holder dies, so a lock left by a killed
+        process never blocks the next run.
+        """
+        self.root.mkdir(parents=True, exist_ok=True)
+        path = self.root / LOCK_NAME
+        deadline = time.monotonic() + wait
+        with open(path, "a+", encoding="utf-8") as handle:
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError as exc:
+                    if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                        raise StoreError(f"cannot lock {path}: {exc}") from None
+                    if time.monotonic() >= deadline:
+                        handle.seek(0)
+                        holder = handle.read().strip() or "unknown"
+                        raise ArchiveLockedError(
+                            f"archive {self.root} is in use by another newsarchive process "
+                            f"(pid {holder}); try again later or pass --wait SECONDS"
+                        ) from None
+                    time.sleep(LOCK_POLL_SECONDS)
+            handle.seek(0)
+            handle.truncate()
+            handle.write(str(os.getpid()))
+            handle.flush()
+            yield
+
+    # -- writing --------------------------------------------------------------------------
+
+    def _find_by_content(self, content_sha256: str) -> sqlite3.Row | None:
+        return self.db.execute(
+            "SELECT id, version, json_path FROM versions WHERE content_sha256 = ? LIMIT 1",
+            (content_sha256,),
+        ).fetchone()
+
+    def _article_dir(self, article: Article) -> Path:
+        day = _day_of(article.published) or "undated"
+        parts = day.split("-") if day != "undated" else ["undated"]
+        return self.root.joinpath(*parts, slugify(article.section_slug, "uncategorized"))
+
+    def _owner(self, json_file: Path) -> tuple[str, int] | None:
+        try:
+            data = json.loads(json_file.read_text(encoding="utf-8"))
+            return str(data["id"]), int(data.get("version", 1))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def _choose_paths(self, article: Article) -> tuple[Path, Path]:
+        """A free file name, or the one this very version already has (a re-run after a crash)."""
+        directory = self._article_dir(article)
+        slug = slugify(article.title, "article")
+        suffix = f"-v{article.version}" if article.version > 1 else ""
+        candidates = [f"{slug}{suffix}", f"{slug}-{article.id[:8]}{suffix}"]
+        candidates += [f"{slug}-{article.id[:8]}-{n}{suffix}" for n in range(2, 100)]
+        for stem in candidates:
+            json_file = directory / f"{stem}.json"
+            if not json_file.exists() or self._owner(json_file) == (article.id, article.version):
+                return json_file, directory / f"{stem}.md"
+        raise StoreError(f"no free file name for {article.title!r} in {directory}")
+
+    def _relative(self, path: Path) -> str:
+        resolved_root = self.root.resolve()
+        resolved = path.resolve()
+        if resolved_root not in resolved.parents:
+            raise StoreError(f"refusing to write outside the archive: {path}")
+        return resolved.relative_to(resolved_root).as_posix()
+
+    def add(self, article: Article) -> AddResult:
+        """Store an article, or recognize it: the same body twice is one article.
+
+        A changed body at a known URL becomes a new version; the old version's files stay.
+        """
+        existing = self._find_by_content(article.content_sha256)
+        if existing is not None:
+            return AddResult("duplicate", existing["id"], existing["version"], existing["json_path"])
+        row = self.db.execute("SELECT MAX(version) FROM versions WHERE id = ?", (article.id,)).fetchone()
+        previous = row[0] if row else None
+        article.version = (previous or 0) + 1
+        article.archived_at = utc_now()
+        json_file, md_file = self._choose_paths(article)
+        json_rel, md_rel = self._relative(json_file), self._relative(md_file)
+        try:
+            json_file.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(md_file, article.markdown)
+            write_atomic(json_file, article_json(article))
+        except OSError as exc:
+            raise StoreError(f"cannot write {json_file}: {exc.strerror or exc}") from None
+        with self._transaction() as db:
+            self._index(db, article, json_rel, md_rel)
+        return AddResult("updated" if previous else "archived", article.id, article.version, json_rel)
+
+    @staticmethod
+    def _index(db: sqlite3.Connection, article: Article, json_rel: str, md_rel: str) -> None:
+        db.execute(
+            "INSERT OR REPLACE INTO versions VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                article.id,
+                article.version,
+                article.url,
+                article.canonical_url,
+                article.content_sha256,
+                article.title,
+                article.published,
+                article.section_slug,
+                article.site_name,
+                json_rel,
+                md_rel,
+                article.archived_at,
+            ),
+        )
+        current = db.execute("SELECT version FROM articles WHERE id = ?", (article.id,)).fetchone()
+        if current is not None and current["version"] > article.version:
+            return
+        db.execute(
+            "INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                article.id,
+                article.version,
+                article.url,
+                article.canonical_url,
+                article.content_sha256,
+                article.title,
+                article.published,
+                _day_of(article.published),
+                article.section_slug,
+                article.site_name,
+                article.word_count,
+                json_rel,
+                md_rel,
+                article.archived_at,
+            ),
+        )
+        db.execute("DELETE FROM articles_fts WHERE id = ?", (article.id,))
+        db.execute(
+            "INSERT INTO articles_fts (id, title, text) VALUES (?,?,?)",
+            (article.id, article.title, article.text),
+        )
+
+    # -- reading --------------------------------------------------------------------------
+
+    def list(
+        self,
+        since: str | None = None,
+        until: str | None = None,
+        section: str | None = None,
+        site: str | None = None,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Current articles, newest first, filtered by day (inclusive), section slug and site."""
+        clauses, params = [], []
+        if since:
+            clauses.append("day >= ?")
+            params.append(since)
+        if until:
+            clauses.append("day <= ?")
+            params.append(until)
+        if section:
+            clauses.append("section_slug = ?")
+            params.append(slugify(section))
+        if site:
+            clauses.append("(site_name = ? COLLATE NOCASE OR url LIKE ? OR canonical_url LIKE ?)")
+            params += [site, f"%://{site}/%", f"%://{site}/%"]
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        sql = (
+            "SELECT id, version, title, published, section_slug, site_name, url, canonical_url, "
+            f"word_count, json_path, md_path FROM articles {where} "
+            "ORDER BY published DESC, title"
+        )
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return [dict(row) for row in self.db.execute(sql, params)]
+
+    def find(self, key: str) -> sqlite3.Row:
+        """The current version of the article with this id (or id prefix), URL or canonical URL."""
+        db = self.db
+        row = db.execute("SELECT * FROM articles WHERE id = ?", (key,)).fetchone()
+        if row is None:
+            row = db.execute(
+                "SELECT a.* FROM versions v JOIN articles a ON a.id = v.id "
+                "WHERE v.url = ? OR v.canonical_url = ? LIMIT 1",
+                (key, key),
+            ).fetchone()
+        if row is None and re.fullmatch(r"[0-9a-f]{4,15}", key):
+            rows = db.execute("SELECT * FROM articles WHERE id LIKE ? LIMIT 2", (key + "%",)).fetchall()
+            if len(rows) == 1:
+                row = rows[0]
+        if row is None:
+            raise NotFoundError(f"no article with id or URL {key!r}")
+        return row
+
+    def load(self, key: str) -> Article:
+        row = self.find(key)
+        return self.read_article(self.root / row["json_path"])
+
+    @staticmethod
+    def read_article(json_file: Path) -> Article:
+        try:
+            data = json.loads(json_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise StoreError(f"cannot read {json_file}: {exc}") from None
+        if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
+            raise StoreError(f"{json_file}: not a newsarchive article (schema_version {SCHEMA_VERSION})")
+        try:
+            return Article.from_dict(data)
+        except TypeError as exc:
+            raise StoreError(f"{json_file}: missing fields ({exc})") from None
+
+    def search(self, query: str, limit: int = 20) -> list[SearchHit]:
+        """Full-text search, best match first; plain words work, FTS5 syntax works too."""
+        sql = (
+            "SELECT f.id, a.title, a.published, a.section_slug, a.site_name, "
+            "snippet(articles_fts, 2, '[', ']', '…', 12) AS snippet, bm25(articles_fts) AS score "
+            "FROM articles_fts f JOIN articles a ON a.id = f.id "
+            "WHERE articles_fts MATCH ? ORDER BY score LIMIT ?"
+        )
+        try:
+            rows = self.db.execute(sql, (query, limit)).fetchall()
+        except sqlite3.OperationalError:
+            rows = self.db.execute(sql, (_quote_terms(query), limit)).fetchall()
+        return [SearchHit(**dict(row)) for row in rows]
+
+    def stats(self) -> dict[str, Any]:
+        db = self.db
+
+        def grouped(column: str) -> dict[str, int]:
+            sql = f"SELECT COALESCE({column}, '(unknown)') AS k, COUNT(*) FROM articles GROUP BY k ORDER BY k"
+            return {row[0]: row[1] for row in db.execute(sql)}
+
+        return {
+            "articles": db.execute("SELECT COUNT(*) FROM articles").fetchone()[0],
+            "versions": db.execute("SELECT COUNT(*) FROM versions").fetchone()[0],
+            "by_day": grouped("day"),
+            "by_section": grouped("section_slug"),
+            "by_site": grouped("site_name"),
+        }
+
+    # -- rebuilding -----------------------------------------------------------------------
+
+    def article_files(self) -> Iterator[Path]:
+        """Every article JSON under the root, in a stable order."""
+        for directory, dirnames, filenames in os.walk(self.root):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in sorted(filenames):
+                if name.endswith(".json") and not name.startswith("."):
+                    yield Path(directory) / name
+
+    def reindex(self) -> int:
+        """Rebuild the index from the article files alone; returns how many versions it found."""
+        self.close()
+        fresh = self.index_path.with_name(f".{INDEX_NAME}.{os.getpid()}{TEMP_SUFFIX}")
+        fresh.unlink(missing_ok=True)
+        db = self._connect(fresh)
+        found = 0
+        try:
+            db.execute("BEGIN")
+            # _index keeps the highest version current whatever order the files come in.
+            for json_file in self.article_files():
+                article = self.read_article(json_file)
+                json_rel = self._relative(json_file)
+                self._index(db, article, json_rel, json_rel[: -len(".json")] + ".md")
+                found += 1
+            db.execute("COMMIT")
+        finally:
+            db.close()
+        for suffix in ("-wal", "-shm"):
+            Path(str(self.index_path) + suffix).unlink(missing_ok=True)
+            Path(str(fresh) + suffix).unlink(missing_ok=True)
+        os.replace(fresh, self.index_path)
+        return found
+
+
+def _quote_terms(query: str) -> str:
+    """Plain words as FTS5 strings, so punctuation such as 'Russia-Ukraine' is not syntax."""
+    terms = re.findall(r'"[^"]*"|\S+', query)
+    quoted = []
+    for term in terms:
+        inner = term[1:-1] if term.startswith('"') and term.endswith('"') and len(term) > 1 else term
+        quoted.append('"' + inner.replace('"', '""') + '"')
+    return " ".join(quoted) or '""'
