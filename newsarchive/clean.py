@@ -192,13 +192,15 @@ def split_title(title: str, site_name: str | None = None) -> tuple[str, list[str
         title = title[: match.start()].strip()
     site_key = _key(site_name) if site_name else None
     while True:
-        parts = TITLE_SEPARATORS.split(title)
-        if len(parts) < 3:
+        separators = list(TITLE_SEPARATORS.finditer(title))
+        if not separators:
             break
-        head = "".join(parts[:-2]).strip()
-        separator, suffix = parts[-2], parts[-1].strip()
-        names_site = site_key is not None and (
-            _key(suffix) == site_key or _key(suffix) in site_key or site_key in _key(suffix)
+        last = separators[-1]
+        head, separator, suffix = title[: last.start()].strip(), last.group(1), title[last.end() :].strip()
+        names_site = (
+            site_key is not None
+            and bool(_key(suffix))
+            and (_key(suffix) == site_key or _key(suffix) in site_key or site_key in _key(suffix))
         )
         short_pipe = separator in {"|", "::", "·", "•"} and len(suffix.split()) <= MAX_SUFFIX_WORDS
         if not head or not (names_site or short_pipe):

@@ -10,7 +10,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
@@ -38,8 +38,9 @@ class Env:
     archive_option: Path | None
     verbosity: int
     traceback: bool
-    stdout: TextIO = sys.stdout
-    stderr: TextIO = sys.stderr
+    # Looked up per call, so a test runner that swaps sys.stdout is honoured.
+    stdout: TextIO = field(default_factory=lambda: sys.stdout)
+    stderr: TextIO = field(default_factory=lambda: sys.stderr)
 
     def settings(self, **overrides: Any) -> Settings:
         return load_settings(self.config_path, archive=self.archive_option, **overrides)

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import pytest
+
+from newsarchive.clean import Stripper, normalize_space, split_title
+from newsarchive.errors import ConfigError
+from newsarchive.model import Block
+
+
+def paragraphs(*texts: str) -> list[Block]:
+    return [Block("paragraph", text) for text in texts]
+
+
+BODY = "The council approved the budget after a long debate on Tuesday evening."
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        "Source link",
+        "Related Articles",
+        "Back to top button",
+        "Advertisement",
+        "ADVERTISEMENT",
+        "Story continues below advertisement",
+        "Share this article",
+        "Share on Facebook, Twitter, WhatsApp",
+        "Follow us on Instagram",
+        "Read more:",
+        "Recommended for you",
+        "More from Daily Meridian",
+        "Sign up for our morning newsletter",
+        "Subscribe to continue reading",
+        "We use cookies to improve your experience. Accept all to continue.",
+        "Click here to download the app",
+        "© 2025 Daily Meridian. All rights reserved.",
+        "12 comments",
+        "Skip to content",
+        "» Related",
+    ],
+)
+def test_known_junk_lines_are_removed(junk: str) -> None:
+    result = Stripper().strip(paragraphs(BODY, junk, BODY + " Again."))
+    assert [b.text for b in result.blocks] == [BODY, BODY + " Again."]
+    assert [r.text for r in result.removed] == [normalize_space(junk)]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Officials said the related articles of incorporation were filed in March.",
+        "The reporter checked every source link before the story ran.",
+        "Advertisement revenue fell by a third, the company said.",
+        "Back to top of the league table went the visitors after the win.",
+        "Copyright law was the subject of the second hearing.",
+    ],
+)
+def test_body_sentences_that_merely_contain_junk_words_stay(sentence: str) -> None:
+    result = Stripper().strip(paragraphs(BODY, sentence))
+    assert [b.text for b in result.blocks] == [BODY, sentence]
+    assert result.removed == []
+
+
+def test_trailing_related_widget_goes_with_its_heading() -> None:
+    blocks = paragraphs(BODY, "Related Articles", "Mayor opens new bridge", "Rail strike called off")
+    result = Stripper().strip(blocks)
+    assert [b.text for b in result.blocks] == [BODY]
+    assert {r.rule for r in result.removed} == {"related", "related-block"}
+
+
+def test_a_related_heading_followed_by_real_paragraphs_keeps_them() -> None:
+    blocks = paragraphs(BODY, "Related", "This is a full sentence of the article that follows the widget.")
+    result = Stripper().strip(blocks)
+    assert [b.text for b in result.blocks] == [BODY, "This is a full sentence of the article that follows the widget."]
+
+
+def test_user_rules_are_whole_line_and_case_insensitive() -> None:
+    stripper = Stripper([r"follow our live coverage.*"])
+    result = stripper.strip(paragraphs(BODY, "Follow our LIVE coverage here", "We follow our live coverage plan."))
+    assert [b.text for b in result.blocks] == [BODY, "We follow our live coverage plan."]
+    assert result.removed[0].rule == "user:follow our live coverage.*"
+
+
+def test_invalid_user_rule_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="invalid strip pattern"):
+        Stripper(["(unclosed"])
+
+
+def test_zero_width_characters_and_space_runs_are_folded() -> None:
+    result = Stripper().strip([Block("paragraph", "Zero\u200bwidth  and\u00a0spaces\ufeff here.")])
+    assert result.blocks[0].text == "Zerowidth and spaces here."
+
+
+def test_lines_inside_a_block_are_stripped_one_by_one() -> None:
+    result = Stripper().strip([Block("paragraph", BODY + "\nAdvertisement\nSecond line of the same block.")])
+    assert result.blocks[0].text == BODY + "\nSecond line of the same block."
+
+
+@pytest.mark.parametrize(
+    ("title", "site", "expected", "categories"),
+    [
+        ("Talks set for Friday | Russia-Ukraine war News", None, "Talks set for Friday", ["Russia-Ukraine war"]),
+        ("Talks set for Friday | Daily Meridian", "Daily Meridian", "Talks set for Friday", []),
+        ("Talks set for Friday - Daily Meridian", "Daily Meridian", "Talks set for Friday", []),
+        ("Talks set for Friday – The Daily Meridian", "Daily Meridian", "Talks set for Friday", []),
+        ("Talks set for Friday | World | Meridian", None, "Talks set for Friday", []),
+        # A dash inside a headline is not a site suffix.
+        ("Rivals agree - for now - on a truce", "Daily Meridian", "Rivals agree - for now - on a truce", []),
+        ("Election 2025 - what we know so far", None, "Election 2025 - what we know so far", []),
+    ],
+)
+def test_split_title(title: str, site: str | None, expected: str, categories: list[str]) -> None:
+    assert split_title(title, site) == (expected, categories)

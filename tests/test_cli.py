@@ -1,0 +1,305 @@
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from newsarchive import __version__
+from newsarchive.cli import cli
+from newsarchive.store import Archive
+from tests.conftest import REPO
+from tests.pages import about, news_page
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def pages(tmp_path: Path) -> Path:
+    folder = tmp_path / "saved"
+    write(folder / "one.html", news_page())
+    write(
+        folder / "nested" / "two.htm",
+        news_page(
+            title="Ferry timetable changes", url="https://n.example.org/local/f", paragraphs=about("ferry timetable")
+        ),
+    )
+    write(folder / "nested" / "style.css", "body {}")
+    return folder
+
+
+def test_version() -> None:
+    result = CliRunner().invoke(cli, ["--version"])
+    assert result.exit_code == 0
+    assert __version__ in result.output
+
+
+def test_every_command_has_help_with_text() -> None:
+    for name, command in cli.commands.items():
+        assert command.help and len(command.help) > 20, name
+        result = CliRunner().invoke(cli, [name, "--help"])
+        assert result.exit_code == 0, name
+
+
+def test_python_dash_m_runs() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "newsarchive", "--help"], capture_output=True, text=True, cwd=REPO, check=False
+    )
+    assert done.returncode == 0
+    assert "Usage:" in done.stdout
+
+
+def test_import_then_list_show_search_stats(run, pages: Path) -> None:
+    result = run("import", str(pages))
+    assert result.exit_code == 0, result.output
+    assert "archived 2, updated 0, duplicates 0, failed 0, skipped 1" in result.stderr
+
+    listed = run("list", "--json")
+    rows = json.loads(listed.stdout)
+    assert sorted(r["title"] for r in rows) == ["Ferry timetable changes", "Harbour bridge reopens after repairs"]
+
+    shown = run("show", rows[0]["id"])
+    assert shown.stdout.startswith("---\ntitle: ")
+    shown_json = json.loads(
+        run("show", "--json", "https://news.example.org/local/2024/03/14/bridge-reopens.html").stdout
+    )
+    assert shown_json["title"] == "Harbour bridge reopens after repairs"
+
+    found = json.loads(run("search", "--json", "ferry", "timetable").stdout)
+    assert [hit["title"] for hit in found] == ["Ferry timetable changes"]
+    text = run("search", "ferry").stdout
+    assert "Ferry timetable changes" in text and "[ferry]" in text.lower()
+
+    stats = json.loads(run("stats", "--json").stdout)
+    assert stats["articles"] == 2
+    assert stats["by_section"] == {"local": 2}
+    assert "by day:" in run("stats").stdout
+
+
+def test_importing_twice_changes_nothing(run, pages: Path, archive_dir: Path) -> None:
+    assert run("import", str(pages)).exit_code == 0
+    snapshot = {p: p.read_bytes() for p in archive_dir.rglob("*.json")}
+    again = run("import", str(pages))
+    assert again.exit_code == 0
+    assert "archived 0, updated 0, duplicates 2" in again.stderr
+    assert {p: p.read_bytes() for p in archive_dir.rglob("*.json")} == snapshot
+
+
+def test_bad_files_are_reported_one_line_each_and_the_batch_goes_on(run, pages: Path) -> None:
+    write(pages / "empty.html", "")
+    write(pages / "binary.html", bytes(range(256)) * 10)
+    write(pages / "short.html", "<html><body><p>Too short.</p></body></html>")
+    result = run("import", str(pages))
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 3
+    assert any("empty.html: no article body found" in e for e in errors)
+    assert any("short.html: no article body found (only 2 words of text)" in e for e in errors)
+    assert any("binary.html" in e for e in errors)
+    assert "archived 2" in result.stderr
+
+
+def test_a_missing_path_fails_with_its_name(run, tmp_path: Path) -> None:
+    result = run("import", str(tmp_path / "nope.html"))
+    assert result.exit_code == 1
+    assert f"error: {tmp_path / 'nope.html'}: file not found" in result.stderr
+
+
+def test_an_unsupported_file_named_explicitly_fails(run, pages: Path) -> None:
+    result = run("import", str(pages / "nested" / "style.css"))
+    assert result.exit_code == 1
+    assert "unsupported file type '.css'" in result.stderr
+
+
+def test_glob_filters_files(run, pages: Path) -> None:
+    result = run("import", str(pages), "--glob", "*.htm")
+    assert "archived 1," in result.stderr
+    assert [r["title"] for r in json.loads(run("list", "--json").stdout)] == ["Ferry timetable changes"]
+
+
+def test_gzip_pages_are_read(run, tmp_path: Path) -> None:
+    write(tmp_path / "in" / "page.html.gz", gzip.compress(news_page().encode()))
+    assert run("import", str(tmp_path / "in")).exit_code == 0
+    assert len(json.loads(run("list", "--json").stdout)) == 1
+
+
+def test_base_url_and_saved_from_comment_give_the_url(run, tmp_path: Path) -> None:
+    no_url = news_page(url=None)
+    write(tmp_path / "in" / "local" / "a.html", no_url)
+    write(
+        tmp_path / "in2" / "b.html",
+        "<!-- saved from url=(0040)https://saved.example.org/x/story.html -->\n"
+        + news_page(url=None, paragraphs=about("harbour")),
+    )
+    run("import", str(tmp_path / "in"), "--base-url", "https://base.example.org/archive")
+    run("import", str(tmp_path / "in2"), "--base-url", "https://ignored.example.org/")
+    urls = sorted(r["url"] for r in json.loads(run("list", "--json").stdout))
+    assert urls == ["https://base.example.org/archive/local/a.html", "https://saved.example.org/x/story.html"]
+
+
+def test_file_path_is_the_source_when_no_url_is_known(run, tmp_path: Path) -> None:
+    page = write(tmp_path / "in" / "a.html", news_page(url=None))
+    run("import", str(page))
+    article = json.loads(run("show", "--json", json.loads(run("list", "--json").stdout)[0]["id"]).stdout)
+    assert article["url"] is None
+    assert article["source"] == {**article["source"], "kind": "file", "location": str(page.absolute())}
+
+
+def test_quiet_prints_nothing_on_success_and_errors_on_failure(run, pages: Path) -> None:
+    assert run("-q", "import", str(pages)).output == ""
+    write(pages / "empty.html", "")
+    result = run("-q", "import", str(pages))
+    assert result.output.strip() == f"error: {pages / 'empty.html'}: no article body found (the page is empty)"
+
+
+def test_verbose_names_each_file(run, pages: Path) -> None:
+    result = run("-v", "import", str(pages))
+    assert "archived: 2024/03/14/local/harbour-bridge-reopens-after-repairs.json" in result.stderr
+    assert "skipped: " in result.stderr and "style.css: not a supported file type" in result.stderr
+
+
+def test_json_output_is_one_object_per_input_then_a_summary(run, pages: Path) -> None:
+    lines = [json.loads(line) for line in run("import", "--json", str(pages)).stdout.splitlines()]
+    assert {line.get("status") for line in lines[:-1]} == {"archived", "skipped"}
+    assert lines[-1] == {"summary": {"archived": 2, "updated": 0, "duplicate": 0, "failed": 0, "skipped": 1}}
+
+
+def test_read_commands_on_a_missing_archive_fail_clearly(run, archive_dir: Path) -> None:
+    result = run("list")
+    assert result.exit_code == 1
+    assert f"error: no archive at {archive_dir}" in result.stderr
+    assert not archive_dir.exists()
+
+
+def test_show_unknown_id(run, pages: Path) -> None:
+    run("import", str(pages))
+    result = run("show", "ffffffffffff")
+    assert result.exit_code == 1
+    assert "no article with id or URL 'ffffffffffff'" in result.stderr
+
+
+def test_bad_date_option_is_a_usage_error(run, pages: Path) -> None:
+    run("import", str(pages))
+    result = run("list", "--since", "yesterday")
+    assert result.exit_code == 2
+    assert "not a date like 2025-07-23" in result.output
+
+
+def test_fetch_without_urls_is_a_usage_error(run) -> None:
+    result = run("fetch")
+    assert result.exit_code == 2
+    assert "give at least one URL" in result.output
+
+
+def test_locked_archive_exits_2_with_a_message(run, pages: Path, archive_dir: Path) -> None:
+    with Archive(archive_dir).lock():
+        result = run("import", str(pages))
+    assert result.exit_code == 2
+    assert "is in use by another newsarchive process" in result.stderr
+    assert "--wait" in result.stderr
+
+
+def test_wait_gets_the_lock_once_it_is_free(pages: Path, archive_dir: Path) -> None:
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys,time; from newsarchive.store import Archive\n"
+            f"with Archive({str(archive_dir)!r}).lock():\n print('held', flush=True); time.sleep(1.5)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+    assert holder.stdout.readline().strip() == "held"
+    result = CliRunner().invoke(cli, ["--archive", str(archive_dir), "import", "--wait", "10", str(pages)])
+    holder.wait()
+    assert result.exit_code == 0, result.output
+
+
+def test_reindex_command(run, pages: Path, archive_dir: Path) -> None:
+    run("import", str(pages))
+    (archive_dir / "index.sqlite").unlink()
+    result = run("reindex")
+    assert result.exit_code == 0
+    assert "reindexed 2 article version(s)" in result.stderr
+    assert len(json.loads(run("list", "--json").stdout)) == 2
+
+
+def test_clean_shows_a_diff_with_rules(run, tmp_path: Path) -> None:
+    page = write(
+        tmp_path / "p.html",
+        news_page(extra_body="<p>Advertisement</p><p>Related Articles</p><p>Other headline here</p>"),
+    )
+    result = run("clean", str(page))
+    assert result.exit_code == 0
+    assert "-Advertisement" in result.stdout
+    assert "[advertisement] Advertisement" in result.stdout
+    assert (
+        "-# Harbour bridge reopens after repairs | Example Gazette\n+# Harbour bridge reopens after repairs\n"
+        in result.stdout
+    )
+
+
+def test_config_file_and_environment(tmp_path: Path, pages: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = write(
+        tmp_path / "xdg-config" / "newsarchive" / "config.toml",
+        f'archive = "{tmp_path / "from-config"}"\nstrip = ["harbour bridge reopens.*"]\n',
+    )
+    runner = CliRunner()
+    assert runner.invoke(cli, ["import", str(pages)]).exit_code == 0
+    assert (tmp_path / "from-config" / "index.sqlite").exists()
+
+    monkeypatch.setenv("NEWSARCHIVE_ARCHIVE", str(tmp_path / "from-env"))
+    assert runner.invoke(cli, ["import", str(pages)]).exit_code == 0
+    assert (tmp_path / "from-env" / "index.sqlite").exists()
+
+    assert runner.invoke(cli, ["--archive", str(tmp_path / "from-option"), "import", str(pages)]).exit_code == 0
+    assert (tmp_path / "from-option" / "index.sqlite").exists()
+
+    write(config, "unknown_key = 1\n")
+    result = runner.invoke(cli, ["list"])
+    assert result.exit_code == 2
+    assert "unknown setting 'unknown_key'" in result.stderr
+
+    write(config, 'max_bytes = "lots"\n')
+    assert runner.invoke(cli, ["list"]).exit_code == 2
+
+    write(config, "not toml at all = = =")
+    result = runner.invoke(cli, ["list"])
+    assert result.exit_code == 2
+    assert "cannot read config file" in result.stderr
+
+
+def test_explicit_missing_config_is_an_error(run, tmp_path: Path) -> None:
+    result = run("--config", str(tmp_path / "missing.toml"), "list")
+    assert result.exit_code == 2
+    assert "config file not found" in result.stderr
+
+
+def test_traceback_flag_shows_the_exception(run) -> None:
+    with pytest.raises(Exception, match="no archive at"):
+        run("--traceback", "list")
+
+
+def test_the_cli_module_imports_no_heavy_libraries() -> None:
+    code = (
+        "import sys; import newsarchive.cli; "
+        "print(sorted(m for m in ('requests', 'lxml', 'trafilatura', 'sqlite3') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, env={**os.environ}, check=False
+    )
+    assert done.stdout.strip() == "[]"
