@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -112,6 +113,34 @@ KNOWN_SECTIONS = frozenset(
 )
 URL_DATE = re.compile(r"/(?P<y>(?:19|20)\d{2})[/-](?P<m>0?[1-9]|1[0-2])[/-](?P<d>0?[1-9]|[12]\d|3[01])(?:/|\b)")
 SAVED_FROM = re.compile(rb"<!--\s*saved from url=\(\d+\)\s*(\S+?)\s*-->", re.IGNORECASE)
+# Zone abbreviations news sites print; dateutil knows none of them by itself.
+ZONE_OFFSETS = {
+    name: int(hours * 3600)
+    for name, hours in {
+        "UTC": 0,
+        "GMT": 0,
+        "Z": 0,
+        "BST": 1,
+        "CET": 1,
+        "CEST": 2,
+        "EET": 2,
+        "EEST": 3,
+        "MSK": 3,
+        "IST": 5.5,
+        "JST": 9,
+        "KST": 9,
+        "AEST": 10,
+        "AEDT": 11,
+        "EST": -5,
+        "EDT": -4,
+        "CST": -6,
+        "CDT": -5,
+        "MST": -7,
+        "MDT": -6,
+        "PST": -8,
+        "PDT": -7,
+    }.items()
+}
 HANDLE = re.compile(r"@\w+")
 BYLINE_PREFIX = re.compile(r"^(?:written\s+)?(?:by|von|par|por|di|door|av|af)\s+", re.IGNORECASE)
 AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\|)\s*", re.IGNORECASE)
@@ -227,7 +256,9 @@ def normalize_datetime(value: str | None, not_after: datetime | None = None) -> 
         try:
             from dateutil import parser as date_parser
 
-            parsed = date_parser.parse(value)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # an unknown zone name leaves the time naive
+                parsed = date_parser.parse(value, tzinfos=ZONE_OFFSETS)
         except (ValueError, OverflowError, TypeError):
             return None
     if parsed.year < 1990:
@@ -387,6 +418,7 @@ def read_metadata(tree: lxml_html.HtmlElement, url: str | None = None) -> PageMe
     canonical = tree.xpath('//link[translate(@rel,"CANOICAL","canoical")="canonical"]/@href')
     md.canonical_url = _absolute(canonical[0], url) if canonical else None
     md.og_url = _absolute(_first(meta, "og:url") or "", url)
+    url = url or md.canonical_url or md.og_url  # a saved file's relative links resolve against its own URL
     md.image = _absolute(
         _first(meta, "og:image", "og:image:url", "twitter:image") or _first_url(article.get("image")) or "", url
     )

@@ -1,0 +1,197 @@
+from __future__ import annotations
+
+import pytest
+
+from newsarchive.clean import Stripper
+from newsarchive.errors import ExtractionError
+from newsarchive.extract import build_article, count_words
+from newsarchive.metadata import clean_authors, date_from_url, normalize_datetime, section_from_url
+from newsarchive.model import RawPage
+from tests.pages import about, article_from, json_ld, news_page
+
+
+def test_figure_caption_is_kept_as_a_caption_in_place() -> None:
+    figure = (
+        '<figure><img src="/img/bridge.jpg" alt="The bridge at dawn">'
+        "<figcaption>The rebuilt span at dawn on Thursday [File: Lee Park / Coastwire]</figcaption></figure>"
+        "<p>After the figure comes one more paragraph of the story with enough words in it.</p>"
+    )
+    article = article_from(news_page(extra_body=figure))
+    assert article.images == [
+        {
+            "alt": "The bridge at dawn",
+            "caption": "The rebuilt span at dawn on Thursday [File: Lee Park / Coastwire]",
+            "src": "https://news.example.org/img/bridge.jpg",
+        }
+    ]
+    assert "rebuilt span" not in article.text
+    body = article.markdown.split("\n---\n", 1)[1]
+    assert "\n*The rebuilt span at dawn on Thursday [File: Lee Park / Coastwire]*\n" in body
+    assert body.index("*The rebuilt span") < body.index("After the figure")
+
+
+def test_json_ld_news_article_metadata() -> None:
+    data = {
+        "@context": "https://schema.org",
+        "@graph": [
+            {
+                "@type": "NewsArticle",
+                "headline": "Port expansion approved",
+                "author": [{"@type": "Person", "name": "By Ana Ruiz"}, {"@type": "Person", "name": "Tom Berg"}],
+                "datePublished": "2025-02-03T08:15:00+02:00",
+                "dateModified": "2025-02-03T10:00:00+02:00",
+                "articleSection": ["Business", "Ports"],
+                "keywords": "ports, shipping, Ports",
+                "publisher": {"@type": "Organization", "name": "Coast Ledger"},
+                "image": {"@type": "ImageObject", "url": "https://cdn.example.com/port.jpg"},
+                "inLanguage": "en-gb",
+                "description": "The council approved the plan.",
+            }
+        ],
+    }
+    page = news_page(title="Port expansion approved", section=None, published=None, author=None).replace(
+        "</head>", json_ld(data) + "</head>"
+    )
+    article = article_from(page)
+    assert article.title == "Port expansion approved"
+    assert article.authors == ["Ana Ruiz", "Tom Berg"]
+    assert article.published == "2025-02-03T08:15:00+02:00"
+    assert article.modified == "2025-02-03T10:00:00+02:00"
+    assert article.date_source == "metadata"
+    assert article.section == "Business"
+    assert article.tags == ["ports", "shipping"]
+    assert article.language == "en-GB"
+    assert article.image == "https://cdn.example.com/port.jpg"
+    assert article.description == "The council approved the plan."
+
+
+def test_opengraph_only_page() -> None:
+    page = f"""<html><head><title>Gallery reopens | Arts Weekly</title>
+    <meta property="og:title" content="Gallery reopens">
+    <meta property="og:site_name" content="Arts Weekly">
+    <meta property="og:url" content="https://arts.example.net/culture/gallery-reopens">
+    <meta property="og:image" content="/img/gallery.jpg">
+    <meta property="article:published_time" content="2024-11-02T18:00:00Z">
+    <meta property="article:author" content="Mira Holt">
+    <meta property="article:section" content="Culture">
+    <meta property="article:tag" content="museums"><meta property="article:tag" content="art">
+    </head><body><article>{"".join(f"<p>{p}</p>" for p in about("gallery", 4))}</article></body></html>"""
+    article = article_from(page)
+    assert article.url == "https://arts.example.net/culture/gallery-reopens"
+    assert article.canonical_url == article.url
+    assert article.image == "https://arts.example.net/img/gallery.jpg"
+    assert article.authors == ["Mira Holt"]
+    assert article.published == "2024-11-02T18:00:00+00:00"
+    assert (article.section, article.section_slug) == ("Culture", "culture")
+    assert article.tags == ["museums", "art"]
+    assert article.site_name == "Arts Weekly"
+
+
+def test_section_from_breadcrumbs_then_url() -> None:
+    crumbs = '<nav class="breadcrumbs"><a href="/">Home</a> › <a href="/environment/">Environment</a></nav>'
+    page = news_page(section=None).replace("<main>", crumbs + "<main>")
+    assert article_from(page).section == "Environment"
+    from_url = news_page(section=None, url="https://news.example.org/science/2024/01/02/comet.html")
+    assert article_from(from_url).section == "Science"
+    unknown = article_from(news_page(section=None, url="https://news.example.org/p/123"))
+    assert (unknown.section, unknown.section_slug) == (None, "uncategorized")
+
+
+def test_dates_from_url_and_fallbacks() -> None:
+    page = news_page(published=None, url="https://news.example.org/local/2024/03/14/bridge.html")
+    article = article_from(page)
+    assert (article.published, article.date_source) == ("2024-03-14", "url")
+    undated = article_from(news_page(published=None, url="https://news.example.org/local/bridge"))
+    assert (undated.published, undated.date_source) == ("2024-03-15T10:00:00+00:00", "file")
+
+
+def test_a_future_date_is_not_believed() -> None:
+    article = article_from(news_page(published="2999-01-01T00:00:00Z", url="https://n.example.org/local/x"))
+    assert article.date_source == "file"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2025-07-23T10:00:00Z", "2025-07-23T10:00:00+00:00"),
+        ("2025-07-23T10:00:00.123+02:00", "2025-07-23T10:00:00+02:00"),
+        ("2025-07-23", "2025-07-23"),
+        ("Wed, 23 Jul 2025 10:00:00 EST", "2025-07-23T10:00:00-05:00"),
+        ("July 23, 2025 4:05 pm", "2025-07-23T16:05:00"),
+        ("not a date", None),
+        ("", None),
+        ("1850-01-01", None),
+    ],
+)
+def test_normalize_datetime(value: str, expected: str | None) -> None:
+    assert normalize_datetime(value) == expected
+
+
+def test_url_helpers() -> None:
+    assert date_from_url("https://x.example.com/2025/7/3/story") == "2025-07-03"
+    assert date_from_url("https://x.example.com/2025/13/40/story") is None
+    assert section_from_url("https://x.example.com/world/europe/story") == "World"
+    assert section_from_url("https://x.example.com/us/story") == "US"
+    assert section_from_url("https://x.example.com/story-only") is None
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        (["By Jane Example and John Sample"], ["Jane Example", "John Sample"]),
+        (["Jane Example, John Sample & Ana Ruiz"], ["Jane Example", "John Sample", "Ana Ruiz"]),
+        (["Jane Example @janeex"], ["Jane Example"]),
+        (["Coast Ledger", "Tom Berg"], ["Tom Berg"]),
+        (["https://example.com/authors/jane", "Jane Example", "jane example"], ["Jane Example"]),
+    ],
+)
+def test_clean_authors(names: list[str], expected: list[str]) -> None:
+    assert clean_authors(names, "Coast Ledger") == expected
+
+
+def test_readability_fallback_when_trafilatura_finds_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    import trafilatura
+
+    monkeypatch.setattr(trafilatura, "bare_extraction", lambda *a, **k: None)
+    article = article_from(news_page())
+    assert article.extractor["method"] == "readability"
+    assert "committee met on Monday" in article.text
+
+
+@pytest.mark.parametrize(
+    ("page", "reason"),
+    [
+        ("", "the page is empty"),
+        ("<html><body><script>var x = 1;</script></body></html>", "the page has no text"),
+        ("<html><body><p>Just a few words here.</p></body></html>", "only 5 words of text"),
+    ],
+)
+def test_no_body_is_a_clear_error_never_an_empty_article(page: str, reason: str) -> None:
+    with pytest.raises(ExtractionError, match=f"no article body found \\({reason}\\)"):
+        article_from(page)
+
+
+def test_a_section_front_is_not_an_article() -> None:
+    teasers = "".join(
+        f'<div class="teaser"><h3><a href="/sport/story-{i}">Team {i} wins again in a close match</a></h3>'
+        f"<p>The side extended its run with a late goal in front of a home crowd, number {i}.</p></div>"
+        for i in range(15)
+    )
+    page = f'<html><head><title>Sport | Gazette</title><meta property="og:type" content="website"></head><body><main>{teasers}</main></body></html>'
+    with pytest.raises(ExtractionError, match="no article body found"):
+        article_from(page)
+
+
+def test_plain_text_served_as_a_page_keeps_its_shape() -> None:
+    text = "WORLD\n\nHeadline of the day | Climate News\n\n" + "\n\n".join(about("flood", 3))
+    raw = RawPage(
+        content=text.encode(), kind="file", location="/x.txt", format="text", file_mtime="2024-01-01T00:00:00+00:00"
+    )
+    article = build_article(raw, Stripper())
+    assert (article.section_slug, article.title, article.categories) == ("world", "Headline of the day", ["Climate"])
+
+
+def test_count_words_counts_cjk_characters() -> None:
+    assert count_words("Hello world") == 2
+    assert count_words("経済成長") == 4
+    assert count_words("") == 0
