@@ -177,7 +177,8 @@ def test_a_section_front_is_not_an_article() -> None:
         f"<p>The side extended its run with a late goal in front of a home crowd, number {i}.</p></div>"
         for i in range(15)
     )
-    page = f'<html><head><title>Sport | Gazette</title><meta property="og:type" content="website"></head><body><main>{teasers}</main></body></html>'
+    head = '<title>Sport | Gazette</title><meta property="og:type" content="website">'
+    page = f"<html><head>{head}</head><body><main>{teasers}</main></body></html>"
     with pytest.raises(ExtractionError, match="no article body found"):
         article_from(page)
 
