@@ -74,6 +74,15 @@ CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
 );
 """
 
+VERSION_COLUMNS = (
+    "id", "version", "url", "canonical_url", "content_sha256", "title", "published",
+    "section_slug", "site_name", "json_path", "md_path", "archived_at",
+)  # fmt: skip
+ARTICLE_COLUMNS = (
+    "id", "version", "url", "canonical_url", "content_sha256", "title", "published", "day",
+    "section_slug", "site_name", "word_count", "json_path", "md_path", "archived_at",
+)  # fmt: skip
+
 Outcome = Literal["archived", "updated", "duplicate"]
 
 
@@ -285,45 +294,27 @@ class Archive:
 
     @staticmethod
     def _index(db: sqlite3.Connection, article: Article, json_rel: str, md_rel: str) -> None:
-        db.execute(
-            "INSERT OR REPLACE INTO versions VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                article.id,
-                article.version,
-                article.url,
-                article.canonical_url,
-                article.content_sha256,
-                article.title,
-                article.published,
-                article.section_slug,
-                article.site_name,
-                json_rel,
-                md_rel,
-                article.archived_at,
-            ),
-        )
+        row = {
+            "id": article.id,
+            "version": article.version,
+            "url": article.url,
+            "canonical_url": article.canonical_url,
+            "content_sha256": article.content_sha256,
+            "title": article.title,
+            "published": article.published,
+            "day": _day_of(article.published),
+            "section_slug": article.section_slug,
+            "site_name": article.site_name,
+            "word_count": article.word_count,
+            "json_path": json_rel,
+            "md_path": md_rel,
+            "archived_at": article.archived_at,
+        }
+        _insert(db, "versions", VERSION_COLUMNS, row)
         current = db.execute("SELECT version FROM articles WHERE id = ?", (article.id,)).fetchone()
         if current is not None and current["version"] > article.version:
             return
-        db.execute(
-            "INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                article.id,
-                article.version,
-                article.url,
-                article.canonical_url,
-                article.content_sha256,
-                article.title,
-                article.published,
-                _day_of(article.published),
-                article.section_slug,
-                article.site_name,
-                article.word_count,
-                json_rel,
-                md_rel,
-                article.archived_at,
-            ),
-        )
+        _insert(db, "articles", ARTICLE_COLUMNS, row)
         db.execute("DELETE FROM articles_fts WHERE id = ?", (article.id,))
         db.execute(
             "INSERT INTO articles_fts (id, title, text) VALUES (?,?,?)",
@@ -461,6 +452,11 @@ class Archive:
             Path(str(fresh) + suffix).unlink(missing_ok=True)
         os.replace(fresh, self.index_path)
         return found
+
+
+def _insert(db: sqlite3.Connection, table: str, columns: tuple[str, ...], row: dict[str, Any]) -> None:
+    placeholders = ", ".join(f":{column}" for column in columns)
+    db.execute(f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", row)
 
 
 def _quote_terms(query: str) -> str:
