@@ -24,6 +24,7 @@ from newsarchive.errors import ExtractionError
 from newsarchive.metadata import (
     PageMetadata,
     clean_authors,
+    date_from_text,
     date_from_url,
     normalize_datetime,
     read_metadata,
@@ -225,13 +226,18 @@ def _choose_title(md: PageMetadata) -> tuple[str | None, list[str]]:
     return None, categories
 
 
-def _published(md: PageMetadata, url: str | None, raw: RawPage, not_after: datetime) -> tuple[str | None, str | None]:
+def _published(
+    md: PageMetadata, tree: lxml_html.HtmlElement, url: str | None, raw: RawPage, not_after: datetime
+) -> tuple[str | None, str | None]:
     declared = normalize_datetime(md.published, not_after)
     if declared:
         return declared, "metadata"
     from_url = date_from_url(url) or date_from_url(raw.location if raw.kind == "http" else None)
     if from_url:
         return from_url, "url"
+    in_text = date_from_text(tree)
+    if in_text:
+        return in_text, "text"
     return None, None
 
 
@@ -291,7 +297,7 @@ def _article_from_html(raw: RawPage, stripper: Stripper, min_words: int) -> Arti
     if not md.is_article and _looks_like_index(page.tree):
         raise ExtractionError("no article body found (the page is a list of articles)")
 
-    published, date_source = _published(md, page.url, raw, _not_after(raw))
+    published, date_source = _published(md, page.tree, page.url, raw, _not_after(raw))
     if published is None:
         published, date_source = _fallback_date(raw)
     fields = Fields(

@@ -112,6 +112,20 @@ KNOWN_SECTIONS = frozenset(
     }
 )
 URL_DATE = re.compile(r"/(?P<y>(?:19|20)\d{2})[/-](?P<m>0?[1-9]|1[0-2])[/-](?P<d>0?[1-9]|[12]\d|3[01])(?:/|\b)")
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+    r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+)
+VISIBLE_DATE = re.compile(
+    rf"\b(?:{_MONTH}\.? \d{{1,2}},? \d{{4}}|\d{{1,2}}(?:st|nd|rd|th)? {_MONTH}\.?,? \d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})\b",
+    re.IGNORECASE,
+)
+DATE_LABEL = re.compile(r"^\s*(?:first\s+)?(?:published|posted|dated?)\b", re.IGNORECASE)
+UPDATE_LABEL = re.compile(r"\b(?:updated|modified|edited)\b", re.IGNORECASE)
+# Elements whose class or id says they hold the article's own date (not a sidebar's).
+DATE_HOLDER_XPATH = (
+    ".//*[re:test(concat(@class, ' ', @id), '(^|[-_ ])(date|time|published|posted|byline|dateline|meta)', 'i')]"
+)
 SAVED_FROM = re.compile(rb"<!--\s*saved from url=\(\d+\)\s*(\S+?)\s*-->", re.IGNORECASE)
 # Zone abbreviations news sites print; dateutil knows none of them by itself.
 ZONE_OFFSETS = {
@@ -284,6 +298,31 @@ def date_from_url(url: str | None) -> str | None:
         return datetime(int(match["y"]), int(match["m"]), int(match["d"])).date().isoformat()
     except ValueError:
         return None
+
+
+def date_from_text(tree: lxml_html.HtmlElement) -> str | None:
+    """A date printed near the article: in a date/byline element, or after 'Published'.
+
+    Only the article's own container is searched, so a sidebar of other stories' dates is not.
+    """
+    containers = tree.xpath("//article | //main | //*[@role='main']") or tree.xpath("//body")
+    if not containers:
+        return None
+    container = containers[0]
+    candidates = [
+        normalize_space(element.text_content())
+        for element in container.xpath(DATE_HOLDER_XPATH, namespaces={"re": "http://exslt.org/regular-expressions"})
+    ]
+    candidates += [normalize_space(text) for text in container.xpath(".//text()") if DATE_LABEL.match(str(text))]
+    for text in candidates:
+        if not text or len(text) > 160 or (UPDATE_LABEL.search(text) and not DATE_LABEL.match(text)):
+            continue
+        match = VISIBLE_DATE.search(text)
+        if match:
+            found = normalize_datetime(match.group(0))
+            if found:
+                return found[:10]
+    return None
 
 
 def section_from_url(url: str | None) -> str | None:

@@ -196,3 +196,20 @@ def test_count_words_counts_cjk_characters() -> None:
     assert count_words("Hello world") == 2
     assert count_words("経済成長") == 4
     assert count_words("") == 0
+
+
+def test_a_visible_date_in_the_article_is_used_and_a_sidebar_date_is_not() -> None:
+    sidebar = '<aside class="most-viewed"><span class="date">May 2, 2023</span> Other story</aside>'
+    meta = '<div class="post-meta">By Dana Whitfield | March 14, 2024</div>'
+    page = news_page(published=None, url="https://news.example.org/local/bridge").replace(
+        "<main><article>", f"{sidebar}<main><article>{meta}"
+    )
+    article = article_from(page)
+    assert (article.published, article.date_source) == ("2024-03-14", "text")
+
+
+def test_an_updated_line_is_not_the_published_date() -> None:
+    page = news_page(published=None, url="https://news.example.org/local/bridge").replace(
+        "<main><article>", '<main><article><p class="meta">Updated April 1, 2024</p>'
+    )
+    assert article_from(page).date_source == "file"
