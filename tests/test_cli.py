@@ -303,3 +303,11 @@ def test_the_cli_module_imports_no_heavy_libraries() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, env={**os.environ}, check=False
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_xhtml_with_an_xml_declaration(run, tmp_path: Path) -> None:
+    page = '<?xml version="1.0" encoding="utf-8"?>\n' + news_page().replace("<!DOCTYPE html>", "")
+    write(tmp_path / "in" / "page.xhtml", page)
+    result = run("import", str(tmp_path / "in"))
+    assert result.exit_code == 0, result.output
+    assert json.loads(run("list", "--json").stdout)[0]["title"] == "Harbour bridge reopens after repairs"
