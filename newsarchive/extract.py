@@ -36,6 +36,8 @@ from newsarchive.render import render_markdown, slugify
 from newsarchive.textsave import parse_text_save
 
 MAX_PARSE_CHARS = 20_000_000
+BYLINE_MAX_WORDS = 12
+BYLINE_EDGE_BLOCKS = 3  # how far into the body a byline may stand
 CAPTION_XPATH = (
     ".//figcaption | .//*[contains(concat(' ', normalize-space(@class), ' '), ' wp-caption-text ')]"
     " | .//*[contains(concat(' ', normalize-space(@class), ' '), ' caption ')]"
@@ -289,6 +291,7 @@ def _article_from_html(raw: RawPage, stripper: Stripper, min_words: int) -> Arti
     md = page.metadata
     title, categories = _choose_title(md)
     blocks = _drop_repeated_title(stripper.strip(page.body.blocks).blocks, title)
+    blocks = _drop_bylines(blocks, md.authors)
     plain = body_text(blocks)
     words = count_words(plain)
     if words < min_words:
@@ -390,6 +393,29 @@ def _drop_repeated_title(blocks: list[Block], title: str | None) -> list[Block]:
     if title and blocks and blocks[0].kind == "heading" and blocks[0].text.casefold() == title.casefold():
         return blocks[1:]
     return blocks
+
+
+def _drop_bylines(blocks: list[Block], authors: list[str]) -> list[Block]:
+    """Byline-only lines at the start or end of the body name the authors, who are stored apart."""
+    if not authors:
+        return blocks
+    known = {name.casefold() for name in authors}
+
+    def is_byline(block: Block) -> bool:
+        names = clean_authors([block.text])
+        return (
+            block.kind in ("paragraph", "heading")
+            and len(block.text.split()) <= BYLINE_MAX_WORDS
+            and bool(names)
+            and all(name.casefold() in known for name in names)
+        )
+
+    edge = BYLINE_EDGE_BLOCKS
+    return [
+        block
+        for index, block in enumerate(blocks)
+        if not ((index < edge or index >= len(blocks) - 1) and is_byline(block))
+    ]
 
 
 def _first_line(text: str) -> str:

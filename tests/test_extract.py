@@ -213,3 +213,13 @@ def test_an_updated_line_is_not_the_published_date() -> None:
         "<main><article>", '<main><article><p class="meta">Updated April 1, 2024</p>'
     )
     assert article_from(page).date_source == "file"
+
+
+def test_a_byline_paragraph_is_not_body_text() -> None:
+    page = news_page(author="Dana Whitfield").replace("<h1>", "<p>By Dana Whitfield</p><h1>")
+    article = article_from(page)
+    assert article.authors == ["Dana Whitfield"]
+    assert "Dana Whitfield" not in article.text
+    sentence = "Dana Whitfield said the bridge would reopen to cyclists first, and to cars a week later."
+    kept = article_from(news_page(author="Dana Whitfield", paragraphs=[sentence, *about("bridge")]))
+    assert sentence in kept.text
