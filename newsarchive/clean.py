@@ -72,7 +72,7 @@ LINE_RULES: tuple[tuple[str, str], ...] = (
 )
 
 # A heading line that opens a trailing widget of links (removed with everything after it).
-TRAILING_BLOCK_STARTERS = frozenset({"related", "source-link"})
+TRAILING_BLOCK_STARTERS = frozenset({"related", "related-intl", "source-link"})
 MAX_TRAILING_LINE_WORDS = 20
 SENTENCE_END = re.compile(r"[.!?…][\"'“”‘’»«)\]\s]*$")
 

@@ -18,15 +18,18 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from newsarchive import __version__
-from newsarchive.clean import Removal, Stripper, normalize_space, split_title
+from newsarchive.clean import TITLE_SEPARATORS, Removal, Stripper, normalize_space, split_title
 from newsarchive.encoding import decode
 from newsarchive.errors import ExtractionError
 from newsarchive.metadata import (
     PageMetadata,
+    byline_authors,
     clean_authors,
     date_from_text,
     date_from_url,
+    element_lines,
     normalize_datetime,
+    parse_byline,
     read_metadata,
     section_from_breadcrumbs,
     section_from_url,
@@ -37,6 +40,9 @@ from newsarchive.textsave import parse_text_save
 
 MAX_PARSE_CHARS = 20_000_000
 BYLINE_MAX_WORDS = 12
+LAYOUT_TABLE_SHARE = 0.5
+HEADER_MAX_BLOCKS = 4
+MAX_SITE_NAME_WORDS = 5
 BYLINE_EDGE_BLOCKS = 3  # how far into the body a byline may stand
 CAPTION_XPATH = (
     ".//figcaption | .//*[contains(concat(' ', normalize-space(@class), ' '), ' wp-caption-text ')]"
@@ -94,17 +100,8 @@ def _captions(tree: lxml_html.HtmlElement, base_url: str | None) -> dict[str, tu
 
 
 def _element_text(element: etree._Element) -> str:
-    """Text of an extracted element, with <lb/> kept as a line break."""
-    parts: list[str] = []
-    for node in element.iter():
-        if node.tag == "lb":
-            parts.append("\n")
-        if node.text and node.tag != "lb":
-            parts.append(node.text)
-        if node is not element and node.tail:
-            parts.append(node.tail)
-    lines = (normalize_space(line) for line in "".join(parts).split("\n"))
-    return "\n".join(line for line in lines if line)
+    """Text of an extracted element, with trafilatura's <lb/> kept as a line break."""
+    return "\n".join(element_lines(element, breaks=("lb",)))
 
 
 def _trafilatura_blocks(
@@ -140,7 +137,7 @@ def _trafilatura_blocks(
                 cells = [_element_text(cell) for cell in row]
                 text = " | ".join(cell for cell in cells if cell)
                 if text:
-                    yield Block("paragraph", text)
+                    yield Block("table_row", text)
         elif tag == "code":
             text = "".join(element.itertext()).strip("\n")
             if text.strip():
@@ -201,19 +198,41 @@ def extract_body(tree: lxml_html.HtmlElement, html_text: str, url: str | None) -
         deduplicate=False,
     )
     body = getattr(document, "body", None)
-    if body is not None:
-        blocks = list(_trafilatura_blocks(body, captions, url))
-        if any(b.kind != "image" for b in blocks):
-            return Body(blocks, "trafilatura")
-    blocks = _readability_blocks(html_text)
-    if blocks:
-        return Body(blocks, "readability")
-    return Body([], "none")
+    blocks = list(_trafilatura_blocks(body, captions, url)) if body is not None else []
+    if any(b.kind != "image" for b in blocks) and not _mostly_layout_table(blocks):
+        return Body(blocks, "trafilatura")
+    second = _readability_blocks(html_text)
+    if second:
+        return Body(second, "readability")
+    return Body(blocks, "trafilatura" if blocks else "none")
+
+
+def _mostly_layout_table(blocks: list[Block]) -> bool:
+    """An old table-layout page: trafilatura returns the whole layout grid as one 'table'."""
+    table_words = sum(len(b.text.split()) for b in blocks if b.kind == "table_row")
+    all_words = sum(len(b.text.split()) for b in blocks)
+    return all_words > 0 and table_words / all_words > LAYOUT_TABLE_SHARE
 
 
 def article_id(identity: str) -> str:
     """A short, stable id for the article behind a URL (or behind a body, when no URL is known)."""
     return sha256_hex(identity)[:16]
+
+
+def _site_named_in_title_and_page(html_title: str | None, tree: lxml_html.HtmlElement) -> str | None:
+    """A page that declares no site name often still shows it: a title suffix ' - Valley News'
+    that also appears in the page's own text (a masthead, a copyright line) is the site."""
+    if not html_title:
+        return None
+    separators = list(TITLE_SEPARATORS.finditer(html_title))
+    if not separators:
+        return None
+    suffix = html_title[separators[-1].end() :].strip()
+    if not 1 <= len(suffix.split()) <= MAX_SITE_NAME_WORDS:
+        return None
+    body = tree.find("body")
+    page_text = normalize_space(body.text_content()).casefold() if body is not None else ""
+    return suffix if suffix.casefold() in page_text else None
 
 
 def _choose_title(md: PageMetadata) -> tuple[str | None, list[str]]:
@@ -289,9 +308,11 @@ def _read_html(raw: RawPage) -> _HtmlPage:
 def _article_from_html(raw: RawPage, stripper: Stripper, min_words: int) -> Article:
     page = _read_html(raw)
     md = page.metadata
+    md.site_name = md.site_name or _site_named_in_title_and_page(md.html_title, page.tree)
     title, categories = _choose_title(md)
-    blocks = _drop_repeated_title(stripper.strip(page.body.blocks).blocks, title)
-    blocks = _drop_bylines(blocks, md.authors)
+    authors = md.authors or byline_authors(page.tree, page.body.blocks)
+    blocks = _drop_headline_header(stripper.strip(page.body.blocks).blocks, page.tree, title)
+    blocks = _drop_bylines(blocks, authors)
     plain = body_text(blocks)
     words = count_words(plain)
     if words < min_words:
@@ -310,7 +331,7 @@ def _article_from_html(raw: RawPage, stripper: Stripper, min_words: int) -> Arti
         published=published,
         date_source=date_source,
         description=md.description,
-        authors=md.authors,
+        authors=authors,
         modified=normalize_datetime(md.modified, _not_after(raw)),
         section=md.section or section_from_breadcrumbs(md.breadcrumbs, title) or section_from_url(page.url),
         categories=categories,
@@ -388,11 +409,22 @@ def _looks_like_index(tree: lxml_html.HtmlElement) -> bool:
     return len(teasers) >= 8
 
 
-def _drop_repeated_title(blocks: list[Block], title: str | None) -> list[Block]:
-    """trafilatura often keeps the <h1>; the title is stored on its own."""
-    if title and blocks and blocks[0].kind == "heading" and blocks[0].text.casefold() == title.casefold():
-        return blocks[1:]
-    return blocks
+def _drop_headline_header(blocks: list[Block], tree: lxml_html.HtmlElement, title: str | None) -> list[Block]:
+    """Leading blocks that belong to the headline, not the body: the title itself, and a
+    kicker, standfirst or byline that share the headline's <header>."""
+    header_texts: set[str] = set()
+    for h1 in tree.iter("h1"):
+        header = next((a for a in h1.iterancestors() if a.tag in ("header", "hgroup")), None)
+        if header is not None:
+            header_texts |= {normalize_space(e.text_content()).casefold() for e in header.iter(etree.Element)}
+        break
+    if title:
+        header_texts.add(title.casefold())
+    header_texts.discard("")
+    start = 0
+    while start < len(blocks) and start < HEADER_MAX_BLOCKS and blocks[start].text.casefold() in header_texts:
+        start += 1
+    return blocks[start:]
 
 
 def _drop_bylines(blocks: list[Block], authors: list[str]) -> list[Block]:
@@ -402,13 +434,10 @@ def _drop_bylines(blocks: list[Block], authors: list[str]) -> list[Block]:
     known = {name.casefold() for name in authors}
 
     def is_byline(block: Block) -> bool:
-        names = clean_authors([block.text])
-        return (
-            block.kind in ("paragraph", "heading")
-            and len(block.text.split()) <= BYLINE_MAX_WORDS
-            and bool(names)
-            and all(name.casefold() in known for name in names)
-        )
+        if block.kind not in ("paragraph", "heading") or len(block.text.split()) > BYLINE_MAX_WORDS:
+            return False
+        names = parse_byline(block.text, labelled=True)
+        return bool(names) and all(name.casefold() in known for name in names)
 
     edge = BYLINE_EDGE_BLOCKS
     return [

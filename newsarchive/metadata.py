@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -126,6 +127,8 @@ UPDATE_LABEL = re.compile(r"\b(?:updated|modified|edited)\b", re.IGNORECASE)
 DATE_HOLDER_XPATH = (
     ".//*[re:test(concat(@class, ' ', @id), '(^|[-_ ])(date|time|published|posted|byline|dateline|meta)', 'i')]"
 )
+REGEX_NS = {"re": "http://exslt.org/regular-expressions"}
+BYLINE_SEARCH_BLOCKS = 4
 SAVED_FROM = re.compile(rb"<!--\s*saved from url=\(\d+\)\s*(\S+?)\s*-->", re.IGNORECASE)
 # Zone abbreviations news sites print; dateutil knows none of them by itself.
 ZONE_OFFSETS = {
@@ -300,6 +303,72 @@ def date_from_url(url: str | None) -> str | None:
         return None
 
 
+BYLINE_TEXT = re.compile(
+    r"^(?:by|posted by|written by|words by|story by|von|par|por|door|di|av|af)\s+(?P<names>.+)$", re.IGNORECASE
+)
+ROLE_WORDS = re.compile(
+    r"\b(?:writer|correspondent|reporter|editor|staff|contributor|columnist|bureau|news|redakteur\w*|"
+    r"korrespondent\w*|journalist\w*|photographer|agency|agencies)\b",
+    re.IGNORECASE,
+)
+BYLINE_XPATH = (
+    ".//*[@rel='author' or @itemprop='author' or "
+    "re:test(concat(@class, ' ', @id), '(byline|author|storydate|dateline|post-meta)', 'i')]"
+)
+MAX_NAME_WORDS = 5
+BYLINE_MAX_WORDS = 15
+
+
+def element_lines(element: lxml_html.HtmlElement, breaks: tuple[str, ...] = ("br",)) -> list[str]:
+    """An element's text as lines, breaking at <br> (or the given tags)."""
+    parts: list[str] = []
+    for node in element.iter():
+        if node.tag in breaks:
+            parts.append("\n")
+        elif node.text and isinstance(node.tag, str):
+            parts.append(node.text)
+        if node is not element and node.tail:
+            parts.append(node.tail)
+    lines = (normalize_space(line) for line in "".join(parts).split("\n"))
+    return [line for line in lines if line]
+
+
+def byline_authors(tree: lxml_html.HtmlElement, blocks: Sequence[Any] = ()) -> list[str]:
+    """Authors named in a visible byline ('By Jane Doe, Staff Writer'), for pages whose
+    metadata names none. Only the article's own container is searched."""
+    containers = tree.xpath("//article | //main | //*[@role='main']") or tree.xpath("//body")
+    candidates: list[tuple[str, bool]] = []
+    if containers:
+        for element in containers[0].xpath(BYLINE_XPATH, namespaces=REGEX_NS):
+            labelled = element.get("rel") == "author" or element.get("itemprop") == "author"
+            candidates += [(line, labelled) for line in element_lines(element)]
+    candidates += [(block.text, False) for block in list(blocks)[:BYLINE_SEARCH_BLOCKS]]
+    for text, labelled in candidates:
+        authors = parse_byline(text, labelled)
+        if authors:
+            return authors
+    return []
+
+
+def parse_byline(text: str, labelled: bool = False) -> list[str]:
+    """Names in a byline line: 'By Jane Doe, Staff Writer' → ['Jane Doe']. Without a 'By'
+    the line counts only when its element is labelled as the author."""
+    if len(text.split()) > BYLINE_MAX_WORDS:
+        return []
+    match = BYLINE_TEXT.match(text)
+    if not match and not labelled:
+        return []
+    names = match["names"] if match else text
+    parts = [
+        part
+        for part in re.split(r"\s*[,|•·—–]\s*", names)
+        if part and not ROLE_WORDS.search(part) and not any(ch.isdigit() for ch in part)
+    ]
+    return [
+        name for name in clean_authors([", ".join(parts)]) if len(name.split()) <= MAX_NAME_WORDS and name[:1].isupper()
+    ]
+
+
 def date_from_text(tree: lxml_html.HtmlElement) -> str | None:
     """A date printed near the article: in a date/byline element, or after 'Published'.
 
@@ -310,8 +379,7 @@ def date_from_text(tree: lxml_html.HtmlElement) -> str | None:
         return None
     container = containers[0]
     candidates = [
-        normalize_space(element.text_content())
-        for element in container.xpath(DATE_HOLDER_XPATH, namespaces={"re": "http://exslt.org/regular-expressions"})
+        normalize_space(element.text_content()) for element in container.xpath(DATE_HOLDER_XPATH, namespaces=REGEX_NS)
     ]
     candidates += [normalize_space(text) for text in container.xpath(".//text()") if DATE_LABEL.match(str(text))]
     for text in candidates:

@@ -10,7 +10,7 @@ SCHEMA_VERSION = 1
 
 SourceKind = Literal["http", "file"]
 DateSource = Literal["metadata", "url", "text", "file", "fetched"]
-BlockKind = Literal["paragraph", "heading", "list_item", "quote", "image", "preformatted"]
+BlockKind = Literal["paragraph", "heading", "list_item", "quote", "image", "preformatted", "table_row"]
 
 
 def sha256_hex(data: bytes | str) -> str:

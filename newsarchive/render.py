@@ -67,6 +67,8 @@ def _block_markdown(block: Block) -> str:
         return "\n>\n".join("> " + _escape(line) for line in lines)
     if block.kind == "image":
         return "*" + " ".join(lines).replace("*", "\\*") + "*" if block.text else ""
+    if block.kind == "table_row":
+        return "| " + " ".join(lines).replace("\\", "\\\\") + " |"
     if block.kind == "preformatted":
         return "```\n" + block.text.replace("```", "` ` `") + "\n```"
     return "  \n".join(_escape(line) for line in lines)
@@ -80,7 +82,11 @@ def render_markdown(article: Article, blocks: Sequence[Block]) -> str:
         rendered = _block_markdown(block)
         if not rendered:
             continue
-        if block.kind == "list_item" and previous_kind == "list_item":
+        if block.kind == previous_kind == "list_item":
+            parts[-1] += "\n" + rendered
+        elif block.kind == previous_kind == "table_row":
+            if "\n" not in parts[-1]:  # the first row is the header; Markdown wants a rule under it
+                parts[-1] += "\n|" + " --- |" * (parts[-1].count(" | ") + 1)
             parts[-1] += "\n" + rendered
         else:
             parts.append(rendered)

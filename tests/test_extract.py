@@ -223,3 +223,30 @@ def test_a_byline_paragraph_is_not_body_text() -> None:
     sentence = "Dana Whitfield said the bridge would reopen to cyclists first, and to cars a week later."
     kept = article_from(news_page(author="Dana Whitfield", paragraphs=[sentence, *about("bridge")]))
     assert sentence in kept.text
+
+
+def test_old_table_layout_pages_get_the_second_opinion() -> None:
+    story = "".join(f"<p>{p}</p>" for p in about("bridge reopening", 5))
+    page = (
+        "<html><head><title>Bridge reopens - Valley Courier</title></head><body><table width=760>"
+        "<tr><td colspan=2>Home | Local News | Sports | Obituaries | Weather</td></tr>"
+        "<tr><td width=160>SECTIONS<br>Local<br>Schools<br>Sports</td>"
+        f"<td><h1>Bridge reopens</h1><p>By Lee Park, Valley Courier Staff Writer</p>{story}</td></tr>"
+        "<tr><td colspan=2>Copyright Valley Courier. All rights reserved.</td></tr></table></body></html>"
+    )
+    article = article_from(page)
+    assert article.extractor["method"] == "readability"
+    assert "Obituaries" not in article.text and "SECTIONS" not in article.text
+    assert article.text.startswith("On Monday the bridge reopening")
+    assert article.authors == ["Lee Park"]
+    assert (article.title, article.site_name) == ("Bridge reopens", "Valley Courier")
+
+
+def test_a_kicker_and_standfirst_in_the_headline_header_are_not_body() -> None:
+    header = (
+        '<header><p class="kicker">Verkehr</p><h1>Harbour bridge reopens after repairs</h1>'
+        '<p class="standfirst">A short summary that sits under the headline.</p></header>'
+    )
+    page = news_page().replace("<h1>Harbour bridge reopens after repairs</h1>", header)
+    article = article_from(page)
+    assert article.text.startswith("The committee met on Monday")
