@@ -152,7 +152,7 @@ class Fetcher:
                     content=body,
                     kind="http",
                     location=url,
-                    format="html",
+                    format=_page_format(response.headers.get("Content-Type")),
                     url=current,
                     content_type=response.headers.get("Content-Type"),
                     fetched_at=utc_now(),
@@ -185,6 +185,12 @@ class Fetcher:
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise _Retry(f"connection broken while reading: {_root_cause(exc)}") from None
         return b"".join(chunks)
+
+
+def _page_format(content_type: str | None) -> str:
+    """A server that says text/plain sends a text save, not HTML; anything else is parsed as HTML."""
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    return "text" if media_type == "text/plain" else "html"
 
 
 def _root_cause(exc: BaseException) -> str:
