@@ -39,6 +39,12 @@ from newsarchive.render import render_markdown, slugify
 from newsarchive.textsave import parse_text_save
 
 MAX_PARSE_CHARS = 20_000_000
+BINARY_MAGIC = (
+    (b"\x89PNG", "PNG image"), (b"%PDF", "PDF"), (b"PK\x03\x04", "ZIP archive"), (b"GIF8", "GIF image"),
+    (b"\xff\xd8\xff", "JPEG image"), (b"\x1f\x8b", "gzip"), (b"RIFF", "RIFF media"), (b"\x7fELF", "executable"),
+)  # fmt: skip
+BINARY_SAMPLE_CHARS = 8192
+BINARY_CONTROL_SHARE = 0.1
 BYLINE_MAX_WORDS = 12
 LAYOUT_TABLE_SHARE = 0.5
 HEADER_MAX_BLOCKS = 4
@@ -109,49 +115,57 @@ def _trafilatura_blocks(
 ) -> Iterator[Block]:
     """Walk trafilatura's XML body and yield our blocks in document order."""
     used_captions: set[str] = set()
+    leading = normalize_space(body.text or "")
+    if leading:
+        yield Block("paragraph", leading)
     for element in body:
-        tag = element.tag
+        yield from _element_blocks(element, captions, base_url, used_captions)
+        tail = normalize_space(element.tail or "")  # loose text between elements is body text too
+        if tail:
+            yield Block("paragraph", tail)
+
+
+def _element_blocks(
+    element: etree._Element,
+    captions: dict[str, tuple[str | None, str]],
+    base_url: str | None,
+    used_captions: set[str],
+) -> Iterator[Block]:
+    """The blocks of one child of trafilatura's body."""
+    tag = element.tag
+    if tag == "list":
+        items = (_element_text(item) for item in element.iter("item"))
+        yield from (Block("list_item", text) for text in items if text)
+    elif tag == "table":
+        for row in element.iter("row"):
+            text = " | ".join(cell for cell in map(_element_text, row) if cell)
+            if text:
+                yield Block("table_row", text)
+    elif tag == "graphic":
+        src = element.get("src") or ""
+        src = urljoin(base_url, src) if base_url and src else src
+        alt, caption = captions.get("src:" + src, (element.get("alt"), ""))
+        if caption:
+            used_captions.add(caption.casefold())
+        yield Block("image", caption or "", alt=alt or element.get("alt"), src=src or None)
+    elif tag == "code":
+        text = "".join(element.itertext()).strip("\n")
+        if text.strip():
+            yield Block("preformatted", text)
+    else:
+        text = _element_text(element)
+        if not text or text.casefold() in used_captions:
+            return
         if tag == "head":
-            level = int((element.get("rend") or "h2")[-1:] or 2) if (element.get("rend") or "h2")[-1:].isdigit() else 2
-            text = _element_text(element)
-            if text:
-                yield Block("heading", text, level=max(2, level))
-        elif tag == "list":
-            for item in element.iter("item"):
-                text = _element_text(item)
-                if text:
-                    yield Block("list_item", text)
+            rend = element.get("rend") or "h2"
+            yield Block("heading", text, level=max(2, int(rend[-1]) if rend[-1:].isdigit() else 2))
         elif tag == "quote":
-            text = _element_text(element)
-            if text:
-                yield Block("quote", text)
-        elif tag == "graphic":
-            src = element.get("src") or ""
-            src = urljoin(base_url, src) if base_url and src else src
-            alt, caption = captions.get("src:" + src, (element.get("alt"), ""))
-            if caption:
-                used_captions.add(caption.casefold())
-            yield Block("image", caption or "", alt=alt or element.get("alt"), src=src or None)
-        elif tag == "table":
-            for row in element.iter("row"):
-                cells = [_element_text(cell) for cell in row]
-                text = " | ".join(cell for cell in cells if cell)
-                if text:
-                    yield Block("table_row", text)
-        elif tag == "code":
-            text = "".join(element.itertext()).strip("\n")
-            if text.strip():
-                yield Block("preformatted", text)
+            yield Block("quote", text)
+        elif "text:" + text.casefold() in captions:
+            used_captions.add(text.casefold())
+            yield Block("image", text, alt=captions["text:" + text.casefold()][0])
         else:
-            text = _element_text(element)
-            if not text:
-                continue
-            known = captions.get("text:" + text.casefold())
-            if known and text.casefold() not in used_captions:
-                used_captions.add(text.casefold())
-                yield Block("image", text, alt=known[0])
-            elif text.casefold() not in used_captions:
-                yield Block("paragraph", text)
+            yield Block("paragraph", text)
 
 
 def _readability_blocks(html_text: str) -> list[Block]:
@@ -269,6 +283,17 @@ def _fallback_date(raw: RawPage) -> tuple[str, str]:
     return raw.fetched_at or datetime.now(UTC).isoformat(timespec="seconds"), "fetched"
 
 
+def refuse_binary(content: bytes, text: str) -> None:
+    """A PNG or PDF named .html is not a page; neither is text that is mostly control characters."""
+    for magic, kind in BINARY_MAGIC:
+        if content.startswith(magic):
+            raise ExtractionError(f"not an HTML or text page ({kind} data)")
+    sample = text[:BINARY_SAMPLE_CHARS]
+    controls = sum(1 for ch in sample if ch < " " and ch not in "\t\n\r\f") + sample.count("\ufffd")
+    if sample and controls / len(sample) > BINARY_CONTROL_SHARE:
+        raise ExtractionError("not an HTML or text page (binary data)")
+
+
 def build_article(raw: RawPage, stripper: Stripper, min_words: int = 20) -> Article:
     """Turn one raw page into a normalized Article, or raise ExtractionError saying why not."""
     if raw.format == "text":
@@ -294,6 +319,7 @@ class _HtmlPage:
 
 def _read_html(raw: RawPage) -> _HtmlPage:
     text, _encoding = decode(raw.content, raw.content_type)
+    refuse_binary(raw.content, text)
     tree = parse_html(text)
     md = read_metadata(tree, raw.url)
     if raw.kind == "http":
@@ -383,6 +409,7 @@ def preview_strip(raw: RawPage, stripper: Stripper) -> StripPreview:
 
 def _article_from_text(raw: RawPage, stripper: Stripper, min_words: int) -> Article:
     text, _encoding = decode(raw.content)
+    refuse_binary(raw.content, text)
     save = parse_text_save(text)
     stripped = stripper.strip(save.blocks)
     title, categories = split_title(save.title)

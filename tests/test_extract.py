@@ -250,3 +250,19 @@ def test_a_kicker_and_standfirst_in_the_headline_header_are_not_body() -> None:
     page = news_page().replace("<h1>Harbour bridge reopens after repairs</h1>", header)
     article = article_from(page)
     assert article.text.startswith("The committee met on Monday")
+
+
+@pytest.mark.parametrize(
+    ("content", "kind"),
+    [
+        (b"\x89PNG\r\n\x1a\n" + bytes(200), "PNG image data"),
+        (b"%PDF-1.7\n" + bytes(200), "PDF data"),
+        (b"PK\x03\x04" + bytes(200), "ZIP archive data"),
+        (bytes(range(256)) * 10, "binary data"),
+    ],
+)
+def test_binary_files_are_refused_clearly(content: bytes, kind: str) -> None:
+    for page_format in ("html", "text"):
+        raw = RawPage(content=content, kind="file", location="/x.html", format=page_format)
+        with pytest.raises(ExtractionError, match=f"not an HTML or text page \\({kind}\\)"):
+            build_article(raw, Stripper())
