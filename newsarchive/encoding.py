@@ -21,7 +21,12 @@ _BOMS = (
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_:.+-]+)""", re.IGNORECASE)
 _HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?([a-zA-Z0-9_:.+-]+)""", re.IGNORECASE)
 # Browsers decode pages labelled latin-1 or ascii as windows-1252 (WHATWG Encoding standard).
-_WHATWG_ALIASES = {"iso-8859-1": "cp1252", "latin-1": "cp1252", "ascii": "cp1252"}
+# (codecs' own names for those labels)
+_WHATWG_ALIASES = {"iso8859-1": "cp1252", "ascii": "cp1252"}
+# Pages in these languages that declare nothing are most often windows-1250, as browsers assume.
+_CENTRAL_EUROPEAN = frozenset({"cs", "pl", "hu", "sk", "sl", "hr", "ro", "bs"})
+_HTML_LANG = re.compile(rb"""<html[^>]*\slang\s*=\s*["']?([a-zA-Z]{2})""", re.IGNORECASE)
+LATIN_SCRIPT_SHARE = 0.3  # below this share of non-ASCII letters, the text is in a Latin script
 
 
 def _normalize(label: str) -> str | None:
@@ -92,12 +97,26 @@ def detect_encoding(content: bytes, content_type: str | None = None) -> str:
         return declared
     if is_utf8:
         return "utf-8"
+    return _guess_legacy(content)
+
+
+def _guess_legacy(content: bytes) -> str:
+    """An undeclared, non-UTF-8 page. charset-normalizer is good at other scripts and at
+    multi-byte charsets, but on short Western text it often picks a Baltic or DOS codepage;
+    for text in a Latin script we choose as a browser would: windows-1252, or windows-1250
+    for Central European languages."""
     from charset_normalizer import from_bytes
 
     best = from_bytes(content[:200_000]).best()
-    if best is not None:
-        return _normalize(best.encoding) or "utf-8"
-    return "cp1252"
+    detected = _normalize(best.encoding) if best is not None else None
+    if detected and not _single_byte(detected):
+        return detected
+    letters = [ch for ch in content.decode("cp1252", errors="replace") if ch.isalpha()]
+    non_ascii = sum(1 for ch in letters if not ch.isascii())
+    if not letters or non_ascii / len(letters) < LATIN_SCRIPT_SHARE:
+        lang = _HTML_LANG.search(content[:4096])
+        return "cp1250" if lang and lang.group(1).decode().lower() in _CENTRAL_EUROPEAN else "cp1252"
+    return detected or "cp1252"
 
 
 def decode(content: bytes, content_type: str | None = None) -> tuple[str, str]:
