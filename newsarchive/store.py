@@ -282,11 +282,14 @@ class Archive:
         article.archived_at = utc_now()
         json_file, md_file = self._choose_paths(article)
         json_rel, md_rel = self._relative(json_file), self._relative(md_file)
+        md_existed = md_file.exists()
         try:
             json_file.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(md_file, article.markdown)
-            write_atomic(json_file, article_json(article))
+            write_atomic(json_file, article_json(article))  # last: the JSON file is the record
         except OSError as exc:
+            if not md_existed:
+                md_file.unlink(missing_ok=True)  # no Markdown without its JSON
             raise StoreError(f"cannot write {json_file}: {exc.strerror or exc}") from None
         with self._transaction() as db:
             self._index(db, article, json_rel, md_rel)

@@ -311,3 +311,12 @@ def test_xhtml_with_an_xml_declaration(run, tmp_path: Path) -> None:
     result = run("import", str(tmp_path / "in"))
     assert result.exit_code == 0, result.output
     assert json.loads(run("list", "--json").stdout)[0]["title"] == "Harbour bridge reopens after repairs"
+
+
+def test_strip_option_removes_matching_lines(run, tmp_path: Path) -> None:
+    extra = "<p>Follow our live coverage of the harbour works here</p>"
+    write(tmp_path / "in" / "a.html", news_page(extra_body=extra))
+    assert run("import", "--strip", "follow our live coverage.*", str(tmp_path / "in")).exit_code == 0
+    article = json.loads(run("show", "--json", json.loads(run("list", "--json").stdout)[0]["id"]).stdout)
+    assert "Follow our live coverage" not in article["text"]
+    assert "committee met on Monday" in article["text"]

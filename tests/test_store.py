@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from newsarchive.errors import ArchiveLockedError, NotFoundError
+from newsarchive.errors import ArchiveLockedError, NotFoundError, StoreError
 from newsarchive.store import Archive
 from tests.pages import LOREM, about, article_from, news_page
 
@@ -194,3 +194,39 @@ def test_index_uses_wal(archive: Archive, archive_dir: Path) -> None:
     archive.add(article_from(news_page()))
     db = sqlite3.connect(archive_dir / "index.sqlite")
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_slugs_are_ascii_and_capped(archive: Archive) -> None:
+    long_title = "A very long headline " * 20
+    added = archive.add(article_from(news_page(title=long_title.strip())))
+    stem = Path(added.json_path).stem
+    assert len(stem) <= 80 and stem.isascii()
+    arabic = archive.add(
+        article_from(
+            news_page(title="الحرب في أوكرانيا", url="https://n.example.org/local/ar", paragraphs=about("talks"))
+        )
+    )
+    stem = Path(arabic.json_path).stem
+    assert stem.isascii() and stem.strip("-")
+
+
+def test_a_failed_write_leaves_no_file_and_no_index_row(
+    archive: Archive, archive_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import os
+
+    real_replace = os.replace
+
+    def disk_full_for_json(source: str, target: str) -> None:
+        if str(target).endswith(".json"):  # the Markdown file lands, the JSON file does not
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", disk_full_for_json)
+    with pytest.raises(StoreError, match="No space left on device"):
+        archive.add(article_from(news_page()))
+    monkeypatch.undo()
+    assert [p for p in archive_dir.rglob("*") if p.is_file() and p.suffix in (".json", ".md", ".tmp")] == []
+    assert archive.list() == []
+    assert archive.add(article_from(news_page())).outcome == "archived"
