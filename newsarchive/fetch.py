@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
@@ -17,16 +17,12 @@ import urllib3.exceptions
 
 from newsarchive.config import Settings
 from newsarchive.errors import FetchError, TooLargeError, UnsupportedURLError
-from newsarchive.model import RawPage
+from newsarchive.model import RawPage, utc_now
 
 ALLOWED_SCHEMES = ("http", "https")
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 CHUNK_SIZE = 65536
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def check_scheme(url: str) -> None:

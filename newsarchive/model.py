@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 SCHEMA_VERSION = 1
@@ -11,6 +12,11 @@ SCHEMA_VERSION = 1
 SourceKind = Literal["http", "file"]
 DateSource = Literal["metadata", "url", "text", "file", "fetched"]
 BlockKind = Literal["paragraph", "heading", "list_item", "quote", "image", "preformatted", "table_row"]
+
+
+def utc_now() -> str:
+    """The current time as ISO 8601 in UTC, to the second (how every timestamp we write looks)."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def sha256_hex(data: bytes | str) -> str:

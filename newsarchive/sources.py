@@ -145,9 +145,7 @@ def read_file(item: FileInput, base_url: str | None = None, max_bytes: int = 64_
         raise SourceError("is a folder") from None
     except OSError as exc:
         raise SourceError(f"cannot read: {exc.strerror or exc}") from None
-    if not item.explicit and not is_supported(path):
-        raise SourceError("not a supported file type")
-    if item.explicit and not is_supported(path):
+    if not is_supported(path):
         raise SourceError(f"unsupported file type {path.suffix or '(no extension)'!r}")
     if path.name.lower().endswith(GZIP_SUFFIXES):
         data = _gunzip(data, max_bytes)

@@ -17,12 +17,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from newsarchive.errors import ArchiveLockedError, NotFoundError, StoreError
-from newsarchive.model import SCHEMA_VERSION, Article
+from newsarchive.model import SCHEMA_VERSION, Article, utc_now
 from newsarchive.render import article_json, slugify
 
 INDEX_NAME = "index.sqlite"
@@ -103,10 +102,6 @@ class SearchHit:
     site_name: str | None
     snippet: str
     score: float
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def write_atomic(path: Path, data: str) -> None:
