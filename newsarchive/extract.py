@@ -21,6 +21,7 @@ from newsarchive import __version__
 from newsarchive.clean import TITLE_SEPARATORS, Removal, Stripper, normalize_space, split_title
 from newsarchive.encoding import decode
 from newsarchive.errors import ExtractionError
+from newsarchive.formats import looks_like
 from newsarchive.metadata import (
     PageMetadata,
     byline_authors,
@@ -39,10 +40,6 @@ from newsarchive.render import render_markdown, slugify
 from newsarchive.textsave import parse_text_save
 
 MAX_PARSE_CHARS = 20_000_000
-BINARY_MAGIC = (
-    (b"\x89PNG", "PNG image"), (b"%PDF", "PDF"), (b"PK\x03\x04", "ZIP archive"), (b"GIF8", "GIF image"),
-    (b"\xff\xd8\xff", "JPEG image"), (b"\x1f\x8b", "gzip"), (b"RIFF", "RIFF media"), (b"\x7fELF", "executable"),
-)  # fmt: skip
 BINARY_SAMPLE_CHARS = 8192
 BINARY_CONTROL_SHARE = 0.1
 BYLINE_MAX_WORDS = 12
@@ -95,14 +92,19 @@ def _captions(tree: lxml_html.HtmlElement, base_url: str | None) -> dict[str, tu
         while container is not None and container.tag not in ("figure", "div", "body"):
             container = container.getparent()
         images = container.xpath(".//img | .//amp-img") if container is not None else []
-        src = None
         if images:
             raw_src = images[0].get("src") or images[0].get("data-src") or ""
-            src = urljoin(base_url, raw_src) if base_url and raw_src else raw_src or None
-            if src:
-                found["src:" + src] = (images[0].get("alt"), text)
+            if raw_src:
+                found[_image_key(raw_src, base_url)] = (images[0].get("alt"), text)
         found["text:" + text.casefold()] = (images[0].get("alt") if images else None, text)
     return found
+
+
+def _image_key(src: str, base_url: str | None) -> str:
+    """How an image is matched with its caption; an inline data: URI by its hash, not its bytes."""
+    if src.startswith("data:"):
+        return "data:" + sha256_hex(src)[:16]
+    return "src:" + (urljoin(base_url, src) if base_url else src)
 
 
 def _element_text(element: etree._Element) -> str:
@@ -142,9 +144,10 @@ def _element_blocks(
             if text:
                 yield Block("table_row", text)
     elif tag == "graphic":
-        src = element.get("src") or ""
-        src = urljoin(base_url, src) if base_url and src else src
-        alt, caption = captions.get("src:" + src, (element.get("alt"), ""))
+        raw_src = element.get("src") or ""
+        alt, caption = captions.get(_image_key(raw_src, base_url), (element.get("alt"), ""))
+        # An inlined image (SingleFile) is megabytes of base64, not a link worth keeping.
+        src = "" if raw_src.startswith("data:") else urljoin(base_url, raw_src) if base_url else raw_src
         if caption:
             used_captions.add(caption.casefold())
         yield Block("image", caption or "", alt=alt or element.get("alt"), src=src or None)
@@ -277,17 +280,17 @@ def _published(
 
 
 def _fallback_date(raw: RawPage) -> tuple[str, str]:
-    """When the page names no date: the file's mtime, or the time we fetched it."""
-    if raw.kind == "file" and raw.file_mtime:
-        return raw.file_mtime, "file"
+    """When the page names no date: when the browser saved it, the file's mtime, or when we fetched it."""
+    if raw.kind == "file" and (raw.saved_at or raw.file_mtime):
+        return str(raw.saved_at or raw.file_mtime), "file"
     return raw.fetched_at or datetime.now(UTC).isoformat(timespec="seconds"), "fetched"
 
 
 def refuse_binary(content: bytes, text: str) -> None:
     """A PNG or PDF named .html is not a page; neither is text that is mostly control characters."""
-    for magic, kind in BINARY_MAGIC:
-        if content.startswith(magic):
-            raise ExtractionError(f"not an HTML or text page ({kind} data)")
+    kind = looks_like(content)
+    if kind:
+        raise ExtractionError(f"not an HTML or text page ({kind} data)")
     sample = text[:BINARY_SAMPLE_CHARS]
     controls = sum(1 for ch in sample if ch < " " and ch not in "\t\n\r\f") + sample.count("\ufffd")
     if sample and controls / len(sample) > BINARY_CONTROL_SHARE:
@@ -536,6 +539,8 @@ def _assemble(raw: RawPage, fields: Fields, blocks: list[Block], method: str) ->
             "location": raw.location,
             "fetched_at": raw.fetched_at,
             "sha256": raw.sha256,
+            "format": raw.file_format or raw.format,
+            "saved_at": raw.saved_at,
         },
         extractor={
             "name": "newsarchive",

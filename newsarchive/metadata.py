@@ -129,7 +129,6 @@ DATE_HOLDER_XPATH = (
 )
 REGEX_NS = {"re": "http://exslt.org/regular-expressions"}
 BYLINE_SEARCH_BLOCKS = 4
-SAVED_FROM = re.compile(rb"<!--\s*saved from url=\(\d+\)\s*(\S+?)\s*-->", re.IGNORECASE)
 # Zone abbreviations news sites print; dateutil knows none of them by itself.
 ZONE_OFFSETS = {
     name: int(hours * 3600)
@@ -401,12 +400,6 @@ def section_from_url(url: str | None) -> str | None:
     if len(segments) >= 2 and segments[0] in KNOWN_SECTIONS:
         return segments[0].replace("-", " ").title() if len(segments[0]) > 3 else segments[0].upper()
     return None
-
-
-def saved_from_url(content: bytes) -> str | None:
-    """The URL in the '<!-- saved from url=(NNNN)... -->' comment browsers write."""
-    match = SAVED_FROM.search(content[:4096])
-    return match.group(1).decode("ascii", "replace") if match else None
 
 
 def clean_authors(names: list[str], site_name: str | None = None) -> list[str]:

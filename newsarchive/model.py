@@ -37,6 +37,8 @@ class RawPage:
     content_type: str | None = None  # HTTP Content-Type header, when fetched
     fetched_at: str | None = None  # ISO 8601, UTC
     file_mtime: str | None = None  # ISO 8601, UTC, for saved files
+    file_format: str | None = None  # what a saved file was: html | singlefile | mhtml | webarchive | text
+    saved_at: str | None = None  # when the browser saved it, if the file records that
 
     @property
     def sha256(self) -> str:

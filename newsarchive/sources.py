@@ -12,14 +12,16 @@ from pathlib import Path
 from urllib.parse import quote, urljoin
 
 from newsarchive.errors import SourceError, TooLargeError
-from newsarchive.metadata import saved_from_url
+from newsarchive.formats import read_saved
 from newsarchive.model import RawPage
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
 GZIP_SUFFIXES = tuple(suffix + ".gz" for suffix in HTML_SUFFIXES)
+SAVED_SUFFIXES = (".mhtml", ".mht", ".webarchive")
 TEXT_SUFFIXES = (".txt",)
-SUPPORTED_SUFFIXES = HTML_SUFFIXES + GZIP_SUFFIXES + TEXT_SUFFIXES
-HTML_SNIFF = (b"<!doctype html", b"<html", b"<head", b"<body", b"<?xml", b"<!--")
+SUPPORTED_SUFFIXES = HTML_SUFFIXES + GZIP_SUFFIXES + SAVED_SUFFIXES + TEXT_SUFFIXES
+# "Web Page, complete" keeps a page's scripts, styles, images and frames in "<name>_files/".
+ASSETS_FOLDER_SUFFIX = "_files"
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,9 @@ def _walk(root: Path, globs: tuple[str, ...]) -> Iterator[FileInput | Skipped]:
             continue
         seen.add((info.st_dev, info.st_ino))
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for assets in [d for d in dirnames if _is_assets_folder(d, filenames)]:
+            dirnames.remove(assets)
+            yield Skipped(Path(directory) / assets, "assets of a saved page ('Web Page, complete')")
         for name in sorted(filenames):
             if name.startswith("."):
                 continue
@@ -94,6 +99,14 @@ def _walk(root: Path, globs: tuple[str, ...]) -> Iterator[FileInput | Skipped]:
     while errors:
         error = errors.pop()
         yield Skipped(Path(error.filename or root), f"cannot read folder: {error.strerror}")
+
+
+def _is_assets_folder(folder: str, sibling_files: list[str]) -> bool:
+    """'Story_files' beside 'Story.html' holds that page's assets, never articles."""
+    if not folder.endswith(ASSETS_FOLDER_SUFFIX):
+        return False
+    stem = folder[: -len(ASSETS_FOLDER_SUFFIX)]
+    return any(name.lower() in (stem.lower() + suffix for suffix in HTML_SUFFIXES) for name in sibling_files)
 
 
 def _read_capped(path: Path, limit: int) -> bytes:
@@ -114,14 +127,6 @@ def _gunzip(data: bytes, limit: int) -> bytes:
     if len(out) > limit or decompressor.unconsumed_tail:
         raise TooLargeError(f"file expands beyond the {limit:,} byte limit")
     return out
-
-
-def _format_of(path: Path, data: bytes) -> str:
-    name = path.name.lower()
-    head = data[:512].lstrip().lower()
-    if name.endswith(TEXT_SUFFIXES):
-        return "html" if head.startswith(HTML_SNIFF) and b"<" in head[:1] else "text"
-    return "html"
 
 
 def _mtime(path: Path) -> str:
@@ -147,18 +152,22 @@ def read_file(item: FileInput, base_url: str | None = None, max_bytes: int = 64_
         raise SourceError(f"cannot read: {exc.strerror or exc}") from None
     if not is_supported(path):
         raise SourceError(f"unsupported file type {path.suffix or '(no extension)'!r}")
-    if path.name.lower().endswith(GZIP_SUFFIXES):
-        data = _gunzip(data, max_bytes)
-    page_format = _format_of(path, data)
-    url = saved_from_url(data) if page_format == "html" else None
+    name = path.name
+    if name.lower().endswith(GZIP_SUFFIXES):
+        data, name = _gunzip(data, max_bytes), name[: -len(".gz")]
+    saved = read_saved(name, data)
+    url = saved.url
     if url is None and base_url:
         relative = path.relative_to(item.root).as_posix() if item.root in path.parents else path.name
         url = urljoin(base_url if base_url.endswith("/") else base_url + "/", quote(relative))
     return RawPage(
-        content=data,
+        content=saved.content,
         kind="file",
         location=str(path.absolute()),
-        format=page_format,
+        format=saved.page_format,
         url=url,
+        content_type=saved.content_type,
         file_mtime=mtime,
+        file_format=saved.file_format,
+        saved_at=saved.saved_at,
     )
