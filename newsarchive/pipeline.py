@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -19,7 +20,7 @@ from newsarchive.model import RawPage
 
 if TYPE_CHECKING:
     from newsarchive.fetch import Fetcher
-from newsarchive.sources import FileInput, Skipped, iter_inputs, read_file
+from newsarchive.sources import Broken, Skipped, ZipMember, iter_inputs, read_file, read_zip_member
 from newsarchive.store import Archive
 
 TRAILING_COMMENT = re.compile(r"\s+#.*$")  # "#" inside a URL is a fragment, not a comment
@@ -61,10 +62,10 @@ def _store(archive: Archive, raw: RawPage, stripper: Stripper, settings: Setting
     return ItemResult(label, added.outcome, added.id, added.json_path, article.title)
 
 
-def _import_one(
-    archive: Archive, item: FileInput, base_url: str | None, stripper: Stripper, settings: Settings, label: str
+def _store_read(
+    archive: Archive, read: Callable[[], RawPage], stripper: Stripper, settings: Settings, label: str
 ) -> ItemResult:
-    return _store(archive, read_file(item, base_url), stripper, settings, label)
+    return _store(archive, read(), stripper, settings, label)
 
 
 def _fetch_one(archive: Archive, fetcher: Fetcher, url: str, stripper: Stripper, settings: Settings) -> ItemResult:
@@ -98,9 +99,14 @@ def import_paths(
     for item in iter_inputs(paths, globs):
         if isinstance(item, Skipped):
             result = ItemResult(str(item.path), "skipped", reason=item.reason)
+        elif isinstance(item, Broken):
+            result = ItemResult(str(item.path), "failed", reason=item.reason)
+        elif isinstance(item, ZipMember):
+            raw_member = partial(read_zip_member, item)
+            result = _run_one(item.label, _store_read, archive, raw_member, stripper, settings, item.label)
         else:
-            label = str(item.path)
-            result = _run_one(label, _import_one, archive, item, base_url, stripper, settings, label)
+            raw_file = partial(read_file, item, base_url)
+            result = _run_one(str(item.path), _store_read, archive, raw_file, stripper, settings, str(item.path))
         summary.add(result)
         if on_result:
             on_result(result)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -12,12 +13,14 @@ from pathlib import Path
 from urllib.parse import quote, urljoin
 
 from newsarchive.errors import SourceError, TooLargeError
-from newsarchive.formats import read_saved
+from newsarchive.formats import SavedPage, read_saved
 from newsarchive.model import RawPage
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
 GZIP_SUFFIXES = tuple(suffix + ".gz" for suffix in HTML_SUFFIXES)
-SAVED_SUFFIXES = (".mhtml", ".mht", ".webarchive")
+SAVED_SUFFIXES = (".mhtml", ".mht", ".webarchive", ".zip")
+MAX_ZIP_MEMBERS = 10_000
+MAX_ZIP_TOTAL_BYTES = 1 << 30  # what all members of one zip may expand to, together
 TEXT_SUFFIXES = (".txt",)
 SUPPORTED_SUFFIXES = HTML_SUFFIXES + GZIP_SUFFIXES + SAVED_SUFFIXES + TEXT_SUFFIXES
 # "Web Page, complete" keeps a page's scripts, styles, images and frames in "<name>_files/".
@@ -39,6 +42,29 @@ class Skipped:
     reason: str
 
 
+@dataclass(frozen=True)
+class ZipMember:
+    """One file inside a .zip, read in place; its name is never used as a path on disk."""
+
+    path: Path  # the zip file
+    member: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.path}!{self.member}"
+
+
+@dataclass(frozen=True)
+class Broken:
+    """An input that failed before it could be read (a corrupt zip, say)."""
+
+    path: Path
+    reason: str
+
+
+Input = FileInput | ZipMember | Skipped | Broken
+
+
 def is_supported(path: Path) -> bool:
     return path.name.lower().endswith(SUPPORTED_SUFFIXES)
 
@@ -50,19 +76,88 @@ def _matches(path: Path, root: Path, globs: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatch(path.name, g) or fnmatch.fnmatch(relative, g) for g in globs)
 
 
-def iter_inputs(paths: Iterable[Path], globs: tuple[str, ...] = ()) -> Iterator[FileInput | Skipped]:
+def iter_inputs(paths: Iterable[Path], globs: tuple[str, ...] = ()) -> Iterator[Input]:
     """Files named, and files found under folders named, one at a time and in a stable order.
 
     Symlinked folders are followed once each, so a link loop ends; unsupported files found in
-    a folder are reported as skipped, not as failures.
+    a folder are reported as skipped, not as failures; a .zip stands for its members.
     """
     for path in paths:
         if not path.exists() and not path.is_symlink():
             yield FileInput(path, path.parent, explicit=True)  # reading it reports the error
         elif path.is_dir():
-            yield from _walk(path, globs)
+            yield from _expand_zips(_walk(path, globs))
         elif _matches(path, path.parent, globs):
-            yield FileInput(path, path.parent, explicit=True)
+            yield from _expand_zips([FileInput(path, path.parent, explicit=True)])
+
+
+def _expand_zips(items: Iterable[FileInput | Skipped]) -> Iterator[Input]:
+    for item in items:
+        if isinstance(item, FileInput) and item.path.name.lower().endswith(".zip"):
+            yield from _zip_members(item.path)
+        else:
+            yield item
+
+
+def _zip_members(path: Path) -> Iterator[ZipMember | Skipped | Broken]:
+    """The members of a zip worth reading, in archive order; the central directory is read once."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        yield Broken(path, f"not a readable zip archive ({exc})")
+        return
+    names = {info.filename for info in infos}
+    total = 0
+    for count, info in enumerate(infos):
+        if info.is_dir():
+            continue
+        if count >= MAX_ZIP_MEMBERS:
+            yield Broken(path, f"zip has more than {MAX_ZIP_MEMBERS:,} members; the rest were not read")
+            return
+        member = info.filename
+        folder, _, name = member.rpartition("/")
+        if _is_assets_folder(folder.rsplit("/", 1)[-1], [n.rpartition("/")[2] for n in names]):
+            yield Skipped(Path(f"{path}!{member}"), "assets of a saved page ('Web Page, complete')")
+            continue
+        if not is_supported(Path(name)) or name.lower().endswith(".zip"):
+            yield Skipped(Path(f"{path}!{member}"), "not a supported file type")
+            continue
+        total += info.file_size
+        if total > MAX_ZIP_TOTAL_BYTES:
+            yield Broken(Path(f"{path}!{member}"), f"zip expands beyond {MAX_ZIP_TOTAL_BYTES:,} bytes in all")
+            continue
+        yield ZipMember(path, member)
+
+
+def unsafe_member_name(name: str) -> bool:
+    """Absolute paths, drive letters and '..' in a member name: a zip trying to escape."""
+    normalized = name.replace("\\", "/")
+    parts = normalized.split("/")
+    return normalized.startswith("/") or ".." in parts or (len(parts[0]) == 2 and parts[0][1] == ":")
+
+
+def read_zip_member(item: ZipMember, max_bytes: int = 64_000_000) -> RawPage:
+    """Read one member with its size capped while decompressing, whatever its header claims."""
+    if unsafe_member_name(item.member):
+        raise SourceError("unsafe path inside the zip (refused)")
+    try:
+        with zipfile.ZipFile(item.path) as archive:
+            info = archive.getinfo(item.member)
+            if info.file_size > max_bytes:
+                raise TooLargeError(f"expands to {info.file_size:,} bytes, over the {max_bytes:,} byte limit")
+            with archive.open(info) as handle:
+                data = handle.read(max_bytes + 1)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error) as exc:
+        raise SourceError(f"cannot read from the zip ({exc})") from None
+    if len(data) > max_bytes:
+        raise TooLargeError(f"expands beyond the {max_bytes:,} byte limit")
+    name = item.member.rpartition("/")[2]
+    if name.lower().endswith(GZIP_SUFFIXES):
+        data, name = _gunzip(data, max_bytes), name[: -len(".gz")]
+    saved = read_saved(name, data)
+    mtime = datetime(*info.date_time, tzinfo=UTC).isoformat(timespec="seconds")
+    return _raw_page(saved, item.label, saved.url, mtime)
 
 
 def _walk(root: Path, globs: tuple[str, ...]) -> Iterator[FileInput | Skipped]:
@@ -160,10 +255,14 @@ def read_file(item: FileInput, base_url: str | None = None, max_bytes: int = 64_
     if url is None and base_url:
         relative = path.relative_to(item.root).as_posix() if item.root in path.parents else path.name
         url = urljoin(base_url if base_url.endswith("/") else base_url + "/", quote(relative))
+    return _raw_page(saved, str(path.absolute()), url, mtime)
+
+
+def _raw_page(saved: SavedPage, location: str, url: str | None, mtime: str) -> RawPage:
     return RawPage(
         content=saved.content,
         kind="file",
-        location=str(path.absolute()),
+        location=location,
         format=saved.page_format,
         url=url,
         content_type=saved.content_type,

@@ -6,6 +6,7 @@ import base64
 import json
 import plistlib
 import quopri
+import zipfile
 from email.mime.image import MIMEImage
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
@@ -156,3 +157,70 @@ def test_saved_date_is_the_fallback_before_the_mtime(run, tmp_path: Path, archiv
     assert (article["published"], article["date_source"]) == ("2025-03-04T12:30:00+01:00", "file")
     assert article["source"]["saved_at"] == "2025-03-04T12:30:00+01:00"
     assert article["url"] == "https://news.example.com/p/undated"
+
+
+def write_zip(path: Path, members: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+@pytest.mark.slow
+def test_a_zip_of_saved_pages_imports_each_and_refuses_the_traversal_and_the_bomb(
+    run, tmp_path: Path, archive_dir: Path, twin_html: bytes
+) -> None:
+    from tests.pages import about, news_page
+
+    other = news_page(title="Ferry timetable changes", url="https://n.example.org/local/f", paragraphs=about("ferry"))
+    third = news_page(title="Library hours extended", url="https://n.example.org/local/l", paragraphs=about("library"))
+    bundle = write_zip(
+        tmp_path / "saved.zip",
+        {
+            "pages/story.mhtml": mhtml(twin_html),
+            "pages/ferry.webarchive": webarchive(other.encode()),
+            "pages/Library_files/frame.html": b"<html><body><p>" + b"Ad text here. " * 50 + b"</p></body></html>",
+            "pages/Library.html": third.encode(),
+            "pages/Library_files/app.js": b"var x;",
+            "../evil.html": news_page(title="Escaped", url="https://n.example.org/local/e").encode(),
+            "notes/readme.css": b"body{}",
+        },
+    )
+    appending = zipfile.ZipFile(bundle, "a", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
+    with appending as archive, archive.open("pages/bomb.html", "w", force_zip64=True) as handle:
+        for _ in range(1024):  # 1 GiB of zeros, a few MB compressed
+            handle.write(bytes(1 << 20))
+    result = run("-v", "import", str(bundle))
+    assert result.exit_code == 1
+    assert f"error: {bundle}!../evil.html: unsafe path inside the zip (refused)" in result.stderr
+    bomb_line = next(
+        line for line in result.stderr.splitlines() if line.startswith(f"error: {bundle}!pages/bomb.html: ")
+    )
+    assert "expands" in bomb_line and "1,073,741,824 bytes" in bomb_line
+    assert "archived 3, updated 0, duplicates 0, failed 2, skipped 3" in result.stderr
+    titles = sorted(json.loads(p.read_text())["title"] for p in archive_dir.rglob("*.json"))
+    assert titles == [
+        "Ferry timetable changes",
+        "Independent grocers pool their lorries to fight rising freight costs",
+        "Library hours extended",
+    ]
+    assert not (tmp_path / "evil.html").exists() and not list(tmp_path.parent.glob("evil*"))
+    sources = {json.loads(p.read_text())["source"]["location"] for p in archive_dir.rglob("*.json")}
+    assert f"{bundle}!pages/story.mhtml" in sources
+
+
+def test_a_corrupt_zip_fails_with_its_name(run, tmp_path: Path) -> None:
+    (tmp_path / "broken.zip").write_bytes(b"PK\x03\x04 this is not really a zip")
+    result = run("import", str(tmp_path / "broken.zip"))
+    assert result.exit_code == 1
+    assert f"error: {tmp_path / 'broken.zip'}: not a readable zip archive" in result.stderr
+
+
+def test_a_member_is_capped_while_decompressing(tmp_path: Path) -> None:
+    from newsarchive.errors import TooLargeError
+    from newsarchive.sources import ZipMember, read_zip_member
+
+    bundle = write_zip(tmp_path / "b.zip", {"big.html": b"<p>" + bytes(200_000) + b"</p>"})
+    with pytest.raises(TooLargeError, match="over the 100,000 byte limit"):
+        read_zip_member(ZipMember(bundle, "big.html"), max_bytes=100_000)
+    assert read_zip_member(ZipMember(bundle, "big.html"), max_bytes=300_000).location == f"{bundle}!big.html"
