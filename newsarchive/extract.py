@@ -37,7 +37,7 @@ from newsarchive.metadata import (
 )
 from newsarchive.model import Article, Block, RawPage, sha256_hex
 from newsarchive.render import render_markdown, slugify
-from newsarchive.textsave import parse_text_save
+from newsarchive.textsave import parse_markdown_save, parse_text_save
 
 MAX_PARSE_CHARS = 20_000_000
 BINARY_SAMPLE_CHARS = 8192
@@ -299,7 +299,7 @@ def refuse_binary(content: bytes, text: str) -> None:
 
 def build_article(raw: RawPage, stripper: Stripper, min_words: int = 20) -> Article:
     """Turn one raw page into a normalized Article, or raise ExtractionError saying why not."""
-    if raw.format == "text":
+    if raw.format in ("text", "markdown"):
         return _article_from_text(raw, stripper, min_words)
     return _article_from_html(raw, stripper, min_words)
 
@@ -411,26 +411,30 @@ def preview_strip(raw: RawPage, stripper: Stripper) -> StripPreview:
 
 
 def _article_from_text(raw: RawPage, stripper: Stripper, min_words: int) -> Article:
-    text, _encoding = decode(raw.content)
+    text, _encoding = decode(raw.content, raw.content_type)
     refuse_binary(raw.content, text)
-    save = parse_text_save(text)
+    save = parse_markdown_save(text) if raw.format == "markdown" else parse_text_save(text)
     stripped = stripper.strip(save.blocks)
     title, categories = split_title(save.title)
     blocks = stripped.blocks
     plain = body_text(blocks)
     if count_words(plain) < min_words:
         raise ExtractionError(f"no article body found (only {count_words(plain)} words of text)")
-    published, date_source = _fallback_date(raw)
+    declared = normalize_datetime(save.published, _not_after(raw))
+    published, date_source = (declared, "metadata") if declared else _fallback_date(raw)
+    url = save.url or raw.url
     fields = Fields(
-        url=raw.url,
-        canonical_url=raw.url,
+        url=url,
+        canonical_url=url,
         title=title,
         published=published,
         date_source=date_source,
         section=save.section,
         categories=categories,
+        authors=save.authors,
+        tags=save.tags,
     )
-    return _assemble(raw, fields, blocks, "text")
+    return _assemble(raw, fields, blocks, raw.format)
 
 
 def _looks_like_index(tree: lxml_html.HtmlElement) -> bool:

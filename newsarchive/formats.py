@@ -36,8 +36,8 @@ class SavedPage:
     """The page inside a saved file, and what the file says about where and when it came from."""
 
     content: bytes
-    page_format: str  # html | text: how to extract it
-    file_format: str  # html | singlefile | mhtml | webarchive | text: what the file was
+    page_format: str  # html | text | markdown: how to extract it
+    file_format: str  # html | singlefile | mhtml | webarchive | text | markdown: what the file was
     url: str | None = None
     saved_at: str | None = None
     content_type: str | None = None  # a charset the container declares, as a Content-Type
@@ -131,4 +131,6 @@ def read_saved(name: str, data: bytes) -> SavedPage:
         raise SourceError("unsupported format: named webarchive but is not a property list")
     if lower_name.endswith(".txt") and not stripped.startswith(HTML_SNIFF):
         return SavedPage(data, "text", "text")
+    if lower_name.endswith((".md", ".markdown")) and not stripped.startswith(HTML_SNIFF):
+        return SavedPage(data, "markdown", "markdown")
     return read_html(data)

@@ -21,7 +21,7 @@ GZIP_SUFFIXES = tuple(suffix + ".gz" for suffix in HTML_SUFFIXES)
 SAVED_SUFFIXES = (".mhtml", ".mht", ".webarchive", ".zip")
 MAX_ZIP_MEMBERS = 10_000
 MAX_ZIP_TOTAL_BYTES = 1 << 30  # what all members of one zip may expand to, together
-TEXT_SUFFIXES = (".txt",)
+TEXT_SUFFIXES = (".txt", ".md", ".markdown")
 SUPPORTED_SUFFIXES = HTML_SUFFIXES + GZIP_SUFFIXES + SAVED_SUFFIXES + TEXT_SUFFIXES
 # "Web Page, complete" keeps a page's scripts, styles, images and frames in "<name>_files/".
 ASSETS_FOLDER_SUFFIX = "_files"

@@ -35,6 +35,11 @@ class TextSave:
     title: str
     section: str | None
     blocks: list[Block] = field(default_factory=list)
+    # What a Markdown save's front matter declares; a plain-text save declares none of it.
+    url: str | None = None
+    published: str | None = None
+    authors: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
 
 
 def _groups(text: str) -> list[list[str]]:
@@ -128,3 +133,74 @@ def parse_text_save(text: str) -> TextSave:
         else:
             blocks.extend(_group_blocks(lines))
     return TextSave(title=title, section=section, blocks=blocks)
+
+
+FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\n(?P<yaml>.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+MARKDOWN_IMAGE = re.compile(r"^!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]*)[^)]*\)$")
+MARKDOWN_EMPHASIS = re.compile(r"^[*_](?P<text>[^*_].*[^*_])[*_]$")
+MARKDOWN_INLINE = re.compile(r"!\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\([^)]*\)|[*_`]{1,3}")
+
+
+def _as_list(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if isinstance(value, list):
+        return [str(item).strip() for item in value if str(item).strip()]
+    return []
+
+
+def _inline(text: str) -> str:
+    """Markdown inline markup to plain text: links keep their words, emphasis marks go."""
+    return normalize_space(MARKDOWN_INLINE.sub(lambda m: m.group(1) or m.group(2) or "", text))
+
+
+def parse_markdown_save(text: str) -> TextSave:
+    """A Markdown save: YAML front matter (title, url, date, author(s), tags, section) and a body."""
+    import yaml
+
+    meta: dict[str, object] = {}
+    match = FRONT_MATTER.match(text)
+    if match:
+        try:
+            loaded = yaml.safe_load(match.group("yaml"))
+        except yaml.YAMLError as exc:
+            raise ExtractionError(f"unreadable front matter ({str(exc).splitlines()[0]})") from None
+        meta = loaded if isinstance(loaded, dict) else {}
+        text = text[match.end() :]
+    blocks: list[Block] = []
+    title = str(meta["title"]).strip() if meta.get("title") else None
+    for lines in _groups(text):
+        paragraph: list[str] = []
+        for line in lines:
+            heading = MARKDOWN_HEADING.match(line)
+            image = MARKDOWN_IMAGE.match(line)
+            if heading and len(heading.group(1)) == 1 and title is None and not blocks:
+                title = _inline(heading.group(2))
+            elif heading:
+                blocks.append(Block("heading", _inline(heading.group(2)), level=max(2, len(heading.group(1)))))
+            elif image:
+                blocks.append(Block("image", "", alt=image["alt"] or None, src=image["src"] or None))
+            elif line.startswith(("- ", "* ", "+ ")):
+                blocks.append(Block("list_item", _inline(line[2:])))
+            elif line.startswith(">"):
+                blocks.append(Block("quote", _inline(line.lstrip("> "))))
+            elif MARKDOWN_EMPHASIS.match(line) and blocks and blocks[-1].kind == "image" and not blocks[-1].text:
+                previous = blocks.pop()
+                blocks.append(Block("image", _inline(line), alt=previous.alt, src=previous.src))
+            else:
+                paragraph.append(_inline(line))
+        if paragraph:
+            blocks.append(Block("paragraph", " ".join(paragraph)))
+    if not title:
+        raise ExtractionError("no title found (no 'title' in the front matter and no '# ' heading)")
+    published = meta.get("date") or meta.get("published")
+    return TextSave(
+        title=title,
+        section=str(meta["section"]) if meta.get("section") else None,
+        blocks=blocks,
+        url=str(meta["url"]) if meta.get("url") else None,
+        published=published.isoformat() if hasattr(published, "isoformat") else (str(published) if published else None),
+        authors=_as_list(meta.get("authors") or meta.get("author")),
+        tags=_as_list(meta.get("tags") or meta.get("categories")),
+    )

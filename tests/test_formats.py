@@ -224,3 +224,66 @@ def test_a_member_is_capped_while_decompressing(tmp_path: Path) -> None:
     with pytest.raises(TooLargeError, match="over the 100,000 byte limit"):
         read_zip_member(ZipMember(bundle, "big.html"), max_bytes=100_000)
     assert read_zip_member(ZipMember(bundle, "big.html"), max_bytes=300_000).location == f"{bundle}!big.html"
+
+
+MARKDOWN_SAVE = """---
+title: "Harbour ferry returns: a 'long' wait ends"
+url: https://news.example.org/local/2024/06/01/ferry-returns.html
+date: 2024-06-01T08:00:00+02:00
+author: [Dana Whitfield, Lee Park]
+tags: ferries, harbour
+section: Local
+---
+
+The harbour ferry returned to service on Saturday after a winter of repairs, with the first
+crossing full an hour before it left the quay.
+
+## A winter in dry dock
+
+Engineers replaced both engines and the **steering gear**, the [operator](https://ferry.example.org) said.
+
+![The ferry at the quay](https://img.example.org/ferry.jpg)
+*The ferry at the quay on Saturday morning*
+
+- Crossings every 40 minutes
+- Bicycles carried free
+
+> We missed it more than we expected, said a commuter on the first crossing.
+"""
+
+
+def test_markdown_save_with_front_matter(run, tmp_path: Path, archive_dir: Path) -> None:
+    (tmp_path / "ferry.md").write_text(MARKDOWN_SAVE, encoding="utf-8")
+    assert run("import", str(tmp_path / "ferry.md")).exit_code == 0
+    (article,) = archived(run, archive_dir)
+    assert article["title"] == "Harbour ferry returns: a 'long' wait ends"
+    assert article["url"] == "https://news.example.org/local/2024/06/01/ferry-returns.html"
+    assert (article["published"], article["date_source"]) == ("2024-06-01T08:00:00+02:00", "metadata")
+    assert article["authors"] == ["Dana Whitfield", "Lee Park"]
+    assert article["tags"] == ["ferries", "harbour"]
+    assert (article["section_slug"], article["source"]["format"]) == ("local", "markdown")
+    assert "Engineers replaced both engines and the steering gear, the operator said." in article["text"]
+    assert article["images"] == [
+        {
+            "alt": "The ferry at the quay",
+            "caption": "The ferry at the quay on Saturday morning",
+            "src": "https://img.example.org/ferry.jpg",
+        }
+    ]
+    assert "\n## A winter in dry dock\n" in article["markdown"]
+    assert "- Crossings every 40 minutes\n- Bicycles carried free" in article["markdown"]
+
+
+def test_markdown_without_front_matter_takes_the_title_from_its_heading(run, tmp_path: Path, archive_dir: Path) -> None:
+    body = MARKDOWN_SAVE.split("---\n", 2)[2]
+    (tmp_path / "plain.md").write_text("# Ferry back in service\n" + body, encoding="utf-8")
+    assert run("import", str(tmp_path / "plain.md")).exit_code == 0
+    (article,) = archived(run, archive_dir)
+    assert (article["title"], article["date_source"]) == ("Ferry back in service", "file")
+
+
+def test_broken_front_matter_is_a_clear_error(run, tmp_path: Path) -> None:
+    (tmp_path / "bad.md").write_text("---\ntitle: [unclosed\n---\nBody text.\n", encoding="utf-8")
+    result = run("import", str(tmp_path / "bad.md"))
+    assert result.exit_code == 1
+    assert f"error: {tmp_path / 'bad.md'}: unreadable front matter" in result.stderr
