@@ -195,7 +195,8 @@ def _locked(settings: Settings, wait: float) -> Iterator[Any]:
 @click.option(
     "--from-file",
     type=click.File("r", encoding="utf-8"),
-    help="Read URLs from FILE, one per line ('#' starts a comment; '-' reads stdin).",
+    help="Read URLs from FILE ('-' reads stdin): one per line ('#' starts a comment), a browser's "
+    "bookmarks export, or a Pocket/Instapaper CSV.",
 )
 @click.option("--user-agent", help="User-Agent header to send.  [env NEWSARCHIVE_USER_AGENT]")
 @click.option("--timeout", type=click.FloatRange(min=0.1), help="Seconds to wait for the server to answer.")
@@ -224,9 +225,10 @@ def fetch(
       newsarchive fetch --from-file reading-list.txt
       cat urls.txt | newsarchive fetch --from-file -
     """
-    from newsarchive.pipeline import fetch_urls, read_url_list
+    from newsarchive.pipeline import fetch_urls
+    from newsarchive.urllists import read_url_list
 
-    all_urls = list(urls) + (read_url_list(from_file) if from_file else [])
+    all_urls = list(urls) + (read_url_list(from_file.read()) if from_file else [])
     if not all_urls:
         raise click.UsageError("give at least one URL, or --from-file FILE")
     settings = env.settings(user_agent=user_agent, read_timeout=timeout, strip=strip)

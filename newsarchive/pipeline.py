@@ -5,7 +5,6 @@ This is the library's front door; the CLI is a thin layer over these two functio
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
@@ -23,7 +22,6 @@ if TYPE_CHECKING:
 from newsarchive.sources import Broken, Skipped, ZipMember, iter_inputs, read_file, read_zip_member
 from newsarchive.store import Archive
 
-TRAILING_COMMENT = re.compile(r"\s+#.*$")  # "#" inside a URL is a fragment, not a comment
 Status = Literal["archived", "updated", "duplicate", "failed", "skipped"]
 
 
@@ -132,13 +130,3 @@ def fetch_urls(
             if on_result:
                 on_result(result)
     return summary
-
-
-def read_url_list(lines: Iterable[str]) -> list[str]:
-    """URLs from a --from-file list: one per line, blank lines and '#' comments ignored."""
-    urls = []
-    for line in lines:
-        line = TRAILING_COMMENT.sub("", line).strip()
-        if line and not line.startswith("#"):
-            urls.append(line)
-    return urls
