@@ -134,8 +134,14 @@ class _Reporter:
             click.echo(json.dumps(asdict(result), ensure_ascii=False), file=self.env.stdout)
         if result.status == "failed":
             self._above_bar(lambda: self.env.error(f"{result.input}: {result.reason}"))
+        elif result.status == "planned":
+            if not self.as_json:
+                line = f"{result.format:<11} {result.url or '-'}  {result.input}"
+                click.echo(line, file=self.env.stdout)
         elif result.status == "skipped":
-            self._above_bar(lambda: self.env.say(f"skipped: {result.input}: {result.reason}", level=1))
+            # A file that looks like a page but is not one deserves a word; a stray .css does not.
+            level = 0 if (result.reason or "").startswith("unsupported format") else 1
+            self._above_bar(lambda: self.env.say(f"skipped: {result.input}: {result.reason}", level=level))
         else:
             self._above_bar(lambda: self.env.say(f"{result.status}: {result.path}  ({result.input})", level=1))
 
@@ -150,10 +156,13 @@ class _Reporter:
         counts = summary.counts
         if self.as_json:
             click.echo(json.dumps({"summary": counts}), file=self.env.stdout)
-        line = (
-            f"archived {counts['archived']}, updated {counts['updated']}, "
-            f"duplicates {counts['duplicate']}, failed {counts['failed']}, skipped {counts['skipped']}"
-        )
+        if counts["planned"]:
+            line = f"would import {counts['planned']}, failed {counts['failed']}, skipped {counts['skipped']}"
+        else:
+            line = (
+                f"archived {counts['archived']}, updated {counts['updated']}, "
+                f"duplicates {counts['duplicate']}, failed {counts['failed']}, skipped {counts['skipped']}"
+            )
         self.env.say(line, level=0)
         click.get_current_context().exit(int(ExitStatus.SOME_FAILED if summary.failed else ExitStatus.OK))
 
@@ -247,6 +256,12 @@ def fetch(
     help="URL the folder was saved from: a file's URL becomes URL + its path inside the folder "
     "(used only when the page names no URL itself).",
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Count files found in folders whose content is no supported format as failures, not skips.",
+)
+@click.option("--dry-run", is_flag=True, help="Only list what would be imported (format, URL) and what is skipped.")
 @_strip_option
 @_wait_option
 @_json_option
@@ -256,6 +271,8 @@ def import_(
     paths: tuple[Path, ...],
     globs: tuple[str, ...],
     base_url: str | None,
+    strict: bool,
+    dry_run: bool,
     strip: tuple[str, ...],
     wait: float,
     as_json: bool,
@@ -272,6 +289,7 @@ def import_(
       newsarchive import fixtures/
       newsarchive import ~/Downloads --glob '*.html'
       newsarchive import saved/ --base-url https://news.example.org/
+      newsarchive import ~/Downloads --dry-run
     """
     from newsarchive.pipeline import import_paths
     from newsarchive.sources import iter_inputs
@@ -281,8 +299,12 @@ def import_(
     if env.stderr.isatty() and not as_json and env.verbosity >= 0:
         total = sum(1 for _ in iter_inputs(paths, globs))
     reporter = _Reporter(env, as_json, total)
-    with _locked(settings, wait) as archive:
-        summary = import_paths(archive, paths, settings, globs=globs, base_url=base_url, on_result=reporter)
+    options = {"globs": globs, "base_url": base_url, "strict": strict, "on_result": reporter}
+    if dry_run:  # reads files only: no lock, no archive folder created
+        summary = import_paths(_open_archive(settings), paths, settings, dry_run=True, **options)
+    else:
+        with _locked(settings, wait) as archive:
+            summary = import_paths(archive, paths, settings, **options)
     reporter.finish(summary)
 
 

@@ -47,6 +47,10 @@ class SourceError(InputError):
     """A saved file could not be read."""
 
 
+class UnsupportedFormatError(SourceError):
+    """A file's content is no format newsarchive reads (an image named .html, say)."""
+
+
 class ExtractionError(InputError):
     """The page holds no article we can extract."""
 

@@ -297,6 +297,17 @@ def refuse_binary(content: bytes, text: str) -> None:
         raise ExtractionError("not an HTML or text page (binary data)")
 
 
+def page_url(raw: RawPage) -> str | None:
+    """The URL an article from this page would be stored under, without extracting its body."""
+    text, _encoding = decode(raw.content, raw.content_type)
+    refuse_binary(raw.content, text)
+    if raw.format == "markdown":
+        return parse_markdown_save(text).url or raw.url
+    if raw.format == "text":
+        return raw.url
+    return _page_urls(raw, read_metadata(parse_html(text), raw.url))[0]
+
+
 def build_article(raw: RawPage, stripper: Stripper, min_words: int = 20) -> Article:
     """Turn one raw page into a normalized Article, or raise ExtractionError saying why not."""
     if raw.format in ("text", "markdown"):
@@ -325,13 +336,17 @@ def _read_html(raw: RawPage) -> _HtmlPage:
     refuse_binary(raw.content, text)
     tree = parse_html(text)
     md = read_metadata(tree, raw.url)
-    if raw.kind == "http":
-        url = raw.url
-        canonical = md.canonical_url or md.og_url or raw.url
-    else:  # a saved file: the page's own declaration beats a URL guessed from outside
-        url = md.canonical_url or md.og_url or raw.url
-        canonical = url
+    url, canonical = _page_urls(raw, md)
     return _HtmlPage(tree, md, url, canonical, extract_body(tree, text, url))
+
+
+def _page_urls(raw: RawPage, md: PageMetadata) -> tuple[str | None, str | None]:
+    """(url, canonical_url): a fetched page is where we fetched it; for a saved file the page's
+    own declaration beats a URL recorded or guessed from outside."""
+    declared = md.canonical_url or md.og_url
+    if raw.kind == "http":
+        return raw.url, declared or raw.url
+    return declared or raw.url, declared or raw.url
 
 
 def _article_from_html(raw: RawPage, stripper: Stripper, min_words: int) -> Article:

@@ -15,13 +15,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
-from newsarchive.errors import SourceError
+from newsarchive.errors import SourceError, UnsupportedFormatError
 
 HTML_SNIFF = (b"<!doctype html", b"<html", b"<head", b"<body", b"<?xml", b"<!--", b"<meta", b"<title")
 BINARY_MAGIC = (
     (b"\x89PNG", "PNG image"), (b"%PDF", "PDF"), (b"PK\x03\x04", "ZIP archive"), (b"GIF8", "GIF image"),
     (b"\xff\xd8\xff", "JPEG image"), (b"\x1f\x8b", "gzip"), (b"RIFF", "RIFF media"), (b"\x7fELF", "executable"),
 )  # fmt: skip
+BINARY_SAMPLE_BYTES = 8192
+BINARY_CONTROL_SHARE = 0.1
 SAVED_FROM = re.compile(rb"<!--\s*saved from url=\(\d+\)\s*(\S+?)\s*-->", re.IGNORECASE)
 SINGLEFILE = re.compile(rb"<!--\s*Page saved with SingleFile(?P<body>.{0,2000}?)-->", re.IGNORECASE | re.DOTALL)
 SINGLEFILE_URL = re.compile(rb"^\s*url:\s*(\S+)", re.MULTILINE)
@@ -116,8 +118,22 @@ def read_html(data: bytes) -> SavedPage:
     return SavedPage(data, "html", "html", url)
 
 
+def _mostly_control_bytes(data: bytes) -> bool:
+    """Binary content: many bytes below space that text never has (UTF-16's NULs aside)."""
+    sample = data[:BINARY_SAMPLE_BYTES]
+    if not sample or sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    if sample[0::2].count(0) > len(sample) * 0.2 or sample[1::2].count(0) > len(sample) * 0.2:
+        return False  # UTF-16 without a BOM: every other byte is NUL
+    controls = sum(1 for byte in sample if byte < 0x20 and byte not in b"\t\n\r\f")
+    return controls / len(sample) > BINARY_CONTROL_SHARE
+
+
 def read_saved(name: str, data: bytes) -> SavedPage:
     """Recognize a saved file by its content (then its name) and read the page inside it."""
+    kind = looks_like(data) or ("binary data" if _mostly_control_bytes(data) else None)
+    if kind:
+        raise UnsupportedFormatError(f"unsupported format: {kind}")
     head = data[:2048]
     if head.startswith(b"bplist00"):
         return read_webarchive(data)
@@ -126,9 +142,9 @@ def read_saved(name: str, data: bytes) -> SavedPage:
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     lower_name = name.lower()
     if lower_name.endswith((".mhtml", ".mht")):
-        raise SourceError("unsupported format: named MHTML but holds no MIME multipart message")
+        raise UnsupportedFormatError("unsupported format: named MHTML but holds no MIME multipart message")
     if lower_name.endswith(".webarchive"):
-        raise SourceError("unsupported format: named webarchive but is not a property list")
+        raise UnsupportedFormatError("unsupported format: named webarchive but is not a property list")
     if lower_name.endswith(".txt") and not stripped.startswith(HTML_SNIFF):
         return SavedPage(data, "text", "text")
     if lower_name.endswith((".md", ".markdown")) and not stripped.startswith(HTML_SNIFF):

@@ -6,7 +6,7 @@ This is the library's front door; the CLI is a thin layer over these two functio
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal
 from newsarchive.clean import Stripper
 from newsarchive.config import Settings
 from newsarchive.errors import InputError, StoreError
-from newsarchive.extract import build_article
+from newsarchive.extract import build_article, page_url
 from newsarchive.model import RawPage
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 from newsarchive.sources import Broken, Skipped, ZipMember, iter_inputs, read_file, read_zip_member
 from newsarchive.store import Archive
 
-Status = Literal["archived", "updated", "duplicate", "failed", "skipped"]
+Status = Literal["archived", "updated", "duplicate", "failed", "skipped", "planned"]
 
 
 @dataclass(frozen=True)
@@ -35,12 +35,14 @@ class ItemResult:
     path: str | None = None
     title: str | None = None
     reason: str | None = None
+    format: str | None = None  # for --dry-run: what the file was recognized as
+    url: str | None = None  # for --dry-run: the URL recovered from it
 
 
 @dataclass
 class RunSummary:
     counts: dict[str, int] = field(
-        default_factory=lambda: dict.fromkeys(("archived", "updated", "duplicate", "failed", "skipped"), 0)
+        default_factory=lambda: dict.fromkeys(("archived", "updated", "duplicate", "failed", "skipped", "planned"), 0)
     )
 
     def add(self, result: ItemResult) -> None:
@@ -82,6 +84,12 @@ def _run_one(label: str, work: Callable[..., ItemResult], *args: object) -> Item
         return ItemResult(label, "failed", reason=f"cannot process ({type(exc).__name__}: {exc})")
 
 
+def _plan(read: Callable[[], RawPage], label: str) -> ItemResult:
+    """--dry-run: read and recognize the file, store nothing."""
+    raw = read()
+    return ItemResult(label, "planned", format=raw.file_format or raw.format, url=page_url(raw))
+
+
 def import_paths(
     archive: Archive,
     paths: Iterable[Path],
@@ -89,9 +97,15 @@ def import_paths(
     *,
     globs: tuple[str, ...] = (),
     base_url: str | None = None,
+    strict: bool = False,
+    dry_run: bool = False,
     on_result: ResultCallback | None = None,
 ) -> RunSummary:
-    """Import saved pages from files and folders (recursively) into the archive."""
+    """Import saved pages from files and folders (recursively) into the archive.
+
+    A file found in a folder whose content is no format we read is skipped, not failed, unless
+    `strict`; a file named explicitly always fails. With `dry_run` files are only recognized.
+    """
     stripper = Stripper(settings.strip)
     summary = RunSummary()
     for item in iter_inputs(paths, globs):
@@ -99,12 +113,18 @@ def import_paths(
             result = ItemResult(str(item.path), "skipped", reason=item.reason)
         elif isinstance(item, Broken):
             result = ItemResult(str(item.path), "failed", reason=item.reason)
-        elif isinstance(item, ZipMember):
-            raw_member = partial(read_zip_member, item)
-            result = _run_one(item.label, _store_read, archive, raw_member, stripper, settings, item.label)
         else:
-            raw_file = partial(read_file, item, base_url)
-            result = _run_one(str(item.path), _store_read, archive, raw_file, stripper, settings, str(item.path))
+            if isinstance(item, ZipMember):
+                label, read, explicit = item.label, partial(read_zip_member, item), False
+            else:
+                label, read, explicit = str(item.path), partial(read_file, item, base_url), item.explicit
+            if dry_run:
+                result = _run_one(label, _plan, read, label)
+            else:
+                result = _run_one(label, _store_read, archive, read, stripper, settings, label)
+            unsupported = result.status == "failed" and (result.reason or "").startswith("unsupported format")
+            if unsupported and not (explicit or strict):
+                result = replace(result, status="skipped")
         summary.add(result)
         if on_result:
             on_result(result)

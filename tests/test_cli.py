@@ -104,11 +104,37 @@ def test_bad_files_are_reported_one_line_each_and_the_batch_goes_on(run, pages: 
     result = run("import", str(pages))
     assert result.exit_code == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
-    assert len(errors) == 3
+    assert len(errors) == 2
     assert any("empty.html: no article body found" in e for e in errors)
     assert any("short.html: no article body found (only 2 words of text)" in e for e in errors)
-    assert any("binary.html" in e for e in errors)
-    assert "archived 2" in result.stderr
+    # Content that is no page at all, found in a folder, is reported and skipped.
+    assert f"skipped: {pages / 'binary.html'}: unsupported format: binary data" in result.stderr
+    assert "archived 2, updated 0, duplicates 0, failed 2, skipped 2" in result.stderr
+
+
+def test_unsupported_content_fails_when_named_or_strict(run, tmp_path: Path) -> None:
+    png = write(tmp_path / "in" / "photo.html", b"\x89PNG\r\n\x1a\n" + bytes(100))
+    assert run("import", str(tmp_path / "in")).exit_code == 0
+    named = run("import", str(png))
+    assert named.exit_code == 1
+    assert f"error: {png}: unsupported format: PNG image" in named.stderr
+    strict = run("import", "--strict", str(tmp_path / "in"))
+    assert strict.exit_code == 1
+    assert f"error: {png}: unsupported format: PNG image" in strict.stderr
+
+
+def test_dry_run_lists_format_and_url_and_writes_nothing(run, pages: Path, archive_dir: Path) -> None:
+    write(
+        pages / "old.html", "<!-- saved from url=(0034)https://old.example.org/story.html -->\n" + news_page(url=None)
+    )
+    result = run("import", "--dry-run", str(pages))
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert f"html        https://old.example.org/story.html  {pages / 'old.html'}" in lines
+    canonical = "https://news.example.org/local/2024/03/14/bridge-reopens.html"
+    assert f"html        {canonical}  {pages / 'one.html'}" in lines
+    assert "would import 3, failed 0, skipped 1" in result.stderr
+    assert not archive_dir.exists()
 
 
 def test_a_missing_path_fails_with_its_name(run, tmp_path: Path) -> None:
@@ -173,7 +199,9 @@ def test_verbose_names_each_file(run, pages: Path) -> None:
 def test_json_output_is_one_object_per_input_then_a_summary(run, pages: Path) -> None:
     lines = [json.loads(line) for line in run("import", "--json", str(pages)).stdout.splitlines()]
     assert {line.get("status") for line in lines[:-1]} == {"archived", "skipped"}
-    assert lines[-1] == {"summary": {"archived": 2, "updated": 0, "duplicate": 0, "failed": 0, "skipped": 1}}
+    assert lines[-1] == {
+        "summary": {"archived": 2, "updated": 0, "duplicate": 0, "failed": 0, "skipped": 1, "planned": 0}
+    }
 
 
 def test_read_commands_on_a_missing_archive_fail_clearly(run, archive_dir: Path) -> None:
