@@ -287,3 +287,47 @@ def test_broken_front_matter_is_a_clear_error(run, tmp_path: Path) -> None:
     result = run("import", str(tmp_path / "bad.md"))
     assert result.exit_code == 1
     assert f"error: {tmp_path / 'bad.md'}: unreadable front matter" in result.stderr
+
+
+def test_a_mixed_folder_of_every_format_archives_each_article_once(run, tmp_path: Path, archive_dir: Path) -> None:
+    from tests.pages import about, news_page
+
+    def page(topic: str) -> bytes:  # undated pages: the date must come from the saved file
+        return news_page(title=f"The {topic} story", url=None, published=None, paragraphs=about(topic)).encode()
+
+    folder = tmp_path / "mixed"
+    (folder / "Complete_files").mkdir(parents=True)
+    (folder / "Complete.html").write_bytes(
+        b"<!-- saved from url=(0036)https://s.example.org/local/complete -->\n" + page("complete")
+    )
+    (folder / "Complete_files" / "frame.html").write_bytes(page("advert frame"))
+    (folder / "a.mhtml").write_bytes(mhtml(page("mhtml"), url="https://s.example.org/local/mhtml"))
+    (folder / "b.webarchive").write_bytes(webarchive(page("webarchive"), url="https://s.example.org/local/webarchive"))
+    (folder / "c.html").write_bytes(singlefile(page("singlefile"), url="https://s.example.org/local/singlefile"))
+    (folder / "d.md").write_text(
+        "---\ntitle: The markdown story\nurl: https://s.example.org/local/markdown\ndate: 2024-02-02\n---\n\n"
+        + "\n\n".join(about("markdown")),
+        encoding="utf-8",
+    )
+    (folder / "e.txt").write_text("LOCAL\n\nThe text story\n\n" + "\n\n".join(about("text")), encoding="utf-8")
+    write_zip(folder / "f.zip", {"inner/z.mhtml": mhtml(page("zipped"), url="https://s.example.org/local/zipped")})
+    (folder / "copy-of-a.mhtml").write_bytes(mhtml(page("mhtml"), url="https://s.example.org/local/mhtml"))
+
+    result = run("import", str(folder))
+    assert result.exit_code == 0, result.output
+    assert "archived 7, updated 0, duplicates 1, failed 0, skipped 1" in result.stderr
+    by_title = {a["title"]: a for a in archived(run, archive_dir)}
+    expected = {
+        "The complete story": ("https://s.example.org/local/complete", "html"),
+        "The mhtml story": ("https://s.example.org/local/mhtml", "mhtml"),
+        "The webarchive story": ("https://s.example.org/local/webarchive", "webarchive"),
+        "The singlefile story": ("https://s.example.org/local/singlefile", "singlefile"),
+        "The markdown story": ("https://s.example.org/local/markdown", "markdown"),
+        "The text story": (None, "text"),
+        "The zipped story": ("https://s.example.org/local/zipped", "mhtml"),
+    }
+    assert {title: (a["url"], a["source"]["format"]) for title, a in by_title.items()} == expected
+    saved = "2025-03-04T12:30:00+01:00"  # the MHTML Date header / SingleFile saved date
+    assert by_title["The mhtml story"]["published"] == saved
+    assert by_title["The singlefile story"]["published"] == saved
+    assert by_title["The markdown story"]["published"] == "2024-02-02"
