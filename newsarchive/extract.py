@@ -44,6 +44,7 @@ BINARY_SAMPLE_CHARS = 8192
 BINARY_CONTROL_SHARE = 0.1
 BYLINE_MAX_WORDS = 12
 LAYOUT_TABLE_SHARE = 0.5
+LAYOUT_ROW_WORDS = 80  # a table row this long is a page column, not a data row
 HEADER_MAX_BLOCKS = 4
 MAX_SITE_NAME_WORDS = 5
 BYLINE_EDGE_BLOCKS = 3  # how far into the body a byline may stand
@@ -225,10 +226,14 @@ def extract_body(tree: lxml_html.HtmlElement, html_text: str, url: str | None) -
 
 
 def _mostly_layout_table(blocks: list[Block]) -> bool:
-    """An old table-layout page: trafilatura returns the whole layout grid as one 'table'."""
-    table_words = sum(len(b.text.split()) for b in blocks if b.kind == "table_row")
+    """An old table-layout page: trafilatura returns the whole layout grid as one 'table'.
+
+    A data table (standings, results) has many short rows; a layout table has a row whose cell
+    holds the story itself.
+    """
+    rows = [len(b.text.split()) for b in blocks if b.kind == "table_row"]
     all_words = sum(len(b.text.split()) for b in blocks)
-    return all_words > 0 and table_words / all_words > LAYOUT_TABLE_SHARE
+    return bool(rows) and sum(rows) / all_words > LAYOUT_TABLE_SHARE and max(rows) >= LAYOUT_ROW_WORDS
 
 
 def article_id(identity: str) -> str:
