@@ -40,6 +40,9 @@ from newsarchive.render import render_markdown, slugify
 from newsarchive.textsave import parse_markdown_save, parse_text_save
 
 MAX_PARSE_CHARS = 20_000_000
+# As trafilatura parses for itself: comments and processing instructions would otherwise reach
+# its extractor as text nodes (what a saved file's comments say is read from its bytes).
+HTML_PARSER = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False, default_doctype=False)
 BINARY_SAMPLE_CHARS = 8192
 BINARY_CONTROL_SHARE = 0.1
 BYLINE_MAX_WORDS = 12
@@ -73,7 +76,7 @@ def parse_html(text: str) -> lxml_html.HtmlElement:
     if not text.strip():
         raise ExtractionError("no article body found (the page is empty)")
     try:
-        tree = lxml_html.document_fromstring(text)
+        tree = lxml_html.document_fromstring(text, parser=HTML_PARSER)
     except (etree.ParserError, ValueError) as exc:
         raise ExtractionError(f"not a readable HTML page ({exc})") from None
     return tree
