@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
 
 from newsarchive.errors import ConfigError
 from newsarchive.model import Block
@@ -31,7 +32,7 @@ LINE_RULES: tuple[tuple[str, str], ...] = (
         r"(articles?|stories|posts|content|reading|news|coverage|videos?|links?)|"
         r"related|recommended( for you)?|more from [^.!?]{1,40}|you (may|might) also( like| be interested in)|"
         r"read (more|next|also)|also read|see also|most (read|viewed|popular|shared)|trending( now)?|"
-        r"explore more on these topics|more on this story|topics",
+        r"explore more on these topics|more on this story|topics|tags|explore further|in other news",
     ),
     (
         "share",
@@ -58,7 +59,21 @@ LINE_RULES: tuple[tuple[str, str], ...] = (
         r"(we|this (web)?site) uses? cookies[^\n]{0,200}|(accept|reject)( all)? cookies|"
         r"cookie (settings|policy|preferences|consent)|manage (cookies|consent)",
     ),
-    ("click-here", r"click here( to [^\n]{0,120})?"),
+    ("click-here", r"[^\n]{0,100}\bclick(ing)? here\b[^\n]{0,100}"),
+    ("contact-line", r"[\w.+-]+@[\w-]+\.[\w.-]+|(twitter|x|instagram|facebook)\.com/\S+|@\w{2,30}"),
+    ("contact-author", r"(write|e-?mail|contact) (to )?[^.!?]{1,60} at \S+@\S+"),
+    (
+        "reprint-notice",
+        r"this copy is for your personal,? non-?commercial use only[^\n]*|"
+        r"(distribution|reproduction) and use of this material (are|is) governed by[^\n]*",
+    ),
+    (
+        "page-ui",
+        r"(thanks|thank you) for (signing up|subscribing|reading)!?|thank you!?|sorry!?|"
+        r"keep an eye on your inbox[^\n]{0,80}|an error (has )?occurred[^\n]{0,60}|"
+        r"this article has been sent to[^\n]{0,80}|loading( comments)?|please try again( later)?",
+    ),
+    ("timestamp-line", r"(updated|published|posted|last updated)( on| at)?:?\s[\w ,:.+/-]{3,40}"),
     (
         "copyright",
         r"(©|\(c\)|copyright)\s*(©\s*)?(\d{4}[-–]?(\d{4})?)[^\n]{0,100}|"
@@ -76,8 +91,9 @@ TRAILING_BLOCK_STARTERS = frozenset({"related", "related-intl", "source-link"})
 MAX_TRAILING_LINE_WORDS = 20
 SENTENCE_END = re.compile(r"[.!?…][\"'“”‘’»«)\]\s]*$")
 
+BARE_URL = re.compile(r"https?://\S+")
 ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
-_DECORATION = " \t\u00a0:|»›→←•·▶►>-–—…"
+_DECORATION = " \t\u00a0:|»›→←•·▶►>-–—….!"
 
 # Title suffix " | X News" names the story's category (e.g. " | Russia-Ukraine war News").
 CATEGORY_SUFFIX = re.compile(r"\s+\|\s+(?P<category>[^|]{2,60}?)\s+News\s*$")
@@ -138,7 +154,10 @@ class Stripper:
                 return rule.name
         return None
 
-    def strip(self, blocks: Sequence[Block]) -> StripResult:
+    def strip(self, blocks: Sequence[Block], page_url: str | None = None) -> StripResult:
+        """Remove junk lines; a line that is only a link to the page's own site (a share or
+        permalink widget) goes too, while links elsewhere may be the article's content."""
+        own_host = _host(page_url)
         kept: list[tuple[int, Block]] = []
         removed: list[Removal] = []
         for index, block in enumerate(blocks):
@@ -147,7 +166,7 @@ class Stripper:
             for line in lines:
                 if not line:
                     continue
-                rule = self.match_line(line)
+                rule = self.match_line(line) or ("own-link" if own_host and _host(line) == own_host else None)
                 if rule is None:
                     keep_lines.append(line)
                 else:
@@ -171,6 +190,14 @@ class Stripper:
         for index, block in tail:
             removed.append(Removal(block.text, f"{starter.rule}-block", index))
         return [(i, b) for i, b in kept if i <= starter.block_index]
+
+
+def _host(text: str | None) -> str | None:
+    """The host of a text that is nothing but an http(s) URL, without 'www.'."""
+    if not text or not BARE_URL.fullmatch(text.strip()):
+        return None
+    host = urlsplit(text.strip()).hostname or ""
+    return host.removeprefix("www.") or None
 
 
 def _looks_like_link_line(text: str) -> bool:

@@ -363,7 +363,7 @@ def _article_from_html(raw: RawPage, stripper: Stripper, min_words: int) -> Arti
     md.site_name = md.site_name or _site_named_in_title_and_page(md.html_title, page.tree)
     title, categories = _choose_title(md)
     authors = md.authors or byline_authors(page.tree, page.body.blocks)
-    blocks = _drop_headline_header(stripper.strip(page.body.blocks).blocks, page.tree, title)
+    blocks = _drop_headline_header(stripper.strip(page.body.blocks, page.url).blocks, page.tree, title)
     blocks = _drop_bylines(blocks, authors)
     plain = body_text(blocks)
     words = count_words(plain)
@@ -423,13 +423,14 @@ def preview_strip(raw: RawPage, stripper: Stripper) -> StripPreview:
     """Extract a page and show what stripping takes out, without storing anything."""
     if raw.format == "text":
         save = parse_text_save(decode(raw.content)[0])
-        before, title_before, site_name = save.blocks, save.title, None
+        before, title_before, site_name, url = save.blocks, save.title, None, raw.url
     else:
         page = _read_html(raw)
         before = page.body.blocks
         title_before = page.metadata.title or page.metadata.html_title or ""
         site_name = page.metadata.site_name
-    result = stripper.strip(before)
+        url = page.url
+    result = stripper.strip(before, url)
     return StripPreview(before, result.blocks, result.removed, title_before, split_title(title_before, site_name)[0])
 
 

@@ -37,6 +37,18 @@ BODY = "The council approved the budget after a long debate on Tuesday evening."
         "12 comments",
         "Skip to content",
         "» Related",
+        "You may also like...",
+        "Explore further",
+        "Tags",
+        "GET FOX BUSINESS ON THE GO BY CLICKING HERE",
+        "This copy is for your personal, non-commercial use only. To order copies, visit the reprints page.",
+        "Write to Dana Whitfield at dana.whitfield@example.com",
+        "dana.whitfield@example.com",
+        "twitter.com/danawhitfield",
+        "Thanks for signing up!",
+        "Keep an eye on your inbox for the latest news.",
+        "An error has occurred, please try again later.",
+        "Updated at 1:23 p.m.",
     ],
 )
 def test_known_junk_lines_are_removed(junk: str) -> None:
@@ -53,6 +65,9 @@ def test_known_junk_lines_are_removed(junk: str) -> None:
         "Advertisement revenue fell by a third, the company said.",
         "Back to top of the league table went the visitors after the win.",
         "Copyright law was the subject of the second hearing.",
+        "Thank you notes poured in from across the county after the rescue, the mayor said.",
+        "Updated figures published on Monday showed the deficit had narrowed for a third month.",
+        "https://shop.example.net/item/123",
     ],
 )
 def test_body_sentences_that_merely_contain_junk_words_stay(sentence: str) -> None:
@@ -111,3 +126,10 @@ def test_lines_inside_a_block_are_stripped_one_by_one() -> None:
 )
 def test_split_title(title: str, site: str | None, expected: str, categories: list[str]) -> None:
     assert split_title(title, site) == (expected, categories)
+
+
+def test_a_bare_link_to_the_pages_own_site_goes_and_other_links_stay() -> None:
+    blocks = paragraphs(BODY, "https://www.news.example.org/local/2024/story.html", "https://shop.example.net/item/1")
+    result = Stripper().strip(blocks, "https://news.example.org/local/2024/story.html")
+    assert [b.text for b in result.blocks] == [BODY, "https://shop.example.net/item/1"]
+    assert result.removed[0].rule == "own-link"
