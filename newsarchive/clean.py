@@ -89,6 +89,7 @@ LINE_RULES: tuple[tuple[str, str], ...] = (
 # A heading line that opens a trailing widget of links (removed with everything after it).
 TRAILING_BLOCK_STARTERS = frozenset({"related", "related-intl", "source-link"})
 MAX_TRAILING_LINE_WORDS = 20
+STATEMENT_END = re.compile(r"[.!…][\"'“”‘’»«)\]\s]*$")  # a headline may ask a question
 SENTENCE_END = re.compile(r"[.!?…][\"'“”‘’»«)\]\s]*$")
 
 BARE_URL = re.compile(r"https?://\S+")
@@ -202,7 +203,7 @@ def _host(text: str | None) -> str | None:
 
 def _looks_like_link_line(text: str) -> bool:
     """Headlines in a link list are short and are not sentences."""
-    return len(text.split()) <= MAX_TRAILING_LINE_WORDS and not SENTENCE_END.search(text)
+    return len(text.split()) <= MAX_TRAILING_LINE_WORDS and not STATEMENT_END.search(text)
 
 
 def split_title(title: str, site_name: str | None = None) -> tuple[str, list[str]]:

@@ -23,6 +23,7 @@ from newsarchive.encoding import decode
 from newsarchive.errors import ExtractionError
 from newsarchive.formats import looks_like
 from newsarchive.metadata import (
+    REGEX_NS,
     PageMetadata,
     byline_authors,
     clean_authors,
@@ -51,9 +52,11 @@ LAYOUT_ROW_WORDS = 80  # a table row this long is a page column, not a data row
 HEADER_MAX_BLOCKS = 4
 MAX_SITE_NAME_WORDS = 5
 BYLINE_EDGE_BLOCKS = 3  # how far into the body a byline may stand
+# figcaption, and the class names templates give captions: caption, wp-caption-text,
+# photo-caption, image__caption, caption-text...; also schema.org's itemprop="caption".
 CAPTION_XPATH = (
-    ".//figcaption | .//*[contains(concat(' ', normalize-space(@class), ' '), ' wp-caption-text ')]"
-    " | .//*[contains(concat(' ', normalize-space(@class), ' '), ' caption ')]"
+    ".//figcaption | .//*[@itemprop='caption' or @itemprop='description'][ancestor::figure]"
+    " | .//*[re:test(@class, '(^|[-_ ])caption([-_ ]|$)|captiontext|caption-text|wp-caption-text', 'i')]"
 )
 XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 CJK_OR_WORD = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]|\w+")
@@ -88,7 +91,7 @@ def _captions(tree: lxml_html.HtmlElement, base_url: str | None) -> dict[str, tu
     trafilatura drops <figcaption>; we put the captions back beside their images.
     """
     found: dict[str, tuple[str | None, str]] = {}
-    for caption in tree.xpath(CAPTION_XPATH):
+    for caption in tree.xpath(CAPTION_XPATH, namespaces=REGEX_NS):
         text = normalize_space(caption.text_content())
         if not text or len(text) > 600:
             continue

@@ -133,3 +133,8 @@ def test_a_bare_link_to_the_pages_own_site_goes_and_other_links_stay() -> None:
     result = Stripper().strip(blocks, "https://news.example.org/local/2024/story.html")
     assert [b.text for b in result.blocks] == [BODY, "https://shop.example.net/item/1"]
     assert result.removed[0].rule == "own-link"
+
+
+def test_a_related_widget_of_question_headlines_still_goes() -> None:
+    blocks = paragraphs(BODY, "You may also like...", "Who will win the cup in 2026?", "Ferry fares to rise")
+    assert [b.text for b in Stripper().strip(blocks).blocks] == [BODY]

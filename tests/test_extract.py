@@ -266,3 +266,16 @@ def test_binary_files_are_refused_clearly(content: bytes, kind: str) -> None:
         raw = RawPage(content=content, kind="file", location="/x.html", format=page_format)
         with pytest.raises(ExtractionError, match=f"not an HTML or text page \\({kind}\\)"):
             build_article(raw, Stripper())
+
+
+@pytest.mark.parametrize("css_class", ["photo-caption", "image__caption", "article-caption-text", "wp-caption-text"])
+def test_captions_are_recognized_by_the_class_names_templates_use(css_class: str) -> None:
+    figure = (
+        f'<div class="media"><img src="/img/quay.jpg" alt="Quay"><p class="{css_class}">'
+        "The quay at dawn on Thursday, after the last repairs were finished</p></div>"
+    )
+    article = article_from(news_page(extra_body=figure))
+    assert "quay at dawn" not in article.text
+    assert [image["caption"] for image in article.images] == [
+        "The quay at dawn on Thursday, after the last repairs were finished"
+    ]
