@@ -1,9 +1,10 @@
 """Bytes → text for pages whose charset may be declared wrongly or not at all.
 
 Order of evidence: a byte-order mark, then the HTTP header, then <meta charset>, then
-detection. A declaration is trusted only if the bytes decode cleanly under it, and a
-single-byte declaration loses to UTF-8 when the bytes are valid UTF-8 with non-ASCII in them
-(a legacy charset producing valid multi-byte UTF-8 by chance is vanishingly rare).
+detection. A declaration is trusted only if the bytes decode cleanly under it (a UTF-16 or
+UTF-32 one, which nearly any bytes satisfy, only if they hold NULs), and a single-byte
+declaration loses to UTF-8 when the bytes are valid UTF-8 with non-ASCII in them (a legacy
+charset producing valid multi-byte UTF-8 by chance is vanishingly rare).
 """
 
 from __future__ import annotations
@@ -79,6 +80,13 @@ def _single_byte(encoding: str) -> bool:
     return len(high_bytes.decode(encoding, errors="replace")) == len(high_bytes)
 
 
+def _wide(encoding: str) -> bool:
+    """UTF-16 and UTF-32 decode almost any even-length bytes "cleanly", so validity proves nothing.
+    Real UTF-16 has a BOM or NULs around its ASCII (both recognized above); a page without NULs
+    that says UTF-16 is ASCII-compatible (WHATWG reads such a <meta> as UTF-8)."""
+    return encoding.startswith(("utf-16", "utf-32"))
+
+
 def detect_encoding(content: bytes, content_type: str | None = None) -> str:
     """Choose the encoding to decode a page with."""
     for bom, encoding in _BOMS:
@@ -91,6 +99,8 @@ def detect_encoding(content: bytes, content_type: str | None = None) -> str:
     for label in (header_charset(content_type), meta_charset(content)):
         declared = _normalize(label) if label else None
         if not declared or not _valid(content, declared):
+            continue
+        if _wide(declared) and b"\0" not in content:
             continue
         if is_utf8 and _single_byte(declared) and not content.isascii():
             return "utf-8"

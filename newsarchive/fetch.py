@@ -6,14 +6,21 @@ counted against the same deadline.
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC
 from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3.exceptions
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from newsarchive.config import Settings
 from newsarchive.errors import FetchError, TooLargeError, UnsupportedURLError
@@ -23,6 +30,7 @@ ALLOWED_SCHEMES = ("http", "https")
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 CHUNK_SIZE = 65536
+CUT_SHORT = "connection closed before the whole page arrived"
 
 
 def check_scheme(url: str) -> None:
@@ -59,6 +67,111 @@ class _Retry(Exception):
         self.wait = wait
 
 
+_current = threading.local()  # the _Deadline of the page this thread is fetching, if any
+
+
+class _Deadline:
+    """One page's time budget, retries and redirects included.
+
+    Socket timeouts bound each wait for data, not the total: a server that drips its headers or
+    body a byte at a time would hold us as long as it liked. So besides checks between steps, a
+    timer shuts the sockets of the page's requests when the budget runs out, which ends any read.
+    """
+
+    def __init__(self, seconds: float, clock: Callable[[], float]) -> None:
+        self.seconds = seconds
+        self._clock = clock
+        self._end = clock() + seconds
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self._expired = False
+        self._finished = False
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        _current.deadline = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        with self._lock:
+            self._finished = True
+        self._timer.cancel()
+        _current.deadline = None
+
+    def left(self) -> float:
+        """Seconds left; zero or less once the deadline has passed."""
+        return 0.0 if self._expired else self._end - self._clock()
+
+    def error(self) -> FetchError | None:
+        """The error to report if the deadline has passed, else None."""
+        return FetchError(f"gave up after the {self.seconds:g} s deadline") if self.left() <= 0 else None
+
+    def remaining(self) -> float:
+        """Seconds left; raises the deadline error once there are none."""
+        if error := self.error():
+            raise error
+        return self.left()
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+            if self._expired:
+                _shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            if self._finished:
+                return
+            self._expired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    """Wake a read blocked on this socket in another thread (close() would not)."""
+    with contextlib.suppress(OSError):
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain socket's, also under TLS
+
+
+# Each request's socket is handed to the deadline once the request is sent (it is connected by
+# then, and the response keeps reading from it even when http.client drops conn.sock).
+class _WatchedHTTPConnection(HTTPConnection):
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        super().request(*args, **kwargs)
+        _watch(self.sock)
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        super().request(*args, **kwargs)
+        _watch(self.sock)
+
+
+def _watch(sock: object) -> None:
+    deadline: _Deadline | None = getattr(_current, "deadline", None)
+    if deadline is not None and isinstance(sock, socket.socket):
+        deadline.watch(sock)
+
+
+class _WatchedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class _WatchedAdapter(HTTPAdapter):
+    """Opens connections that the current page's deadline can shut (direct ones; through a
+    proxy only the timeouts and the checks between reads apply)."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+
+
 class Fetcher:
     """Downloads pages politely and defensively; one instance per run (it keeps connections)."""
 
@@ -71,6 +184,8 @@ class Fetcher:
     ) -> None:
         self.settings = settings
         self.session = requests.Session()
+        for prefix in ("http://", "https://"):
+            self.session.mount(prefix, _WatchedAdapter())
         self.session.headers["User-Agent"] = settings.user_agent
         self.session.headers["Accept"] = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
         self._sleep = sleep
@@ -88,60 +203,46 @@ class Fetcher:
     def fetch(self, url: str) -> RawPage:
         """Download one page; raises a FetchError subclass saying why it failed."""
         check_scheme(url)
-        deadline = self._clock() + self.settings.deadline
-        delay = self.settings.backoff
-        attempts = self.settings.retries + 1
-        for attempt in range(attempts):
-            try:
-                return self._attempt(url, deadline)
-            except _Retry as retry:
-                last = attempt == attempts - 1
-                wait = delay if retry.wait is None else min(retry.wait, self.settings.max_retry_after)
-                if last or self._clock() + wait >= deadline:
-                    raise FetchError(retry.reason) from None
-                self._sleep(wait)
-                delay *= 2
+        with _Deadline(self.settings.deadline, self._clock) as deadline:
+            delay = self.settings.backoff
+            attempts = self.settings.retries + 1
+            for attempt in range(attempts):
+                try:
+                    return self._attempt(url, deadline)
+                except _Retry as retry:
+                    last = attempt == attempts - 1
+                    wait = delay if retry.wait is None else min(retry.wait, self.settings.max_retry_after)
+                    if last or wait >= deadline.left():
+                        raise FetchError(retry.reason) from None
+                    self._sleep(wait)
+                    delay *= 2
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _remaining(self, deadline: float) -> float:
-        remaining = deadline - self._clock()
-        if remaining <= 0:
-            raise FetchError(f"gave up after the {self.settings.deadline:g} s deadline")
-        return remaining
-
-    def _timeout(self, deadline: float) -> tuple[float, float]:
-        remaining = self._remaining(deadline)
+    def _timeout(self, deadline: _Deadline) -> tuple[float, float]:
+        remaining = deadline.remaining()
         return (min(self.settings.connect_timeout, remaining), min(self.settings.read_timeout, remaining))
 
-    def _attempt(self, url: str, deadline: float) -> RawPage:
+    def _attempt(self, url: str, deadline: _Deadline) -> RawPage:
         current = url
         for _hop in range(self.settings.max_redirects + 1):
             try:
                 response = self.session.get(
                     current, allow_redirects=False, stream=True, timeout=self._timeout(deadline)
                 )
-            except requests.exceptions.ConnectTimeout:
-                raise _Retry("connection timed out") from None
-            except requests.exceptions.ReadTimeout:
-                raise _Retry("timed out waiting for the server") from None
-            except requests.exceptions.SSLError as exc:
-                raise FetchError(f"TLS error: {_root_cause(exc)}") from None
-            except requests.exceptions.ConnectionError as exc:
-                raise _Retry(f"connection failed: {_root_cause(exc)}") from None
-            except requests.exceptions.InvalidURL as exc:
-                raise FetchError(f"invalid URL: {exc}") from None
             except requests.exceptions.RequestException as exc:
-                raise FetchError(str(exc)) from None
+                raise deadline.error() or _request_error(exc) from None
             with response:
                 status = response.status_code
-                if status in REDIRECT_STATUSES and response.headers.get("Location"):
-                    current = urljoin(current, response.headers["Location"])
+                location = response.headers.get("Location")
+                if status in REDIRECT_STATUSES and location:
+                    current = urljoin(current, location)
                     check_scheme(current)
                     continue
                 if status in RETRY_STATUSES:
                     wait = retry_after_seconds(response.headers.get("Retry-After"))
                     raise _Retry(f"HTTP {status} {response.reason or ''}".strip(), wait)
-                if status >= 400:
+                if status >= 300:
+                    # A 3xx we cannot follow (no Location, 304, 300…) is not the page either.
                     raise FetchError(f"HTTP {status} {response.reason or ''}".strip())
                 body = self._read_body(response, deadline)
                 return RawPage(
@@ -155,10 +256,14 @@ class Fetcher:
                 )
         raise FetchError(f"too many redirects (more than {self.settings.max_redirects})")
 
-    def _read_body(self, response: requests.Response, deadline: float) -> bytes:
-        """Read the body in chunks, enforcing the size cap (after decompression) and the deadline."""
+    def _read_body(self, response: requests.Response, deadline: _Deadline) -> bytes:
+        """Read the body in chunks, enforcing the size cap (after decompression) and the deadline.
+
+        A body shorter than its Content-Length raises IncompleteRead in urllib3 (2.x enforces the
+        length): a cut connection must not pass for a short page.
+        """
         limit = self.settings.max_bytes
-        declared = response.headers.get("Content-Length", "")
+        declared = response.headers.get("Content-Length", "").strip()
         if declared.isdigit() and int(declared) > limit and not response.headers.get("Content-Encoding"):
             raise TooLargeError(f"page is larger than the {limit:,} byte limit ({int(declared):,} bytes)")
         chunks: list[bytes] = []
@@ -166,7 +271,7 @@ class Fetcher:
         raw = response.raw
         try:
             while True:
-                self._remaining(deadline)
+                deadline.remaining()
                 chunk = raw.read1(CHUNK_SIZE, decode_content=True)
                 if not chunk:
                     break
@@ -175,12 +280,32 @@ class Fetcher:
                     raise TooLargeError(f"page is larger than the {limit:,} byte limit")
                 chunks.append(chunk)
         except urllib3.exceptions.ReadTimeoutError:
-            raise _Retry("timed out while reading the body") from None
+            raise deadline.error() or _Retry("timed out while reading the body") from None
         except urllib3.exceptions.DecodeError as exc:
-            raise FetchError(f"could not decompress the body: {_root_cause(exc)}") from None
+            raise deadline.error() or FetchError(f"could not decompress the body: {_root_cause(exc)}") from None
+        except urllib3.exceptions.ProtocolError as exc:
+            cut = any(isinstance(arg, urllib3.exceptions.IncompleteRead) for arg in exc.args)
+            reason = CUT_SHORT if cut else f"connection broken while reading: {_root_cause(exc)}"
+            raise deadline.error() or _Retry(reason) from None
         except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise _Retry(f"connection broken while reading: {_root_cause(exc)}") from None
+            raise deadline.error() or _Retry(f"connection broken while reading: {_root_cause(exc)}") from None
+        deadline.remaining()  # the deadline shut the socket: what arrived is not the whole page
         return b"".join(chunks)
+
+
+def _request_error(exc: requests.exceptions.RequestException) -> Exception:
+    """What a failed request means: a _Retry for trouble that may pass, else a FetchError."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return _Retry("connection timed out")
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return _Retry("timed out waiting for the server")
+    if isinstance(exc, requests.exceptions.SSLError):
+        return FetchError(f"TLS error: {_root_cause(exc)}")
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return _Retry(f"connection failed: {_root_cause(exc)}")
+    if isinstance(exc, requests.exceptions.InvalidURL):
+        return FetchError(f"invalid URL: {exc}")
+    return FetchError(str(exc))
 
 
 def _page_format(content_type: str | None) -> str:

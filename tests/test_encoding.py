@@ -4,10 +4,12 @@ import codecs
 
 import pytest
 
-from newsarchive.encoding import decode, detect_encoding
+from newsarchive.encoding import decode, detect_encoding, header_charset, meta_charset
 from tests.localserver import LocalServer, Response
 
-TEXT = "Caf\u00e9 \u2014 \u201cna\u00efve\u201d \u20ac5 \u00fcber"
+# No \u201d: its UTF-8 holds 0x9d, undefined in cp1252, which would expose a wrong cp1252 on its own.
+TEXT = "Caf\u00e9 \u2014 \u201ena\u00efve\u201c \u20ac5 \u00fcber"
+CZECH = "Vl\u00e1da ozn\u00e1mila reformu \u0161kol, \u0159\u00edk\u00e1 ministr."
 
 
 def html(body: str, meta: str = "") -> str:
@@ -15,26 +17,100 @@ def html(body: str, meta: str = "") -> str:
 
 
 @pytest.mark.parametrize(
+    ("content", "content_type", "encoding"),
+    [
+        (html(TEXT).encode("utf-8"), "text/html; charset=iso-8859-1", "utf-8"),  # header lies: bytes are UTF-8
+        (html(TEXT).encode("cp1252"), "text/html; charset=utf-8", "cp1252"),  # header lies: bytes are cp1252
+        (html(TEXT, '<meta charset="windows-1252">').encode("cp1252"), None, "cp1252"),
+        (
+            html(TEXT, '<meta http-equiv="Content-Type" content="text/html; charset=utf-8">').encode("cp1252"),
+            None,
+            "cp1252",
+        ),
+        (html(TEXT).encode("utf-8"), 'text/html; charset="UTF-8"', "utf-8"),
+        (html(TEXT).encode("utf-8"), None, "utf-8"),
+    ],
+    ids=["utf8-said-latin1", "cp1252-said-utf8", "meta-1252", "meta-utf8-lies", "quoted-header", "undeclared-utf8"],
+)
+def test_decodes_right_whatever_is_declared(content: bytes, content_type: str | None, encoding: str) -> None:
+    assert detect_encoding(content, content_type) == encoding
+    text, used = decode(content, content_type)
+    assert TEXT in text
+    assert used == encoding
+
+
+def test_a_meta_declaration_is_used_when_nothing_else_says() -> None:
+    # Without the <meta>, undeclared Latin text is read as windows-1252 (\u0159 would come out \u00f8).
+    page = html(CZECH, '<meta charset="windows-1250">').encode("cp1250")
+    assert decode(page) == (page.decode("cp1250"), "cp1250")
+
+
+@pytest.mark.parametrize(
+    ("content", "encoding"),
+    [
+        (html(TEXT).encode("utf-16"), "utf-16"),  # with BOM
+        (codecs.BOM_UTF16_BE + html(TEXT).encode("utf-16-be"), "utf-16"),
+        (html(TEXT).encode("utf-16-le"), "utf-16-le"),  # without BOM
+        (html(TEXT).encode("utf-16-be"), "utf-16-be"),
+        (html(TEXT).encode("utf-32"), "utf-32"),
+    ],
+    ids=["utf16-bom", "utf16be-bom", "utf16le-no-bom", "utf16be-no-bom", "utf32-bom"],
+)
+def test_utf16_and_utf32(content: bytes, encoding: str) -> None:
+    assert decode(content) == (html(TEXT), encoding)  # exact: no stray BOM character either
+
+
+@pytest.mark.parametrize("content_type", [None, "text/html; charset=iso-8859-1"])
+def test_ascii_in_utf16_without_bom(content_type: str | None) -> None:
+    # NULs are valid UTF-8 and cp1252 too: only their pattern shows this is UTF-16.
+    page = html("Plain English words only.")
+    assert decode(page.encode("utf-16-le"), content_type) == (page, "utf-16-le")
+
+
+@pytest.mark.parametrize(
     ("content", "content_type"),
     [
-        (html(TEXT).encode("utf-8"), "text/html; charset=iso-8859-1"),  # header lies: bytes are UTF-8
-        (html(TEXT).encode("cp1252"), "text/html; charset=utf-8"),  # header lies: bytes are cp1252
-        (html(TEXT, '<meta charset="windows-1252">').encode("cp1252"), None),
-        (html(TEXT, '<meta http-equiv="Content-Type" content="text/html; charset=utf-8">').encode("cp1252"), None),
-        (codecs.BOM_UTF8 + html(TEXT, '<meta charset="iso-8859-1">').encode("utf-8"), None),  # BOM wins
-        (html(TEXT).encode("utf-16"), None),  # with BOM
-        (html(TEXT).encode("utf-16-le"), None),  # without BOM
-        (html(TEXT).encode("utf-16-be"), None),
-        (html(TEXT).encode("utf-8"), None),
+        (codecs.BOM_UTF8 + html(TEXT, '<meta charset="iso-8859-1">').encode("utf-8"), None),
+        (codecs.BOM_UTF8 + html(TEXT, '<meta charset="koi8-r">').encode("utf-8"), "text/html; charset=koi8-r"),
+        (codecs.BOM_UTF16_LE + html(TEXT, '<meta charset="utf-8">').encode("utf-16-le"), "text/html; charset=utf-8"),
     ],
+    ids=["utf8-bom-vs-latin1-meta", "utf8-bom-vs-koi8r", "utf16-bom-vs-utf8"],
 )
-def test_decodes_right_whatever_is_declared(content: bytes, content_type: str | None) -> None:
+def test_a_bom_overrides_a_wrong_declaration(content: bytes, content_type: str | None) -> None:
     text, _encoding = decode(content, content_type)
+    assert text.startswith("<html>")  # the BOM is consumed, not left as U+FEFF
     assert TEXT in text
+
+
+@pytest.mark.parametrize("legacy", ["utf-8", "cp1252"])
+def test_a_utf16_meta_on_an_ascii_compatible_page_is_ignored(legacy: str) -> None:
+    # WHATWG reads such a <meta> as UTF-8: decoding these bytes as UTF-16 would give CJK garbage.
+    page = html(TEXT, '<meta charset="utf-16">')
+    assert decode(page.encode(legacy)) == (page, legacy)
+    assert decode(page.encode(legacy), "text/html; charset=utf-16")[0] == page
+
+
+def test_a_utf16_header_is_believed_for_utf16_bytes() -> None:
+    russian = "\u041f\u0440\u0430\u0432\u0438\u0442\u0435\u043b\u044c\u0441\u0442\u0432\u043e " * 30
+    content = html(russian).encode("utf-16-le")  # mostly Cyrillic: too few NULs to be recognized alone
+    assert decode(content, "text/html; charset=utf-16le")[0] == html(russian)
 
 
 def test_latin1_label_means_windows_1252() -> None:
     assert detect_encoding(html("\u201cq\u201d").encode("cp1252"), "text/html; charset=ISO-8859-1") == "cp1252"
+
+
+def test_charset_labels_are_found() -> None:
+    assert header_charset("text/html; charset='Windows-1252'") == "Windows-1252"
+    assert header_charset("text/html") is None
+    assert header_charset(None) is None
+    assert meta_charset(b"<html><head><META CHARSET=utf-8>") == "utf-8"
+    assert meta_charset(b'<meta content="text/html; charset=koi8-r" http-equiv="Content-Type">') == "koi8-r"
+    assert meta_charset(b"<html><body>charset=utf-8</body></html>") is None
+
+
+def test_an_unknown_label_is_ignored() -> None:
+    assert decode(html(TEXT).encode("utf-8"), "text/html; charset=no-such-charset") == (html(TEXT), "utf-8")
 
 
 def test_undeclared_legacy_bytes_are_detected() -> None:
