@@ -21,7 +21,7 @@ from newsarchive import __version__
 from newsarchive.clean import TITLE_SEPARATORS, Removal, Stripper, normalize_space, split_title
 from newsarchive.encoding import decode
 from newsarchive.errors import ExtractionError
-from newsarchive.formats import looks_like
+from newsarchive.formats import BINARY_CONTROL_SHARE, BINARY_SAMPLE_BYTES, binary_kind
 from newsarchive.metadata import (
     REGEX_NS,
     PageMetadata,
@@ -44,8 +44,6 @@ MAX_PARSE_CHARS = 20_000_000
 # As trafilatura parses for itself: comments and processing instructions would otherwise reach
 # its extractor as text nodes (what a saved file's comments say is read from its bytes).
 HTML_PARSER = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False, default_doctype=False)
-BINARY_SAMPLE_CHARS = 8192
-BINARY_CONTROL_SHARE = 0.1
 BYLINE_MAX_WORDS = 12
 LAYOUT_TABLE_SHARE = 0.5
 LAYOUT_ROW_WORDS = 80  # a table row this long is a page column, not a data row
@@ -298,11 +296,12 @@ def _fallback_date(raw: RawPage) -> tuple[str, str]:
 
 
 def refuse_binary(content: bytes, text: str) -> None:
-    """A PNG or PDF named .html is not a page; neither is text that is mostly control characters."""
-    kind = looks_like(content)
+    """A PNG or PDF named .html is not a page; neither is text that decoded to mostly control
+    characters or replacement characters (the bytes are checked first, as for saved files)."""
+    kind = binary_kind(content)
     if kind:
-        raise ExtractionError(f"not an HTML or text page ({kind} data)")
-    sample = text[:BINARY_SAMPLE_CHARS]
+        raise ExtractionError(f"not an HTML or text page ({kind.removesuffix(' data')} data)")
+    sample = text[:BINARY_SAMPLE_BYTES]
     controls = sum(1 for ch in sample if ch < " " and ch not in "\t\n\r\f") + sample.count("\ufffd")
     if sample and controls / len(sample) > BINARY_CONTROL_SHARE:
         raise ExtractionError("not an HTML or text page (binary data)")

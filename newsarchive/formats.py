@@ -129,9 +129,14 @@ def _mostly_control_bytes(data: bytes) -> bool:
     return controls / len(sample) > BINARY_CONTROL_SHARE
 
 
+def binary_kind(data: bytes) -> str | None:
+    """What binary content looks like ('PNG image', 'binary data'), or None for possible text."""
+    return looks_like(data) or ("binary data" if _mostly_control_bytes(data) else None)
+
+
 def read_saved(name: str, data: bytes) -> SavedPage:
     """Recognize a saved file by its content (then its name) and read the page inside it."""
-    kind = looks_like(data) or ("binary data" if _mostly_control_bytes(data) else None)
+    kind = binary_kind(data)
     if kind:
         raise UnsupportedFormatError(f"unsupported format: {kind}")
     head = data[:2048]
