@@ -6,19 +6,16 @@ This is the library's front door; the CLI is a thin layer over these two functio
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from newsarchive.clean import Stripper
 from newsarchive.config import Settings
-from newsarchive.errors import InputError, StoreError
+from newsarchive.errors import InputError, StoreError, UnsupportedFormatError
 from newsarchive.extract import build_article, page_url
 from newsarchive.model import RawPage
-
-if TYPE_CHECKING:
-    from newsarchive.fetch import Fetcher
 from newsarchive.sources import Broken, Skipped, ZipMember, iter_inputs, read_file, read_zip_member
 from newsarchive.store import Archive
 
@@ -68,13 +65,11 @@ def _store_read(
     return _store(archive, read(), stripper, settings, label)
 
 
-def _fetch_one(archive: Archive, fetcher: Fetcher, url: str, stripper: Stripper, settings: Settings) -> ItemResult:
-    return _store(archive, fetcher.fetch(url), stripper, settings, url)
-
-
-def _run_one(label: str, work: Callable[..., ItemResult], *args: object) -> ItemResult:
+def _run_one(label: str, work: Callable[..., ItemResult], *args: object, skip_unsupported: bool = False) -> ItemResult:
     try:
         return work(*args)
+    except UnsupportedFormatError as exc:
+        return ItemResult(label, "skipped" if skip_unsupported else "failed", reason=str(exc))
     except InputError as exc:
         return ItemResult(label, "failed", reason=str(exc))
     except StoreError:
@@ -118,13 +113,11 @@ def import_paths(
                 label, read, explicit = item.label, partial(read_zip_member, item), False
             else:
                 label, read, explicit = str(item.path), partial(read_file, item, base_url), item.explicit
+            skip = not (explicit or strict)
             if dry_run:
-                result = _run_one(label, _plan, read, label)
+                result = _run_one(label, _plan, read, label, skip_unsupported=skip)
             else:
-                result = _run_one(label, _store_read, archive, read, stripper, settings, label)
-            unsupported = result.status == "failed" and (result.reason or "").startswith("unsupported format")
-            if unsupported and not (explicit or strict):
-                result = replace(result, status="skipped")
+                result = _run_one(label, _store_read, archive, read, stripper, settings, label, skip_unsupported=skip)
         summary.add(result)
         if on_result:
             on_result(result)
@@ -145,7 +138,7 @@ def fetch_urls(
     summary = RunSummary()
     with Fetcher(settings) as fetcher:
         for url in urls:
-            result = _run_one(url, _fetch_one, archive, fetcher, url, stripper, settings)
+            result = _run_one(url, _store_read, archive, partial(fetcher.fetch, url), stripper, settings, url)
             summary.add(result)
             if on_result:
                 on_result(result)
