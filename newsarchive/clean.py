@@ -30,9 +30,19 @@ LINE_RULES: tuple[tuple[str, str], ...] = (
         "related",
         r"(related|recommended|suggested|popular|latest|more|top) "
         r"(articles?|stories|posts|content|reading|news|coverage|videos?|links?)|"
-        r"related|recommended( for you)?|more from [^.!?]{1,40}|you (may|might) also( like| be interested in)|"
+        r"related|recommended( for you)?|more (from|in) [^.!?]{1,40}|you (may|might) also( like| be interested in)|"
         r"read (more|next|also)|also read|see also|most (read|viewed|popular|shared)|trending( now)?|"
         r"explore more on these topics|more on this story|topics|tags|explore further|in other news",
+    ),
+    (
+        "related-intl",
+        r"(voc[eê] (pode|tamb[eé]m pode) gostar|leia tamb[eé]m|veja tamb[eé]m|mat[eé]rias relacionadas|"
+        r"lesen sie (auch|mehr)|mehr zum thema|das k[öo]nnte sie (auch )?interessieren|"
+        r"(à )?lire aussi|sur le m[eê]me sujet|(à )?voir aussi|"
+        r"te puede interesar|lee tambi[eé]n|noticias relacionadas|m[aá]s noticias|"
+        r"articoli correlati|leggi anche|potrebbe interessarti|"
+        r"関連記事|関連ニュース|相关(新闻|文章|阅读)|相關(新聞|文章|閱讀)|اقرأ أيضا|اقرأ أيضاً|مقالات ذات صلة)"
+        r"[.:…]*",
     ),
     (
         "share",

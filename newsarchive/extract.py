@@ -205,13 +205,13 @@ def _readability_blocks(html_text: str) -> list[Block]:
     return blocks
 
 
-def extract_body(tree: lxml_html.HtmlElement, html_text: str, url: str | None) -> Body:
+def extract_body(tree: lxml_html.HtmlElement, html_text: str, url: str | None, stripper: Stripper) -> Body:
     """The article body as blocks, and which extractor found it."""
     import trafilatura
 
     captions = _captions(tree, url)
     document = trafilatura.bare_extraction(
-        copy.deepcopy(tree),
+        _without_widgets(_without_hidden(copy.deepcopy(tree)), stripper),
         url=url,
         include_comments=False,
         include_images=True,
@@ -222,11 +222,112 @@ def extract_body(tree: lxml_html.HtmlElement, html_text: str, url: str | None) -
     body = getattr(document, "body", None)
     blocks = list(_trafilatura_blocks(body, captions, url)) if body is not None else []
     if any(b.kind != "image" for b in blocks) and not _mostly_layout_table(blocks):
-        return Body(blocks, "trafilatura")
+        return Body(_with_sibling_chunks(tree, blocks), "trafilatura")
     second = _readability_blocks(html_text)
     if second:
         return Body(second, "readability")
     return Body(blocks, "trafilatura" if blocks else "none")
+
+
+HIDDEN_XPATH = "//*[@hidden] | //*[re:test(@style, '(^|;)\\s*(display\\s*:\\s*none|visibility\\s*:\\s*hidden)', 'i')]"
+
+
+def _without_hidden(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
+    """Drop what the page hides from readers (inline display:none), such as a second copy of the
+    article kept for search engines' microdata."""
+    for element in tree.xpath(HIDDEN_XPATH, namespaces=REGEX_NS):
+        if element.getparent() is not None and element.tag not in ("html", "body"):
+            element.drop_tree()
+    return tree
+
+
+CHUNK_TEXT_TAGS = ("p", "h2", "h3", "h4", "li", "blockquote")
+CHUNK_SKIP_XPATH = "ancestor::figure | ancestor::aside | ancestor::nav | ancestor::footer | ancestor::form"
+CHUNK_MAX_LINK_SHARE = 0.3
+CHUNK_MAX_LEVELS = 3
+CHUNK_SKIP_CLASS = re.compile(r"author|byline|date|meta|share|caption|credit|related", re.IGNORECASE)
+CHUNK_KINDS = {"li": "list_item", "blockquote": "quote", "h2": "heading", "h3": "heading", "h4": "heading"}
+
+
+def _with_sibling_chunks(tree: lxml_html.HtmlElement, blocks: list[Block]) -> list[Block]:
+    """Add the rest of a body that the template split into sibling chunks.
+
+    Some templates cut the story into several containers of the same class between ads;
+    trafilatura keeps the first. The paragraphs of the same-class containers in the next
+    siblings up the tree join, in page order.
+    """
+    known = {b.text for b in blocks}
+    elements = {normalize_space(p.text_content()): p for p in tree.iter("p")}
+    parents = [elements[b.text].getparent() for b in blocks if b.kind == "paragraph" and b.text in elements]
+    if not parents:
+        return blocks
+    home = max(set(parents), key=parents.count)
+    chunks = _sibling_chunks(home)
+    if not chunks:
+        return blocks
+    position = {element: index for index, element in enumerate(tree.iter())}
+    placed = []
+    last = -1
+    for block in blocks:
+        last = max(last, position.get(elements.get(block.text), -1))
+        placed.append((last, block))
+    for chunk in chunks:
+        for element in chunk.iter(*CHUNK_TEXT_TAGS):
+            text = normalize_space(element.text_content())
+            if (
+                not text
+                or text in known
+                or CHUNK_SKIP_CLASS.search(element.get("class") or "")
+                or element.xpath(CHUNK_SKIP_XPATH)
+                or element.find(".//p") is not None
+            ):
+                continue
+            links = sum(len(normalize_space(a.text_content())) for a in element.iter("a"))
+            if links > CHUNK_MAX_LINK_SHARE * len(text):
+                continue
+            kind = CHUNK_KINDS.get(element.tag, "paragraph")
+            placed.append((position[element], Block(kind, text)))  # type: ignore[arg-type]
+            known.add(text)
+    return [block for _, block in sorted(placed, key=lambda pair: pair[0])]
+
+
+def _sibling_chunks(home: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
+    """Containers shaped like `home` (same tag and class) under its nearest ancestor's siblings."""
+    tag, css = home.tag, home.get("class")
+    if not css:
+        return []
+    level = home
+    for _ in range(CHUNK_MAX_LEVELS):
+        outer = level.getparent()
+        if outer is None or level.tag in ("body", "html"):
+            return []
+        twins = [s for s in outer if s is not level and s.tag == level.tag and s.get("class") == level.get("class")]
+        if twins:
+            if level is home:
+                return twins
+            return [c for twin in twins for c in twin.iter(tag) if c.get("class") == css]
+        level = outer
+    return []
+
+
+RELATED_RULES = frozenset({"related", "related-intl"})
+
+
+def _without_widgets(tree: lxml_html.HtmlElement, stripper: Stripper) -> lxml_html.HtmlElement:
+    """Drop a container that a 'Related articles'-style heading opens, teasers and all.
+
+    Teasers with whole-sentence excerpts survive line rules; the heading that opens their
+    container gives them away. A container holding the page's headline is never dropped.
+    """
+    for heading in tree.xpath("//h2 | //h3 | //h4 | //h5 | //h6"):
+        container = heading.getparent()
+        if container is None or container.tag in ("body", "html", "main") or heading.getprevious() is not None:
+            continue
+        if stripper.match_line(normalize_space(heading.text_content())) not in RELATED_RULES:
+            continue
+        if container.find(".//h1") is None and container.getparent() is not None:
+            container.drop_tree()
+    return tree
 
 
 def _mostly_layout_table(blocks: list[Block]) -> bool:
@@ -341,13 +442,13 @@ class _HtmlPage:
     body: Body
 
 
-def _read_html(raw: RawPage) -> _HtmlPage:
+def _read_html(raw: RawPage, stripper: Stripper) -> _HtmlPage:
     text, _encoding = decode(raw.content, raw.content_type)
     refuse_binary(raw.content, text)
     tree = parse_html(text)
     md = read_metadata(tree, raw.url)
     url, canonical = _page_urls(raw, md)
-    return _HtmlPage(tree, md, url, canonical, extract_body(tree, text, url))
+    return _HtmlPage(tree, md, url, canonical, extract_body(tree, text, url, stripper))
 
 
 def _page_urls(raw: RawPage, md: PageMetadata) -> tuple[str | None, str | None]:
@@ -360,7 +461,7 @@ def _page_urls(raw: RawPage, md: PageMetadata) -> tuple[str | None, str | None]:
 
 
 def _article_from_html(raw: RawPage, stripper: Stripper, min_words: int) -> Article:
-    page = _read_html(raw)
+    page = _read_html(raw, stripper)
     md = page.metadata
     md.site_name = md.site_name or _site_named_in_title_and_page(md.html_title, page.tree)
     title, categories = _choose_title(md)
@@ -427,7 +528,7 @@ def preview_strip(raw: RawPage, stripper: Stripper) -> StripPreview:
         save = parse_text_save(decode(raw.content)[0])
         before, title_before, site_name, url = save.blocks, save.title, None, raw.url
     else:
-        page = _read_html(raw)
+        page = _read_html(raw, stripper)
         before = page.body.blocks
         title_before = page.metadata.title or page.metadata.html_title or ""
         site_name = page.metadata.site_name

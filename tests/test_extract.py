@@ -279,3 +279,51 @@ def test_captions_are_recognized_by_the_class_names_templates_use(css_class: str
     assert [image["caption"] for image in article.images] == [
         "The quay at dawn on Thursday, after the last repairs were finished"
     ]
+
+
+def test_a_copy_the_page_hides_from_readers_is_not_body_text() -> None:
+    hidden = (
+        '<div style="display: none" itemscope itemtype="http://schema.org/NewsArticle">'
+        '<div itemprop="headline">Harbour bridge reopens after repairs</div>'
+        '<div itemprop="datePublished">2024-03-14T09:30:00+01:00</div>'
+        '<div itemprop="articleBody">A hidden second copy of the story kept for search engines.</div></div>'
+        "<p hidden>Another paragraph the page never shows to a reader, also for machines.</p>"
+    )
+    article = article_from(news_page(paragraphs=about("bridge", 4), extra_body=hidden))
+    assert "bridge was discussed again, paragraph 4" in article.text
+    assert "hidden second copy" not in article.text
+    assert "never shows" not in article.text
+    assert "2024-03-14T09:30" not in article.text
+
+
+@pytest.mark.parametrize("heading", ["You may also like", "Related Stories", "Você pode gostar...", "Lesen Sie auch"])
+def test_a_container_opened_by_a_related_heading_goes_with_its_teasers(heading: str) -> None:
+    teasers = "".join(
+        f"<article class='teaser'><h4><a href='/t{i}'>Teaser headline {i}</a></h4>"
+        f"<p>Teaser {i} has a whole sentence of excerpt text, the kind a line rule cannot tell from body text.</p>"
+        "</article>"
+        for i in range(3)
+    )
+    widget = f"<div><h3>{heading}</h3>{teasers}</div>"
+    article = article_from(news_page(paragraphs=about("ferry", 4), extra_body=widget))
+    assert "ferry was discussed again, paragraph 4" in article.text
+    assert "excerpt text" not in article.text
+    assert heading not in article.text
+
+
+def test_a_body_split_into_same_class_chunks_between_ads_is_joined_in_order() -> None:
+    def chunk(paragraphs: list[str]) -> str:
+        body = "".join(f"<p>{p}</p>" for p in paragraphs)
+        return (
+            "<div class='grid'><div class='body__container article__body'>"
+            f"{body}</div><div class='rail'><p>Advertisement</p></div></div>"
+            "<div class='ad'><p>Ad slot</p></div>"
+        )
+
+    paragraphs = about("dam", 9)
+    page = news_page(paragraphs=[], extra_body=chunk(paragraphs[:3]) + chunk(paragraphs[3:6]) + chunk(paragraphs[6:]))
+    text = article_from(page).text
+    positions = [text.find(f"paragraph {i + 1} of the story") for i in range(9)]
+    assert -1 not in positions, text
+    assert positions == sorted(positions)
+    assert "Ad slot" not in text
