@@ -1,4 +1,4 @@
-"""Raw page → Article: body from trafilatura (with fallbacks), metadata from the page, junk stripped.
+"""Raw page → Article: the body (from ``body``), metadata from the page, junk stripped.
 
 This is the one function both ``fetch`` and ``import`` go through, so the same page gives the
 same article whichever way it arrived.
@@ -6,30 +6,25 @@ same article whichever way it arrived.
 
 from __future__ import annotations
 
-import copy
 import difflib
-import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import urljoin
 
 from lxml import etree
 from lxml import html as lxml_html
 
 from newsarchive import __version__
+from newsarchive.body import Body, count_words, extract_body, parse_html
 from newsarchive.clean import TITLE_SEPARATORS, Removal, Stripper, normalize_space, split_title
 from newsarchive.encoding import decode
 from newsarchive.errors import ExtractionError
 from newsarchive.formats import BINARY_CONTROL_SHARE, BINARY_SAMPLE_BYTES, binary_kind
 from newsarchive.metadata import (
-    REGEX_NS,
     PageMetadata,
     byline_authors,
     clean_authors,
     date_from_text,
     date_from_url,
-    element_lines,
     normalize_datetime,
     parse_byline,
     read_metadata,
@@ -40,305 +35,10 @@ from newsarchive.model import Article, Block, RawPage, sha256_hex
 from newsarchive.render import render_markdown, slugify
 from newsarchive.textsave import parse_markdown_save, parse_text_save
 
-MAX_PARSE_CHARS = 20_000_000
-# As trafilatura parses for itself: comments and processing instructions would otherwise reach
-# its extractor as text nodes (what a saved file's comments say is read from its bytes).
-HTML_PARSER = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False, default_doctype=False)
 BYLINE_MAX_WORDS = 12
-LAYOUT_TABLE_SHARE = 0.5
-LAYOUT_ROW_WORDS = 80  # a table row this long is a page column, not a data row
 HEADER_MAX_BLOCKS = 4
 MAX_SITE_NAME_WORDS = 5
 BYLINE_EDGE_BLOCKS = 3  # how far into the body a byline may stand
-# figcaption, and the class names templates give captions: caption, wp-caption-text,
-# photo-caption, image__caption, caption-text...; also schema.org's itemprop="caption".
-CAPTION_XPATH = (
-    ".//figcaption | .//*[@itemprop='caption' or @itemprop='description'][ancestor::figure]"
-    " | .//*[re:test(@class, '(^|[-_ ])caption([-_ ]|$)|captiontext|caption-text|wp-caption-text', 'i')]"
-)
-XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
-CJK_OR_WORD = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]|\w+")
-
-
-@dataclass(frozen=True)
-class Body:
-    blocks: list[Block]
-    method: str
-
-
-def count_words(text: str) -> int:
-    """Words, counting each CJK character as one (those scripts do not use spaces)."""
-    return len(CJK_OR_WORD.findall(text))
-
-
-def parse_html(text: str) -> lxml_html.HtmlElement:
-    """Parse once with lxml; refuse input that is not HTML at all."""
-    text = XML_DECLARATION.sub("", text[:MAX_PARSE_CHARS]).replace("\x00", "")
-    if not text.strip():
-        raise ExtractionError("no article body found (the page is empty)")
-    try:
-        tree = lxml_html.document_fromstring(text, parser=HTML_PARSER)
-    except (etree.ParserError, ValueError) as exc:
-        raise ExtractionError(f"not a readable HTML page ({exc})") from None
-    return tree
-
-
-def _captions(tree: lxml_html.HtmlElement, base_url: str | None) -> dict[str, tuple[str | None, str]]:
-    """Image captions found in the original page, keyed by image URL and by caption text.
-
-    trafilatura drops <figcaption>; we put the captions back beside their images.
-    """
-    found: dict[str, tuple[str | None, str]] = {}
-    for caption in tree.xpath(CAPTION_XPATH, namespaces=REGEX_NS):
-        text = normalize_space(caption.text_content())
-        if not text or len(text) > 600:
-            continue
-        container = caption.getparent()
-        while container is not None and container.tag not in ("figure", "div", "body"):
-            container = container.getparent()
-        images = container.xpath(".//img | .//amp-img") if container is not None else []
-        if images:
-            raw_src = images[0].get("src") or images[0].get("data-src") or ""
-            if raw_src:
-                found[_image_key(raw_src, base_url)] = (images[0].get("alt"), text)
-        found["text:" + text.casefold()] = (images[0].get("alt") if images else None, text)
-    return found
-
-
-def _image_key(src: str, base_url: str | None) -> str:
-    """How an image is matched with its caption; an inline data: URI by its hash, not its bytes."""
-    if src.startswith("data:"):
-        return "data:" + sha256_hex(src)[:16]
-    return "src:" + (urljoin(base_url, src) if base_url else src)
-
-
-def _element_text(element: etree._Element) -> str:
-    """Text of an extracted element, with trafilatura's <lb/> kept as a line break."""
-    return "\n".join(element_lines(element, breaks=("lb",)))
-
-
-def _trafilatura_blocks(
-    body: etree._Element, captions: dict[str, tuple[str | None, str]], base_url: str | None
-) -> Iterator[Block]:
-    """Walk trafilatura's XML body and yield our blocks in document order."""
-    used_captions: set[str] = set()
-    leading = normalize_space(body.text or "")
-    if leading:
-        yield Block("paragraph", leading)
-    for element in body:
-        yield from _element_blocks(element, captions, base_url, used_captions)
-        tail = normalize_space(element.tail or "")  # loose text between elements is body text too
-        if tail:
-            yield Block("paragraph", tail)
-
-
-def _element_blocks(
-    element: etree._Element,
-    captions: dict[str, tuple[str | None, str]],
-    base_url: str | None,
-    used_captions: set[str],
-) -> Iterator[Block]:
-    """The blocks of one child of trafilatura's body."""
-    tag = element.tag
-    if tag == "list":
-        items = (_element_text(item) for item in element.iter("item"))
-        yield from (Block("list_item", text) for text in items if text)
-    elif tag == "table":
-        for row in element.iter("row"):
-            text = " | ".join(cell for cell in map(_element_text, row) if cell)
-            if text:
-                yield Block("table_row", text)
-    elif tag == "graphic":
-        raw_src = element.get("src") or ""
-        alt, caption = captions.get(_image_key(raw_src, base_url), (element.get("alt"), ""))
-        # An inlined image (SingleFile) is megabytes of base64, not a link worth keeping.
-        src = "" if raw_src.startswith("data:") else urljoin(base_url, raw_src) if base_url else raw_src
-        if caption:
-            used_captions.add(caption.casefold())
-        yield Block("image", caption or "", alt=alt or element.get("alt"), src=src or None)
-    elif tag == "code":
-        text = "".join(element.itertext()).strip("\n")
-        if text.strip():
-            yield Block("preformatted", text)
-    else:
-        text = _element_text(element)
-        if not text or text.casefold() in used_captions:
-            return
-        if tag == "head":
-            rend = element.get("rend") or "h2"
-            yield Block("heading", text, level=max(2, int(rend[-1]) if rend[-1:].isdigit() else 2))
-        elif tag == "quote":
-            yield Block("quote", text)
-        elif "text:" + text.casefold() in captions:
-            used_captions.add(text.casefold())
-            yield Block("image", text, alt=captions["text:" + text.casefold()][0])
-        else:
-            yield Block("paragraph", text)
-
-
-def _readability_blocks(html_text: str) -> list[Block]:
-    """A second, simpler extractor for pages trafilatura finds nothing in."""
-    from readability import Document
-    from readability.readability import Unparseable
-
-    try:
-        summary = Document(html_text).summary(html_partial=True)
-    except (Unparseable, ValueError, TypeError):
-        return []
-    if not summary.strip():
-        return []
-    tree = lxml_html.fragment_fromstring(summary, create_parent="div")
-    blocks: list[Block] = []
-    for element in tree.iter("p", "h2", "h3", "h4", "li", "blockquote", "pre"):
-        text = normalize_space(element.text_content())
-        if not text:
-            continue
-        kind = {
-            "h2": "heading",
-            "h3": "heading",
-            "h4": "heading",
-            "li": "list_item",
-            "blockquote": "quote",
-            "pre": "preformatted",
-        }.get(element.tag, "paragraph")
-        blocks.append(Block(kind, text, level=int(element.tag[1]) if kind == "heading" else 2))
-    return blocks
-
-
-def extract_body(tree: lxml_html.HtmlElement, html_text: str, url: str | None, stripper: Stripper) -> Body:
-    """The article body as blocks, and which extractor found it."""
-    import trafilatura
-
-    captions = _captions(tree, url)
-    document = trafilatura.bare_extraction(
-        _without_widgets(_without_hidden(copy.deepcopy(tree)), stripper),
-        url=url,
-        include_comments=False,
-        include_images=True,
-        include_tables=True,
-        with_metadata=False,
-        deduplicate=False,
-    )
-    body = getattr(document, "body", None)
-    blocks = list(_trafilatura_blocks(body, captions, url)) if body is not None else []
-    if any(b.kind != "image" for b in blocks) and not _mostly_layout_table(blocks):
-        return Body(_with_sibling_chunks(tree, blocks), "trafilatura")
-    second = _readability_blocks(html_text)
-    if second:
-        return Body(second, "readability")
-    return Body(blocks, "trafilatura" if blocks else "none")
-
-
-HIDDEN_XPATH = "//*[@hidden] | //*[re:test(@style, '(^|;)\\s*(display\\s*:\\s*none|visibility\\s*:\\s*hidden)', 'i')]"
-
-
-def _without_hidden(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
-    """Drop what the page hides from readers (inline display:none), such as a second copy of the
-    article kept for search engines' microdata."""
-    for element in tree.xpath(HIDDEN_XPATH, namespaces=REGEX_NS):
-        if element.getparent() is not None and element.tag not in ("html", "body"):
-            element.drop_tree()
-    return tree
-
-
-CHUNK_TEXT_TAGS = ("p", "h2", "h3", "h4", "li", "blockquote")
-CHUNK_SKIP_XPATH = "ancestor::figure | ancestor::aside | ancestor::nav | ancestor::footer | ancestor::form"
-CHUNK_MAX_LINK_SHARE = 0.3
-CHUNK_MAX_LEVELS = 3
-CHUNK_SKIP_CLASS = re.compile(r"author|byline|date|meta|share|caption|credit|related", re.IGNORECASE)
-CHUNK_KINDS = {"li": "list_item", "blockquote": "quote", "h2": "heading", "h3": "heading", "h4": "heading"}
-
-
-def _with_sibling_chunks(tree: lxml_html.HtmlElement, blocks: list[Block]) -> list[Block]:
-    """Add the rest of a body that the template split into sibling chunks.
-
-    Some templates cut the story into several containers of the same class between ads;
-    trafilatura keeps the first. The paragraphs of the same-class containers in the next
-    siblings up the tree join, in page order.
-    """
-    known = {b.text for b in blocks}
-    elements = {normalize_space(p.text_content()): p for p in tree.iter("p")}
-    parents = [elements[b.text].getparent() for b in blocks if b.kind == "paragraph" and b.text in elements]
-    if not parents:
-        return blocks
-    home = max(set(parents), key=parents.count)
-    chunks = _sibling_chunks(home)
-    if not chunks:
-        return blocks
-    position = {element: index for index, element in enumerate(tree.iter())}
-    placed = []
-    last = -1
-    for block in blocks:
-        last = max(last, position.get(elements.get(block.text), -1))
-        placed.append((last, block))
-    for chunk in chunks:
-        for element in chunk.iter(*CHUNK_TEXT_TAGS):
-            text = normalize_space(element.text_content())
-            if (
-                not text
-                or text in known
-                or CHUNK_SKIP_CLASS.search(element.get("class") or "")
-                or element.xpath(CHUNK_SKIP_XPATH)
-                or element.find(".//p") is not None
-            ):
-                continue
-            links = sum(len(normalize_space(a.text_content())) for a in element.iter("a"))
-            if links > CHUNK_MAX_LINK_SHARE * len(text):
-                continue
-            kind = CHUNK_KINDS.get(element.tag, "paragraph")
-            placed.append((position[element], Block(kind, text)))  # type: ignore[arg-type]
-            known.add(text)
-    return [block for _, block in sorted(placed, key=lambda pair: pair[0])]
-
-
-def _sibling_chunks(home: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
-    """Containers shaped like `home` (same tag and class) under its nearest ancestor's siblings."""
-    tag, css = home.tag, home.get("class")
-    if not css:
-        return []
-    level = home
-    for _ in range(CHUNK_MAX_LEVELS):
-        outer = level.getparent()
-        if outer is None or level.tag in ("body", "html"):
-            return []
-        twins = [s for s in outer if s is not level and s.tag == level.tag and s.get("class") == level.get("class")]
-        if twins:
-            if level is home:
-                return twins
-            return [c for twin in twins for c in twin.iter(tag) if c.get("class") == css]
-        level = outer
-    return []
-
-
-RELATED_RULES = frozenset({"related", "related-intl"})
-
-
-def _without_widgets(tree: lxml_html.HtmlElement, stripper: Stripper) -> lxml_html.HtmlElement:
-    """Drop a container that a 'Related articles'-style heading opens, teasers and all.
-
-    Teasers with whole-sentence excerpts survive line rules; the heading that opens their
-    container gives them away. A container holding the page's headline is never dropped.
-    """
-    for heading in tree.xpath("//h2 | //h3 | //h4 | //h5 | //h6"):
-        container = heading.getparent()
-        if container is None or container.tag in ("body", "html", "main") or heading.getprevious() is not None:
-            continue
-        if stripper.match_line(normalize_space(heading.text_content())) not in RELATED_RULES:
-            continue
-        if container.find(".//h1") is None and container.getparent() is not None:
-            container.drop_tree()
-    return tree
-
-
-def _mostly_layout_table(blocks: list[Block]) -> bool:
-    """An old table-layout page: trafilatura returns the whole layout grid as one 'table'.
-
-    A data table (standings, results) has many short rows; a layout table has a row whose cell
-    holds the story itself.
-    """
-    rows = [len(b.text.split()) for b in blocks if b.kind == "table_row"]
-    all_words = sum(len(b.text.split()) for b in blocks)
-    return bool(rows) and sum(rows) / all_words > LAYOUT_TABLE_SHARE and max(rows) >= LAYOUT_ROW_WORDS
 
 
 def article_id(identity: str) -> str:

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import pytest
 
+from newsarchive.body import count_words
 from newsarchive.clean import Stripper
 from newsarchive.errors import ExtractionError
-from newsarchive.extract import build_article, count_words
+from newsarchive.extract import build_article
 from newsarchive.metadata import clean_authors, date_from_url, normalize_datetime, section_from_url
 from newsarchive.model import RawPage
 from tests.pages import about, article_from, json_ld, news_page
