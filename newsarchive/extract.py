@@ -16,6 +16,7 @@ from lxml import html as lxml_html
 from newsarchive import __version__
 from newsarchive.body import Body, count_words, extract_body, parse_html
 from newsarchive.clean import TITLE_SEPARATORS, Removal, Stripper, normalize_space, split_title
+from newsarchive.dates import date_from_url, normalize_datetime
 from newsarchive.encoding import decode
 from newsarchive.errors import ExtractionError
 from newsarchive.formats import BINARY_CONTROL_SHARE, BINARY_SAMPLE_BYTES, binary_kind
@@ -23,9 +24,7 @@ from newsarchive.metadata import (
     PageMetadata,
     byline_authors,
     clean_authors,
-    date_from_text,
-    date_from_url,
-    normalize_datetime,
+    dates_in_text,
     parse_byline,
     read_metadata,
     section_from_breadcrumbs,
@@ -74,19 +73,53 @@ def _choose_title(md: PageMetadata) -> tuple[str | None, list[str]]:
     return None, categories
 
 
-def _published(
-    md: PageMetadata, tree: lxml_html.HtmlElement, url: str | None, raw: RawPage, not_after: datetime
-) -> tuple[str | None, str | None]:
+@dataclass(frozen=True)
+class Dates:
+    published: str | None
+    source: str | None  # where `published` came from: json-ld | meta | time | url | text
+    modified: str | None
+
+
+def _dates(md: PageMetadata, tree: lxml_html.HtmlElement, url: str | None, raw: RawPage) -> Dates:
+    """Published and modified, each from the best place the page states it, in that order:
+    declared metadata, the URL path, the printed dateline. A date later than the fetch is
+    not believed; an update date is never taken for the publication date."""
+    not_after = _not_after(raw)
+    modified = normalize_datetime(md.modified, not_after)
     declared = normalize_datetime(md.published, not_after)
     if declared:
-        return declared, "metadata"
+        return Dates(declared, md.published_source, modified)
+    printed, printed_modified = dates_in_text(tree)
+    modified = modified or normalize_datetime(printed_modified, not_after)
     from_url = date_from_url(url) or date_from_url(raw.location if raw.kind == "http" else None)
     if from_url:
-        return from_url, "url"
-    in_text = date_from_text(tree)
-    if in_text:
-        return in_text, "text"
-    return None, None
+        return Dates(from_url, "url", modified)
+    printed = normalize_datetime(printed, not_after)
+    return Dates(printed, "text" if printed else None, modified)
+
+
+def _section(md: PageMetadata, title: str | None, url: str | None) -> tuple[str | None, str | None]:
+    """The section and where it came from: the page's declaration, its breadcrumbs, its URL."""
+    if md.section:
+        return md.section, md.section_source
+    crumb = section_from_breadcrumbs(md.breadcrumbs, title)
+    if crumb:
+        return crumb, "breadcrumbs"
+    from_url = section_from_url(url)
+    return (from_url, "url") if from_url else (None, None)
+
+
+PAYWALL_RULES = frozenset({"subscription"})
+TRUNCATED_SHARE = 0.5  # a body under half the page's own word count is a teaser
+
+
+def _access(md: PageMetadata, removed: list[Removal], words: int) -> str:
+    """free | paywalled | truncated, from what the page says of itself."""
+    if md.paywalled or any(removal.rule in PAYWALL_RULES for removal in removed):
+        return "paywalled"
+    if md.claimed_words and words < TRUNCATED_SHARE * md.claimed_words:
+        return "truncated"
+    return "free"
 
 
 def _fallback_date(raw: RawPage) -> tuple[str, str]:
@@ -166,7 +199,8 @@ def _article_from_html(raw: RawPage, stripper: Stripper, min_words: int) -> Arti
     md.site_name = md.site_name or _site_named_in_title_and_page(md.html_title, page.tree)
     title, categories = _choose_title(md)
     authors = md.authors or byline_authors(page.tree, page.body.blocks)
-    blocks = _drop_headline_header(stripper.strip(page.body.blocks, page.url).blocks, page.tree, title)
+    stripped = stripper.strip(page.body.blocks, page.url)
+    blocks = _drop_headline_header(stripped.blocks, page.tree, title)
     blocks = _drop_bylines(blocks, authors)
     plain = body_text(blocks)
     words = count_words(plain)
@@ -176,9 +210,9 @@ def _article_from_html(raw: RawPage, stripper: Stripper, min_words: int) -> Arti
     if not md.is_article and _looks_like_index(page.tree):
         raise ExtractionError("no article body found (the page is a list of articles)")
 
-    published, date_source = _published(md, page.tree, page.url, raw, _not_after(raw))
-    if published is None:
-        published, date_source = _fallback_date(raw)
+    dates = _dates(md, page.tree, page.url, raw)
+    published, date_source = (dates.published, dates.source) if dates.published else _fallback_date(raw)
+    section, section_source = _section(md, title, page.url)
     fields = Fields(
         url=page.url,
         canonical_url=page.canonical_url,
@@ -187,8 +221,10 @@ def _article_from_html(raw: RawPage, stripper: Stripper, min_words: int) -> Arti
         date_source=date_source,
         description=md.description,
         authors=authors,
-        modified=normalize_datetime(md.modified, _not_after(raw)),
-        section=md.section or section_from_breadcrumbs(md.breadcrumbs, title) or section_from_url(page.url),
+        modified=dates.modified,
+        section=section,
+        section_source=section_source,
+        access=_access(md, stripped.removed, count_words(plain)),
         categories=categories,
         tags=md.tags,
         site_name=md.site_name,
@@ -248,7 +284,8 @@ def _article_from_text(raw: RawPage, stripper: Stripper, min_words: int) -> Arti
     if count_words(plain) < min_words:
         raise ExtractionError(f"no article body found (only {count_words(plain)} words of text)")
     declared = normalize_datetime(save.published, _not_after(raw))
-    published, date_source = (declared, "metadata") if declared else _fallback_date(raw)
+    stated_in = "meta" if raw.format == "markdown" else "text"  # front matter, or the save's own lines
+    published, date_source = (declared, stated_in) if declared else _fallback_date(raw)
     url = save.url or raw.url
     fields = Fields(
         url=url,
@@ -257,6 +294,7 @@ def _article_from_text(raw: RawPage, stripper: Stripper, min_words: int) -> Arti
         published=published,
         date_source=date_source,
         section=save.section,
+        section_source=stated_in if save.section else None,
         categories=categories,
         authors=save.authors,
         tags=save.tags,
@@ -330,6 +368,8 @@ class Fields:
     authors: list[str] = field(default_factory=list)
     modified: str | None = None
     section: str | None = None
+    section_source: str | None = None
+    access: str = "free"
     categories: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     site_name: str | None = None
@@ -355,6 +395,8 @@ def _assemble(raw: RawPage, fields: Fields, blocks: list[Block], method: str) ->
         date_source=fields.date_source,  # type: ignore[arg-type]
         section=fields.section,
         section_slug=slugify(fields.section) if fields.section else "uncategorized",
+        section_source=fields.section_source,
+        access=fields.access,
         categories=fields.categories,
         tags=fields.tags,
         site_name=fields.site_name,

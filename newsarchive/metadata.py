@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import json
 import re
-import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from lxml import html as lxml_html
 
 from newsarchive.clean import normalize_space
+from newsarchive.dates import find_visible_dates
 
 ARTICLE_TYPES = (
     "NewsArticle",
@@ -112,51 +111,31 @@ KNOWN_SECTIONS = frozenset(
         "metro",
     }
 )
-URL_DATE = re.compile(r"/(?P<y>(?:19|20)\d{2})[/-](?P<m>0?[1-9]|1[0-2])[/-](?P<d>0?[1-9]|[12]\d|3[01])(?:/|\b)")
-_MONTH = (
-    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
-    r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
-)
-VISIBLE_DATE = re.compile(
-    rf"\b(?:{_MONTH}\.? \d{{1,2}},? \d{{4}}|\d{{1,2}}(?:st|nd|rd|th)? {_MONTH}\.?,? \d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})\b",
+# Words that label a printed date as the first publication, or as a later update.
+PUBLISHED_LABEL = re.compile(
+    r"(?:first\s+)?(?:published|posted|dated?|issued|veröffentlicht|erschienen|publié|publiée|publicado|"
+    r"publicada|pubblicato|gepubliceerd|発行|公開|配信|发布|發布|نشر)",
     re.IGNORECASE,
 )
-DATE_LABEL = re.compile(r"^\s*(?:first\s+)?(?:published|posted|dated?)\b", re.IGNORECASE)
-UPDATE_LABEL = re.compile(r"\b(?:updated|modified|edited)\b", re.IGNORECASE)
+UPDATE_LABEL = re.compile(
+    r"(?:last\s+)?(?:updated?|modified|edited|aktualisiert|geändert|mis à jour|modifié|actualizado|"
+    r"actualizada|atualizado|aggiornato|bijgewerkt|更新|تحديث|آخر تحديث)",
+    re.IGNORECASE,
+)
+DATE_LABELS = re.compile(f"(?P<updated>{UPDATE_LABEL.pattern})|(?P<published>{PUBLISHED_LABEL.pattern})", re.IGNORECASE)
+MAX_DATELINE_CHARS = 200
 # Elements whose class or id says they hold the article's own date (not a sidebar's).
 DATE_HOLDER_XPATH = (
     ".//*[re:test(concat(@class, ' ', @id), '(^|[-_ ])(date|time|published|posted|byline|dateline|meta)', 'i')]"
 )
 REGEX_NS = {"re": "http://exslt.org/regular-expressions"}
+UPDATE_MARK = re.compile(r"modif|updat", re.IGNORECASE)
+# Where other stories' dates and bylines live: lists of links, asides, related widgets.
+OTHER_STORIES_XPATH = (
+    "ancestor::aside | ancestor::nav | ancestor::footer | ancestor::li | "
+    "ancestor::*[re:test(concat(@class, ' ', @id), 'related|sidebar|most-?(read|popular)|teaser|recommend', 'i')]"
+)
 BYLINE_SEARCH_BLOCKS = 4
-# Zone abbreviations news sites print; dateutil knows none of them by itself.
-ZONE_OFFSETS = {
-    name: int(hours * 3600)
-    for name, hours in {
-        "UTC": 0,
-        "GMT": 0,
-        "Z": 0,
-        "BST": 1,
-        "CET": 1,
-        "CEST": 2,
-        "EET": 2,
-        "EEST": 3,
-        "MSK": 3,
-        "IST": 5.5,
-        "JST": 9,
-        "KST": 9,
-        "AEST": 10,
-        "AEDT": 11,
-        "EST": -5,
-        "EDT": -4,
-        "CST": -6,
-        "CDT": -5,
-        "MST": -7,
-        "MDT": -6,
-        "PST": -8,
-        "PDT": -7,
-    }.items()
-}
 HANDLE = re.compile(r"@\w+")
 BYLINE_PREFIX = re.compile(r"^(?:written\s+)?(?:by|von|par|por|di|door|av|af)\s+", re.IGNORECASE)
 AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\|)\s*", re.IGNORECASE)
@@ -172,8 +151,10 @@ class PageMetadata:
     description: str | None = None
     authors: list[str] = field(default_factory=list)
     published: str | None = None
+    published_source: str | None = None  # json-ld | meta | time
     modified: str | None = None
     section: str | None = None
+    section_source: str | None = None  # json-ld | meta
     breadcrumbs: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     site_name: str | None = None
@@ -183,6 +164,8 @@ class PageMetadata:
     image: str | None = None
     og_type: str | None = None
     is_article: bool = False  # the page declares an article type in JSON-LD or og:type
+    paywalled: bool = False  # isAccessibleForFree false, or a locked content tier
+    claimed_words: int | None = None  # the page's own wordCount
 
 
 def _text(value: Any) -> str | None:
@@ -192,11 +175,14 @@ def _text(value: Any) -> str | None:
     return None
 
 
-def _names(value: Any) -> list[str]:
-    """Names out of a JSON-LD value that may be a string, an object or a list of either."""
+def _names(value: Any, by_id: dict[str, dict[str, Any]] | None = None) -> list[str]:
+    """Names out of a JSON-LD value that may be a string, an object, an {"@id"} reference to
+    another node of the page's graph, or a list of any of these."""
     if isinstance(value, list):
-        return [name for item in value for name in _names(item)]
+        return [name for item in value for name in _names(item, by_id)]
     if isinstance(value, dict):
+        if "name" not in value and by_id and isinstance(value.get("@id"), str):
+            value = by_id.get(value["@id"], value)
         name = _text(value.get("name"))
         return [name] if name else []
     text = _text(value)
@@ -258,48 +244,6 @@ def _first(meta: dict[str, list[str]], *keys: str) -> str | None:
             if text:
                 return text
     return None
-
-
-def normalize_datetime(value: str | None, not_after: datetime | None = None) -> str | None:
-    """ISO 8601 text for a date or datetime, keeping its timezone; None if unreadable or future."""
-    if not value:
-        return None
-    value = value.strip()
-    parsed: datetime | None = None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            from dateutil import parser as date_parser
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # an unknown zone name leaves the time naive
-                parsed = date_parser.parse(value, tzinfos=ZONE_OFFSETS)
-        except (ValueError, OverflowError, TypeError):
-            return None
-    if parsed.year < 1990:
-        return None
-    limit = not_after or datetime.now(UTC)
-    comparable = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    if comparable > limit.replace(microsecond=0) and comparable.date() > limit.date():
-        return None
-    date_only = re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) is not None
-    if date_only:
-        return parsed.date().isoformat()
-    return parsed.isoformat(timespec="seconds")
-
-
-def date_from_url(url: str | None) -> str | None:
-    """A /YYYY/MM/DD/ date in a URL path."""
-    if not url:
-        return None
-    match = URL_DATE.search(urlsplit(url).path)
-    if not match:
-        return None
-    try:
-        return datetime(int(match["y"]), int(match["m"]), int(match["d"])).date().isoformat()
-    except ValueError:
-        return None
 
 
 BYLINE_TEXT = re.compile(
@@ -368,28 +312,40 @@ def parse_byline(text: str, labelled: bool = False) -> list[str]:
     ]
 
 
-def date_from_text(tree: lxml_html.HtmlElement) -> str | None:
-    """A date printed near the article: in a date/byline element, or after 'Published'.
-
-    Only the article's own container is searched, so a sidebar of other stories' dates is not.
+def dates_in_text(tree: lxml_html.HtmlElement) -> tuple[str | None, str | None]:
+    """(published, modified) as printed near the article: in a date or byline element, or after a
+    label such as 'Published' or 'Aktualisiert am'. A date after an update label is the modified
+    one, whichever comes first on the page; other stories' dates (sidebars, lists) are not read.
     """
-    containers = tree.xpath("//article | //main | //*[@role='main']") or tree.xpath("//body")
-    if not containers:
-        return None
-    container = containers[0]
-    candidates = [
-        normalize_space(element.text_content()) for element in container.xpath(DATE_HOLDER_XPATH, namespaces=REGEX_NS)
+    scopes = [tree.xpath(xpath) for xpath in ("//article", "//main | //*[@role='main']", "//body")]
+    published = modified = None
+    for scope in (found[0] for found in scopes if found):
+        for text in _dateline_texts(scope):
+            for position, stamp in find_visible_dates(text):
+                labels = [m for m in DATE_LABELS.finditer(text[:position])]
+                if labels and labels[-1].lastgroup == "updated":
+                    modified = modified or stamp
+                else:
+                    published = published or stamp
+        if published:
+            break
+    return published, modified
+
+
+def _dateline_texts(scope: lxml_html.HtmlElement) -> Iterator[str]:
+    """Short texts of the elements that hold a date: date/byline elements, then labelled lines."""
+    holders = scope.xpath(DATE_HOLDER_XPATH, namespaces=REGEX_NS)
+    labelled = [
+        node.getparent()
+        for node in scope.xpath(".//text()")
+        if DATE_LABELS.match(str(node).strip()) and node.getparent() is not None
     ]
-    candidates += [normalize_space(text) for text in container.xpath(".//text()") if DATE_LABEL.match(str(text))]
-    for text in candidates:
-        if not text or len(text) > 160 or (UPDATE_LABEL.search(text) and not DATE_LABEL.match(text)):
+    for element in holders + labelled:
+        if element.xpath(OTHER_STORIES_XPATH, namespaces=REGEX_NS):
             continue
-        match = VISIBLE_DATE.search(text)
-        if match:
-            found = normalize_datetime(match.group(0))
-            if found:
-                return found[:10]
-    return None
+        text = normalize_space(element.text_content())
+        if text and len(text) <= MAX_DATELINE_CHARS:
+            yield text
 
 
 def section_from_url(url: str | None) -> str | None:
@@ -483,25 +439,32 @@ def read_metadata(tree: lxml_html.HtmlElement, url: str | None = None) -> PageMe
     md.site_name = (
         _first(meta, "og:site_name", "application-name") or _text(publisher.get("name")) or _text(website.get("name"))
     )
+    by_id = {node["@id"]: node for node in nodes if isinstance(node.get("@id"), str)}
     md.authors = clean_authors(
-        _names(article.get("author"))
+        _names(article.get("author"), by_id)
         or [a for a in meta.get("article:author", []) if not a.startswith("http")]
         or meta.get("author", [])
         or meta.get("parsely-author", [])
         or meta.get("sailthru.author", []),
         md.site_name,
     )
-    md.published = _text(article.get("datePublished")) or _first(meta, *PUBLISHED_META)
+    md.published, md.published_source = _first_found(
+        ("json-ld", _text(article.get("datePublished")) or _text(article.get("dateCreated"))),
+        ("meta", _first(meta, *PUBLISHED_META)),
+        ("time", _article_time(tree)),
+    )
     md.modified = _text(article.get("dateModified")) or _first(meta, *MODIFIED_META)
-    if md.published is None:
-        time_element = tree.xpath("(//article//time[@datetime] | //main//time[@datetime])[1]")
-        if time_element:
-            md.published = time_element[0].get("datetime")
 
-    section = article.get("articleSection")
-    md.section = (_names(section) or [None])[0] if section else None
-    md.section = md.section or _first(meta, "article:section", "section", "parsely-section")
+    md.section, md.section_source = _first_found(
+        ("json-ld", (_names(article.get("articleSection")) or [None])[0]),
+        ("meta", _first(meta, "article:section", "section", "parsely-section")),
+    )
     md.breadcrumbs = _breadcrumbs(tree, nodes)
+    free = article.get("isAccessibleForFree")
+    tier = (_first(meta, "article:content_tier") or "").lower()
+    md.paywalled = str(free).strip().lower() == "false" or tier == "locked"
+    claimed = article.get("wordCount")
+    md.claimed_words = int(claimed) if isinstance(claimed, int | str) and str(claimed).strip().isdigit() else None
 
     keywords = article.get("keywords")
     tags = meta.get("article:tag", []) or meta.get("news_keywords", []) or meta.get("keywords", [])
@@ -523,6 +486,33 @@ def read_metadata(tree: lxml_html.HtmlElement, url: str | None = None) -> PageMe
         _first(meta, "og:image", "og:image:url", "twitter:image") or _first_url(article.get("image")) or "", url
     )
     return md
+
+
+def _first_found(*candidates: tuple[str, str | None]) -> tuple[str | None, str | None]:
+    """The first (value, where it came from) that has a value."""
+    return next(((value, source) for source, value in candidates if value), (None, None))
+
+
+def _article_time(tree: lxml_html.HtmlElement) -> str | None:
+    """The article's own <time datetime>: inside <article> (or <main> when there is none), not
+    in a list of other stories, and not one marked as the update time."""
+    scopes = tree.xpath("//article") or tree.xpath("//main | //*[@role='main']")
+    for scope in scopes[:1]:
+        for element in scope.xpath(".//time[@datetime]"):
+            if element.xpath(OTHER_STORIES_XPATH, namespaces=REGEX_NS):
+                continue
+            marks = " ".join(element.get(name) or "" for name in ("class", "itemprop", "id"))
+            if UPDATE_MARK.search(marks) or UPDATE_LABEL.search(_label_before(element)):
+                continue
+            return element.get("datetime")
+    return None
+
+
+def _label_before(element: lxml_html.HtmlElement) -> str:
+    """The text just before an element in its parent ('Updated:' in 'Updated: <time>')."""
+    previous = element.getprevious()
+    text = (previous.tail if previous is not None else element.getparent().text) or ""
+    return text[-30:]
 
 
 def normalize_language(value: str | None) -> str | None:

@@ -7,10 +7,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: date_source names the exact source; section_source and access added
 
 SourceKind = Literal["http", "file"]
-DateSource = Literal["metadata", "url", "text", "file", "fetched"]
+# Where the published date came from ("metadata" in schema 1 meant json-ld, meta or time).
+DateSource = Literal["json-ld", "meta", "time", "url", "text", "file", "fetched", "metadata"]
+SectionSource = Literal["json-ld", "meta", "breadcrumbs", "url", "text"]
+Access = Literal["free", "paywalled", "truncated"]
 BlockKind = Literal["paragraph", "heading", "list_item", "quote", "image", "preformatted", "table_row"]
 
 
@@ -83,6 +86,8 @@ class Article:
     content_sha256: str
     source: dict[str, Any]
     extractor: dict[str, str]
+    section_source: SectionSource | None = None
+    access: Access = "free"
     version: int = 1
     archived_at: str | None = None
     schema_version: int = field(default=SCHEMA_VERSION)

@@ -381,8 +381,9 @@ class Archive:
             data = json.loads(json_file.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise StoreError(f"cannot read {json_file}: {exc}") from None
-        if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
-            raise StoreError(f"{json_file}: not a newsarchive article (schema_version {SCHEMA_VERSION})")
+        version = data.get("schema_version") if isinstance(data, dict) else None
+        if not isinstance(version, int) or not 1 <= version <= SCHEMA_VERSION:
+            raise StoreError(f"{json_file}: not a newsarchive article (schema_version 1 to {SCHEMA_VERSION})")
         try:
             return Article.from_dict(data)
         except TypeError as exc:

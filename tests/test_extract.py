@@ -4,9 +4,10 @@ import pytest
 
 from newsarchive.body import count_words
 from newsarchive.clean import Stripper
+from newsarchive.dates import date_from_url, normalize_datetime
 from newsarchive.errors import ExtractionError
 from newsarchive.extract import build_article
-from newsarchive.metadata import clean_authors, date_from_url, normalize_datetime, section_from_url
+from newsarchive.metadata import clean_authors, section_from_url
 from newsarchive.model import RawPage
 from tests.pages import about, article_from, json_ld, news_page
 
@@ -58,7 +59,7 @@ def test_json_ld_news_article_metadata() -> None:
     assert article.authors == ["Ana Ruiz", "Tom Berg"]
     assert article.published == "2025-02-03T08:15:00+02:00"
     assert article.modified == "2025-02-03T10:00:00+02:00"
-    assert article.date_source == "metadata"
+    assert article.date_source == "json-ld"
     assert article.section == "Business"
     assert article.tags == ["ports", "shipping"]
     assert article.language == "en-GB"

@@ -258,7 +258,7 @@ def test_markdown_save_with_front_matter(run, tmp_path: Path, archive_dir: Path)
     (article,) = archived(run, archive_dir)
     assert article["title"] == "Harbour ferry returns: a 'long' wait ends"
     assert article["url"] == "https://news.example.org/local/2024/06/01/ferry-returns.html"
-    assert (article["published"], article["date_source"]) == ("2024-06-01T08:00:00+02:00", "metadata")
+    assert (article["published"], article["date_source"]) == ("2024-06-01T08:00:00+02:00", "meta")
     assert article["authors"] == ["Dana Whitfield", "Lee Park"]
     assert article["tags"] == ["ferries", "harbour"]
     assert (article["section_slug"], article["source"]["format"]) == ("local", "markdown")

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from newsarchive.errors import ArchiveLockedError, NotFoundError, StoreError
+from newsarchive.model import SCHEMA_VERSION
 from newsarchive.store import Archive
 from tests.pages import LOREM, about, article_from, news_page
 
@@ -49,7 +50,7 @@ def test_json_is_stable_and_complete(archive: Archive, archive_dir: Path) -> Non
         "extractor",
     ):
         assert key in data
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == SCHEMA_VERSION == 2
     assert set(data["source"]) >= {"kind", "location", "fetched_at", "sha256"}
     assert set(data["extractor"]) >= {"name", "version", "method"}
 
