@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from newsarchive.errors import ConfigError
-from newsarchive.model import Block
+from newsarchive.model import Block, sha256_hex, site_of
 
 # (rule name, whole-line pattern); matched case-insensitively against a trimmed line.
 LINE_RULES: tuple[tuple[str, str], ...] = (
@@ -125,6 +126,15 @@ class Removal:
     text: str
     rule: str
     block_index: int
+    detail: str | None = None  # for a learned line: how often the site repeats it
+
+
+class LearnedBoilerplate(Protocol):
+    """Lines a site repeats across its articles (the archive's index keeps the counts)."""
+
+    def learned_lines(self, site: str) -> dict[str, str]:
+        """line_key → why the line counts as boilerplate, for one site."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -148,12 +158,19 @@ def _compile(name: str, pattern: str) -> Rule:
 BUILTIN_RULES: tuple[Rule, ...] = tuple(_compile(name, pattern) for name, pattern in LINE_RULES)
 
 
-class Stripper:
-    """Applies the built-in rules plus the user's own (whole-line regular expressions)."""
+def line_key(line: str) -> str:
+    """How a line is counted across a site's articles: its text, spacing and case folded."""
+    return sha256_hex(normalize_space(line).casefold())[:16]
 
-    def __init__(self, extra_patterns: Iterable[str] = ()) -> None:
+
+class Stripper:
+    """Applies the built-in rules plus the user's own (whole-line regular expressions), then
+    the lines the archive has learned that a site repeats in its articles."""
+
+    def __init__(self, extra_patterns: Iterable[str] = (), learned: LearnedBoilerplate | None = None) -> None:
         user = [_compile(f"user:{pattern}", pattern) for pattern in extra_patterns]
         self.rules: tuple[Rule, ...] = BUILTIN_RULES + tuple(user)
+        self.learned = learned
 
     def match_line(self, line: str) -> str | None:
         """The name of the first rule that matches this whole line, or None."""
@@ -169,6 +186,8 @@ class Stripper:
         """Remove junk lines; a line that is only a link to the page's own site (a share or
         permalink widget) goes too, while links elsewhere may be the article's content."""
         own_host = _host(page_url)
+        site = site_of(page_url)
+        learned = self.learned.learned_lines(site) if self.learned and site else {}
         kept: list[tuple[int, Block]] = []
         removed: list[Removal] = []
         for index, block in enumerate(blocks):
@@ -178,7 +197,9 @@ class Stripper:
                 if not line:
                     continue
                 rule = self.match_line(line) or ("own-link" if own_host and _host(line) == own_host else None)
-                if rule is None:
+                if rule is None and learned and line_key(line) in learned:
+                    removed.append(Removal(line, "learned", index, learned[line_key(line)]))
+                elif rule is None:
                     keep_lines.append(line)
                 else:
                     removed.append(Removal(line, rule, index))

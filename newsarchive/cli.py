@@ -432,28 +432,37 @@ def reindex(env: Env, wait: float) -> None:
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--base-url", metavar="URL", help="URL to resolve the page's relative links against.")
+@click.option("--explain", is_flag=True, help="List each removed line with the rule or learned line that removed it.")
 @_strip_option
 @pass_env
-def clean(env: Env, file: Path, base_url: str | None, strip: tuple[str, ...]) -> None:
+def clean(env: Env, file: Path, base_url: str | None, explain: bool, strip: tuple[str, ...]) -> None:
     """Show, as a diff, what the boilerplate stripper removes from a saved page.
 
     Lines starting with '-' are removed; the rule that removed each is listed after the diff.
-    Nothing is written.
+    Lines the archive has learned that the page's site repeats in its articles are removed
+    too ('learned'). Nothing is written.
 
     \b
-    Example:
+    Examples:
       newsarchive clean saved/story.html --strip '^Follow our live coverage.*'
+      newsarchive clean --explain saved/story.html
     """
     from newsarchive.clean import Stripper
     from newsarchive.extract import preview_strip
     from newsarchive.sources import FileInput, read_file
+    from newsarchive.store import Archive
 
     settings = env.settings(strip=strip)
     raw = read_file(FileInput(file, file.parent, explicit=True), base_url)
-    preview = preview_strip(raw, Stripper(settings.strip))
-    click.echo(preview.diff(str(file)), file=env.stdout, nl=False)
-    for removal in preview.removed:
-        click.echo(f"[{removal.rule}] {removal.text}", file=env.stdout)
+    with Archive(settings.archive) as archive:
+        preview = preview_strip(raw, Stripper(settings.strip, learned=archive))
+    if explain:
+        for line in preview.explanation():
+            click.echo(line, file=env.stdout)
+    else:
+        click.echo(preview.diff(str(file)), file=env.stdout, nl=False)
+        for removal in preview.removed:
+            click.echo(f"[{removal.rule}] {removal.text}", file=env.stdout)
     if not preview.removed and preview.title_before == preview.title_after:
         env.say("nothing to strip")
 

@@ -32,7 +32,7 @@ from newsarchive.metadata import (
 )
 from newsarchive.model import Article, Block, RawPage, sha256_hex
 from newsarchive.render import render_markdown, slugify
-from newsarchive.textsave import parse_markdown_save, parse_text_save
+from newsarchive.textsave import TextSave, parse_markdown_save, parse_text_save
 
 BYLINE_MAX_WORDS = 12
 HEADER_MAX_BLOCKS = 4
@@ -120,6 +120,10 @@ def _access(md: PageMetadata, removed: list[Removal], words: int) -> str:
     if md.claimed_words and words < TRUNCATED_SHARE * md.claimed_words:
         return "truncated"
     return "free"
+
+
+def learned_lines(removed: list[Removal]) -> list[str]:
+    return [removal.text for removal in removed if removal.rule == "learned"]
 
 
 def _fallback_date(raw: RawPage) -> tuple[str, str]:
@@ -225,6 +229,7 @@ def _article_from_html(raw: RawPage, stripper: Stripper, min_words: int) -> Arti
         section=section,
         section_source=section_source,
         access=_access(md, stripped.removed, count_words(plain)),
+        boilerplate=learned_lines(stripped.removed),
         categories=categories,
         tags=md.tags,
         site_name=md.site_name,
@@ -257,12 +262,23 @@ class StripPreview:
         )
         return "".join(line + "\n" for line in diff)
 
+    def explanation(self) -> list[str]:
+        """One line per removal: where, which rule (or learned line, and how often the site
+        repeats it), and the text."""
+        lines = []
+        if self.title_before != self.title_after:
+            lines.append(f"title     title-suffix  {self.title_before!r} -> {self.title_after!r}")
+        for removal in self.removed:
+            why = f"  ({removal.detail})" if removal.detail else ""
+            lines.append(f"block {removal.block_index + 1:<3} {removal.rule:<13} {removal.text!r}{why}")
+        return lines
+
 
 def preview_strip(raw: RawPage, stripper: Stripper) -> StripPreview:
     """Extract a page and show what stripping takes out, without storing anything."""
-    if raw.format == "text":
-        save = parse_text_save(decode(raw.content)[0])
-        before, title_before, site_name, url = save.blocks, save.title, None, raw.url
+    if raw.format in ("text", "markdown"):
+        save = _read_save(raw)
+        before, title_before, site_name, url = save.blocks, save.title, None, save.url or raw.url
     else:
         page = _read_html(raw, stripper)
         before = page.body.blocks
@@ -273,11 +289,16 @@ def preview_strip(raw: RawPage, stripper: Stripper) -> StripPreview:
     return StripPreview(before, result.blocks, result.removed, title_before, split_title(title_before, site_name)[0])
 
 
-def _article_from_text(raw: RawPage, stripper: Stripper, min_words: int) -> Article:
+def _read_save(raw: RawPage) -> TextSave:
     text, _encoding = decode(raw.content, raw.content_type)
     refuse_binary(raw.content, text)
-    save = parse_markdown_save(text) if raw.format == "markdown" else parse_text_save(text)
-    stripped = stripper.strip(save.blocks)
+    return parse_markdown_save(text) if raw.format == "markdown" else parse_text_save(text)
+
+
+def _article_from_text(raw: RawPage, stripper: Stripper, min_words: int) -> Article:
+    save = _read_save(raw)
+    url = save.url or raw.url
+    stripped = stripper.strip(save.blocks, url)
     title, categories = split_title(save.title)
     blocks = stripped.blocks
     plain = body_text(blocks)
@@ -286,7 +307,6 @@ def _article_from_text(raw: RawPage, stripper: Stripper, min_words: int) -> Arti
     declared = normalize_datetime(save.published, _not_after(raw))
     stated_in = "meta" if raw.format == "markdown" else "text"  # front matter, or the save's own lines
     published, date_source = (declared, stated_in) if declared else _fallback_date(raw)
-    url = save.url or raw.url
     fields = Fields(
         url=url,
         canonical_url=url,
@@ -295,6 +315,7 @@ def _article_from_text(raw: RawPage, stripper: Stripper, min_words: int) -> Arti
         date_source=date_source,
         section=save.section,
         section_source=stated_in if save.section else None,
+        boilerplate=learned_lines(stripped.removed),
         categories=categories,
         authors=save.authors,
         tags=save.tags,
@@ -370,6 +391,7 @@ class Fields:
     section: str | None = None
     section_source: str | None = None
     access: str = "free"
+    boilerplate: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     site_name: str | None = None
@@ -396,7 +418,8 @@ def _assemble(raw: RawPage, fields: Fields, blocks: list[Block], method: str) ->
         section=fields.section,
         section_slug=slugify(fields.section) if fields.section else "uncategorized",
         section_source=fields.section_source,
-        access=fields.access,
+        access=fields.access,  # type: ignore[arg-type]
+        boilerplate=fields.boilerplate,
         categories=fields.categories,
         tags=fields.tags,
         site_name=fields.site_name,

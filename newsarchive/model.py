@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 SCHEMA_VERSION = 2  # 2: date_source names the exact source; section_source and access added
 
@@ -20,6 +21,12 @@ BlockKind = Literal["paragraph", "heading", "list_item", "quote", "image", "pref
 def utc_now() -> str:
     """The current time as ISO 8601 in UTC, to the second (how every timestamp we write looks)."""
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def site_of(url: str | None) -> str | None:
+    """The site an article belongs to, for per-site statistics: its host without 'www.'."""
+    host = urlsplit(url).hostname if url else None
+    return host.removeprefix("www.") if host else None
 
 
 def sha256_hex(data: bytes | str) -> str:
@@ -88,6 +95,8 @@ class Article:
     extractor: dict[str, str]
     section_source: SectionSource | None = None
     access: Access = "free"
+    # Lines removed as this site's learned boilerplate, kept so the index can recount them.
+    boilerplate: list[str] = field(default_factory=list)
     version: int = 1
     archived_at: str | None = None
     schema_version: int = field(default=SCHEMA_VERSION)

@@ -101,7 +101,7 @@ def import_paths(
     A file found in a folder whose content is no format we read is skipped, not failed, unless
     `strict`; a file named explicitly always fails. With `dry_run` files are only recognized.
     """
-    stripper = Stripper(settings.strip)
+    stripper = Stripper(settings.strip, learned=archive)
     summary = RunSummary()
     for item in iter_inputs(paths, globs):
         if isinstance(item, Skipped):
@@ -134,7 +134,7 @@ def fetch_urls(
     """Download pages and archive their articles."""
     from newsarchive.fetch import Fetcher
 
-    stripper = Stripper(settings.strip)
+    stripper = Stripper(settings.strip, learned=archive)
     summary = RunSummary()
     with Fetcher(settings) as fetcher:
         for url in urls:

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from newsarchive.clean import line_key
 from newsarchive.errors import ArchiveLockedError, NotFoundError, StoreError
-from newsarchive.model import SCHEMA_VERSION, Article, utc_now
+from newsarchive.model import SCHEMA_VERSION, Article, site_of, utc_now
 from newsarchive.render import article_json, slugify
 
 INDEX_NAME = "index.sqlite"
@@ -29,6 +30,9 @@ LOCK_NAME = ".newsarchive.lock"
 TEMP_SUFFIX = ".tmp"
 INDEX_SCHEMA_VERSION = 1
 LOCK_POLL_SECONDS = 0.1
+# A line is a site's boilerplate once it is in this many of the site's articles, and this share.
+LEARN_MIN_ARTICLES = 5
+LEARN_MIN_SHARE = 0.3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS versions (
@@ -68,6 +72,16 @@ CREATE TABLE IF NOT EXISTS articles (
 CREATE INDEX IF NOT EXISTS articles_day ON articles(day);
 CREATE INDEX IF NOT EXISTS articles_section ON articles(section_slug);
 CREATE INDEX IF NOT EXISTS articles_site ON articles(site_name);
+CREATE TABLE IF NOT EXISTS site_articles (
+    site TEXT PRIMARY KEY,
+    articles INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS site_lines (
+    site TEXT NOT NULL,
+    line_key TEXT NOT NULL,
+    articles INTEGER NOT NULL,
+    PRIMARY KEY (site, line_key)
+);
 CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
     id UNINDEXED, title, text, tokenize = 'unicode61 remove_diacritics 2'
 );
@@ -288,6 +302,8 @@ class Archive:
             raise StoreError(f"cannot write {json_file}: {exc.strerror or exc}") from None
         with self._transaction() as db:
             self._index(db, article, json_rel, md_rel)
+            if not previous:
+                _count_lines(db, article)
         return AddResult("updated" if previous else "archived", article.id, article.version, json_rel)
 
     @staticmethod
@@ -320,6 +336,20 @@ class Archive:
         )
 
     # -- reading --------------------------------------------------------------------------
+
+    def learned_lines(self, site: str) -> dict[str, str]:
+        """line_key → 'in N of M articles from SITE', for the lines this site repeats enough to
+        be boilerplate. An archive that does not exist yet has learned nothing."""
+        if not self.exists():
+            return {}
+        total = self.db.execute("SELECT articles FROM site_articles WHERE site = ?", (site,)).fetchone()
+        if total is None or total[0] < LEARN_MIN_ARTICLES:
+            return {}
+        rows = self.db.execute(
+            "SELECT line_key, articles FROM site_lines WHERE site = ? AND articles >= ? AND articles >= ?",
+            (site, LEARN_MIN_ARTICLES, LEARN_MIN_SHARE * total[0]),
+        )
+        return {key: f"in {count} of {total[0]} articles from {site}" for key, count in rows}
 
     def list(
         self,
@@ -442,6 +472,8 @@ class Archive:
                 article = self.read_article(json_file)
                 json_rel = self._relative(json_file)
                 self._index(db, article, json_rel, json_rel[: -len(".json")] + ".md")
+                if article.version == 1:
+                    _count_lines(db, article)
                 found += 1
             db.execute("COMMIT")
         finally:
@@ -451,6 +483,26 @@ class Archive:
             Path(str(fresh) + suffix).unlink(missing_ok=True)
         os.replace(fresh, self.index_path)
         return found
+
+
+def _count_lines(db: sqlite3.Connection, article: Article) -> None:
+    """Count the article once for its site, and each distinct line of its body (including the
+    lines already stripped as the site's boilerplate) once."""
+    site = site_of(article.canonical_url or article.url)
+    if site is None:
+        return
+    lines = [line for line in article.text.split("\n") if line.strip()] + article.boilerplate
+    keys = sorted({line_key(line) for line in lines})
+    db.execute(
+        "INSERT INTO site_articles (site, articles) VALUES (?, 1) "
+        "ON CONFLICT(site) DO UPDATE SET articles = articles + 1",
+        (site,),
+    )
+    db.executemany(
+        "INSERT INTO site_lines (site, line_key, articles) VALUES (?, ?, 1) "
+        "ON CONFLICT(site, line_key) DO UPDATE SET articles = articles + 1",
+        [(site, key) for key in keys],
+    )
 
 
 def _insert(db: sqlite3.Connection, table: str, columns: tuple[str, ...], row: dict[str, Any]) -> None:
