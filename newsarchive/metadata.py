@@ -137,8 +137,15 @@ OTHER_STORIES_XPATH = (
 )
 BYLINE_SEARCH_BLOCKS = 4
 HANDLE = re.compile(r"@\w+")
-BYLINE_PREFIX = re.compile(r"^(?:written\s+)?(?:by|von|par|por|di|door|av|af)\s+", re.IGNORECASE)
-AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\|)\s*", re.IGNORECASE)
+BYLINE_PREFIX = re.compile(
+    r"^(?:(?:written\s+)?(?:by|von|par|por|di|door|av|af)\s+|بقلم\s*:?\s*|(?:文|撰文|记者|記者)\s*[／/:：]\s*)",
+    re.IGNORECASE,
+)
+NAME_SUFFIX = re.compile(r"\s*(?:記者|记者|特派員|編集委員)$")
+DATE_WORDS = re.compile(
+    r"(?:updated|published|posted|today|yesterday|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b.*", re.IGNORECASE
+)
+AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\be\b|\||\sو\s|、)\s*", re.IGNORECASE)
 
 
 @dataclass
@@ -359,7 +366,7 @@ def section_from_url(url: str | None) -> str | None:
 
 
 def clean_authors(names: list[str], site_name: str | None = None) -> list[str]:
-    """A clean list: no 'By', no 'and', no handles, no site name, no duplicates."""
+    """A clean list: no 'By', no 'and', no handles, no site name, no job titles, no dates."""
     site_key = re.sub(r"\W+", "", site_name.casefold()) if site_name else None
     result: list[str] = []
     for raw in names:
@@ -367,10 +374,13 @@ def clean_authors(names: list[str], site_name: str | None = None) -> list[str]:
             continue
         raw = HANDLE.sub("", normalize_space(raw))
         raw = BYLINE_PREFIX.sub("", raw)
-        for name in AUTHOR_SPLIT.split(raw):
-            name = BYLINE_PREFIX.sub("", name).strip(" .,-–—|")
-            if not name or len(name) > 60 or any(ch.isdigit() for ch in name):
+        parts = [BYLINE_PREFIX.sub("", part).strip(" .,-–—|") for part in AUTHOR_SPLIT.split(raw)]
+        parts = [NAME_SUFFIX.sub("", part).strip() for part in parts if part]
+        for index, name in enumerate(parts):
+            if not name or len(name) > 60 or any(ch.isdigit() for ch in name) or DATE_WORDS.fullmatch(name):
                 continue
+            if index and ROLE_WORDS.search(name):
+                continue  # "Jane Doe, Staff Writer": the role, not a second author
             if site_key and re.sub(r"\W+", "", name.casefold()) == site_key:
                 continue
             if name.casefold() not in {existing.casefold() for existing in result}:

@@ -145,6 +145,15 @@ def test_url_helpers() -> None:
         (["Jane Example @janeex"], ["Jane Example"]),
         (["Coast Ledger", "Tom Berg"], ["Tom Berg"]),
         (["https://example.com/authors/jane", "Jane Example", "jane example"], ["Jane Example"]),
+        (["By Rosa Lindqvist | March 3, 2025"], ["Rosa Lindqvist"]),
+        (["Rosa Lindqvist, 3 March 2025 10:15 GMT"], ["Rosa Lindqvist"]),
+        (["By Lee Park, Senior Correspondent"], ["Lee Park"]),
+        (["Sam Okafor @samokafor", "By Lee Park"], ["Sam Okafor", "Lee Park"]),
+        (["Von Anna Keller und Jonas Brandt"], ["Anna Keller", "Jonas Brandt"]),
+        (["Por María Gómez y Luis Ortega"], ["María Gómez", "Luis Ortega"]),
+        (["بقلم أحمد منصور"], ["أحمد منصور"]),
+        (["文／山田太郎"], ["山田太郎"]),
+        (["Example Press"], ["Example Press"]),
     ],
 )
 def test_clean_authors(names: list[str], expected: list[str]) -> None:
