@@ -425,8 +425,43 @@ def reindex(env: Env, wait: float) -> None:
     """Rebuild the index from the article files alone (after a crash, or a damaged index)."""
     settings = env.settings()
     with _locked(settings, wait) as archive:
-        found = archive.reindex()
+        found = archive.reindex(on_error=lambda path, reason: env.error(f"{path}: left out ({reason})"))
     env.say(f"reindexed {found} article version(s) in {settings.archive}")
+
+
+@cli.command()
+@click.option("--repair", is_flag=True, help="Fix what the article files can fix, then rebuild the index.")
+@click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
+@_wait_option
+@pass_env
+def verify(env: Env, repair: bool, as_json: bool, wait: float) -> None:
+    """Check the whole archive: files against the index, each text against its checksum,
+    each JSON file against the schema, and leftovers of interrupted writes.
+
+    Exits 1 when a problem is found (with --repair: when one is left that the files cannot fix).
+    A damaged index.sqlite is reported; --repair (or 'newsarchive reindex') rebuilds it.
+
+    \b
+    Examples:
+      newsarchive verify
+      newsarchive verify --repair
+    """
+    from newsarchive.verify import verify as verify_archive
+
+    archive = _open_archive(env.settings(), must_exist=True)
+    with archive.lock(wait), archive:
+        report = verify_archive(archive, repair=repair)
+    if as_json:
+        rows = [{**asdict(problem), "repaired": problem in report.repaired} for problem in report.problems]
+        click.echo(json.dumps({"articles": report.articles, "problems": rows}, indent=2), file=env.stdout)
+    else:
+        for problem in report.problems:
+            state = "repaired" if problem in report.repaired else "problem"
+            click.echo(f"{state}: {problem.path}: {problem.message}", file=env.stderr)
+        left = len(report.unrepaired)
+        env.say(f"checked {report.articles} article file(s): {len(report.problems)} problem(s), {left} left")
+    if report.unrepaired if repair else report.problems:
+        click.get_current_context().exit(int(ExitStatus.SOME_FAILED))
 
 
 @cli.command()

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import functools
 import json
 import os
 import re
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from newsarchive.clean import line_key
 from newsarchive.errors import ArchiveLockedError, NotFoundError, StoreError
@@ -96,6 +97,7 @@ ARTICLE_COLUMNS = (
     "section_slug", "site_name", "word_count", "json_path", "md_path", "archived_at",
 )  # fmt: skip
 
+T = TypeVar("T")
 Outcome = Literal["archived", "updated", "duplicate"]
 
 
@@ -132,6 +134,23 @@ def write_atomic(path: Path, data: str) -> None:
         raise
 
 
+def _index_errors(method: Callable[..., T]) -> Callable[..., T]:
+    """A damaged index.sqlite is reported as such, with the way out, not as a traceback."""
+
+    @functools.wraps(method)
+    def guarded(self: Archive, *args: Any, **kwargs: Any) -> T:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(damaged_index_message(self.index_path, exc)) from None
+
+    return guarded
+
+
+def damaged_index_message(path: Path, exc: Exception) -> str:
+    return f"the index {path} is damaged ({exc}); rebuild it from the article files with 'newsarchive reindex'"
+
+
 def _day_of(published: str | None) -> str | None:
     """The calendar day a timestamp names, in its own timezone (as the page printed it)."""
     if published and re.match(r"\d{4}-\d{2}-\d{2}", published):
@@ -164,6 +183,8 @@ class Archive:
             try:
                 self.root.mkdir(parents=True, exist_ok=True)
                 self._db = self._connect(self.index_path)
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(damaged_index_message(self.index_path, exc)) from None
             except (OSError, sqlite3.Error) as exc:
                 raise StoreError(f"cannot open the index {self.index_path}: {exc}") from None
         return self._db
@@ -277,6 +298,7 @@ class Archive:
             raise StoreError(f"refusing to write outside the archive: {path}")
         return resolved.relative_to(resolved_root).as_posix()
 
+    @_index_errors
     def add(self, article: Article) -> AddResult:
         """Store an article, or recognize it: the same body twice is one article.
 
@@ -337,6 +359,7 @@ class Archive:
 
     # -- reading --------------------------------------------------------------------------
 
+    @_index_errors
     def learned_lines(self, site: str) -> dict[str, str]:
         """line_key → 'in N of M articles from SITE', for the lines this site repeats enough to
         be boilerplate. An archive that does not exist yet has learned nothing."""
@@ -351,6 +374,7 @@ class Archive:
         )
         return {key: f"in {count} of {total[0]} articles from {site}" for key, count in rows}
 
+    @_index_errors
     def list(
         self,
         since: str | None = None,
@@ -383,6 +407,7 @@ class Archive:
             sql += f" LIMIT {int(limit)}"
         return [dict(row) for row in self.db.execute(sql, params)]
 
+    @_index_errors
     def find(self, key: str) -> sqlite3.Row:
         """The current version of the article with this id (or id prefix), URL or canonical URL."""
         db = self.db
@@ -419,6 +444,7 @@ class Archive:
         except TypeError as exc:
             raise StoreError(f"{json_file}: missing fields ({exc})") from None
 
+    @_index_errors
     def search(self, query: str, limit: int = 20) -> list[SearchHit]:
         """Full-text search, best match first; plain words work, FTS5 syntax works too."""
         sql = (
@@ -433,6 +459,7 @@ class Archive:
             rows = self.db.execute(sql, (_quote_terms(query), limit)).fetchall()
         return [SearchHit(**dict(row)) for row in rows]
 
+    @_index_errors
     def stats(self) -> dict[str, Any]:
         db = self.db
 
@@ -458,8 +485,12 @@ class Archive:
                 if name.endswith(".json") and not name.startswith("."):
                     yield Path(directory) / name
 
-    def reindex(self) -> int:
-        """Rebuild the index from the article files alone; returns how many versions it found."""
+    def reindex(self, on_error: Callable[[Path, str], None] | None = None) -> int:
+        """Rebuild the index from the article files alone; returns how many versions it found.
+
+        A file that is not a readable article is left out (and passed to `on_error`), so one
+        damaged file does not keep the rest of the archive unindexed.
+        """
         self.close()
         fresh = self.index_path.with_name(f".{INDEX_NAME}.{os.getpid()}{TEMP_SUFFIX}")
         fresh.unlink(missing_ok=True)
@@ -469,7 +500,12 @@ class Archive:
             db.execute("BEGIN")
             # _index keeps the highest version current whatever order the files come in.
             for json_file in self.article_files():
-                article = self.read_article(json_file)
+                try:
+                    article = self.read_article(json_file)
+                except StoreError as exc:
+                    if on_error:
+                        on_error(json_file, str(exc))
+                    continue
                 json_rel = self._relative(json_file)
                 self._index(db, article, json_rel, json_rel[: -len(".json")] + ".md")
                 if article.version == 1:

@@ -1,0 +1,179 @@
+"""Check a whole archive against itself, and repair what the files can repair.
+
+The article JSON files are the record. From them the Markdown twins can be rewritten and the
+index rebuilt; leftovers of an interrupted write (temporary files, a Markdown file whose JSON
+never landed) can be removed. A JSON file that no longer matches its own checksum cannot be
+repaired from the archive: it is reported, never guessed at.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from newsarchive.errors import StoreError
+from newsarchive.model import SCHEMA_VERSION, Article, sha256_hex
+from newsarchive.store import INDEX_NAME, TEMP_SUFFIX, Archive, damaged_index_message, write_atomic
+
+ProblemKind = Literal[
+    "damaged-index", "not-indexed", "missing-file", "stale-markdown", "checksum", "schema", "temp-file", "orphan"
+]
+# Fields an article file must have, with their JSON types.
+REQUIRED_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "id": str,
+    "version": int,
+    "title": str,
+    "authors": list,
+    "section_slug": str,
+    "text": str,
+    "markdown": str,
+    "content_sha256": str,
+    "source": dict,
+    "schema_version": int,
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: ProblemKind
+    path: str  # relative to the archive root
+    message: str
+    repairable: bool
+
+
+@dataclass
+class Report:
+    problems: list[Problem] = field(default_factory=list)
+    repaired: list[Problem] = field(default_factory=list)
+    articles: int = 0
+
+    @property
+    def unrepaired(self) -> list[Problem]:
+        return [problem for problem in self.problems if problem not in self.repaired]
+
+
+def verify(archive: Archive, repair: bool = False) -> Report:
+    """Every check on the archive; with `repair`, fix what can be fixed from the files."""
+    if not archive.exists():
+        raise StoreError(f"no archive at {archive.root}")
+    report = Report()
+    root = archive.root
+    valid: set[str] = set()
+    for json_file in archive.article_files():
+        relative = json_file.relative_to(root).as_posix()
+        problem = _check_article(json_file, relative)
+        report.articles += 1
+        if problem is None:
+            valid.add(relative)
+            markdown = _markdown_problem(json_file, relative)
+            if markdown:
+                report.problems.append(markdown)
+        else:
+            report.problems.append(problem)
+    report.problems += _leftovers(root)
+    report.problems += _index_problems(archive, valid)
+    if repair:
+        _repair(archive, report)
+    return report
+
+
+def _check_article(json_file: Path, relative: str) -> Problem | None:
+    try:
+        data = json.loads(json_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return Problem("schema", relative, f"not readable JSON ({exc})", False)
+    if not isinstance(data, dict):
+        return Problem("schema", relative, "not a JSON object", False)
+    for name, kind in REQUIRED_FIELDS.items():
+        if not isinstance(data.get(name), kind):
+            return Problem("schema", relative, f"field {name!r} missing or not a {_type_name(kind)}", False)
+    if not 1 <= data["schema_version"] <= SCHEMA_VERSION:
+        return Problem("schema", relative, f"unknown schema_version {data['schema_version']}", False)
+    try:
+        Article.from_dict(data)
+    except TypeError as exc:
+        return Problem("schema", relative, f"not an article ({exc})", False)
+    if sha256_hex(data["text"]) != data["content_sha256"]:
+        return Problem("checksum", relative, "text does not match content_sha256 (the file was changed)", False)
+    return None
+
+
+def _type_name(kind: type | tuple[type, ...]) -> str:
+    return kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+
+
+def _markdown_problem(json_file: Path, relative: str) -> Problem | None:
+    md_file = json_file.with_suffix(".md")
+    md_relative = relative[: -len(".json")] + ".md"
+    expected = json.loads(json_file.read_text(encoding="utf-8"))["markdown"]
+    try:
+        actual = md_file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Problem("missing-file", md_relative, "Markdown file missing", True)
+    except (OSError, UnicodeError) as exc:
+        return Problem("stale-markdown", md_relative, f"Markdown file unreadable ({exc})", True)
+    if actual != expected:
+        return Problem("stale-markdown", md_relative, "Markdown file differs from its JSON", True)
+    return None
+
+
+def _leftovers(root: Path) -> list[Problem]:
+    """Temporary files of interrupted writes, and Markdown files whose JSON never landed."""
+    found = []
+    for directory, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            path = Path(directory) / name
+            relative = path.relative_to(root).as_posix()
+            if name.endswith(TEMP_SUFFIX) and name.startswith("."):
+                found.append(Problem("temp-file", relative, "temporary file left by an interrupted write", True))
+            elif name.endswith(".md") and not name.startswith(".") and not path.with_suffix(".json").exists():
+                found.append(Problem("orphan", relative, "Markdown file without its JSON", True))
+    return found
+
+
+def _index_problems(archive: Archive, valid: set[str]) -> list[Problem]:
+    """Index rows without files, and article files the index does not know."""
+    try:
+        db = sqlite3.connect(f"file:{archive.index_path}?mode=ro", uri=True)
+        try:
+            check = db.execute("PRAGMA quick_check").fetchone()[0]
+            if check != "ok":
+                raise sqlite3.DatabaseError(check)
+            indexed = {row[0] for row in db.execute("SELECT json_path FROM versions")}
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        return [Problem("damaged-index", INDEX_NAME, damaged_index_message(archive.index_path, exc), True)]
+    problems = [
+        Problem("missing-file", path, "indexed, but the article file is missing", True)
+        for path in sorted(indexed - valid)
+        if not (archive.root / path).exists()
+    ]
+    problems += [
+        Problem("not-indexed", path, "article file not in the index", True) for path in sorted(valid - indexed)
+    ]
+    return problems
+
+
+def _repair(archive: Archive, report: Report) -> None:
+    """Rewrite Markdown from JSON, remove leftovers, then rebuild the index from the files."""
+    reindex = False
+    for problem in report.problems:
+        path = archive.root / problem.path
+        if problem.kind in ("temp-file", "orphan"):
+            path.unlink(missing_ok=True)
+        elif problem.kind in ("missing-file", "stale-markdown") and problem.path.endswith(".md"):
+            data = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+            write_atomic(path, data["markdown"])
+        elif problem.kind in ("missing-file", "not-indexed", "damaged-index"):
+            reindex = True
+        else:
+            continue
+        report.repaired.append(problem)
+    if reindex:
+        archive.reindex()
