@@ -28,6 +28,7 @@ from newsarchive.render import article_json, slugify
 
 INDEX_NAME = "index.sqlite"
 LOCK_NAME = ".newsarchive.lock"
+DIRTY_NAME = ".newsarchive.running"  # present while a writing run holds the lock
 TEMP_SUFFIX = ".tmp"
 INDEX_SCHEMA_VERSION = 1
 LOCK_POLL_SECONDS = 0.1
@@ -256,7 +257,27 @@ class Archive:
             handle.truncate()
             handle.write(str(os.getpid()))
             handle.flush()
-            yield
+            dirty = self.root / DIRTY_NAME
+            if dirty.exists():  # the last run was killed mid-way: clear what it left half-done
+                for leftover in self.leftovers():
+                    leftover.unlink(missing_ok=True)
+            dirty.touch()
+            try:
+                yield
+            finally:
+                dirty.unlink(missing_ok=True)
+
+    def leftovers(self) -> Iterator[Path]:
+        """Files an interrupted run can leave: temporary files, and Markdown files whose JSON
+        (always written last) never landed."""
+        for directory, dirnames, filenames in os.walk(self.root):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in sorted(filenames):
+                path = Path(directory) / name
+                temporary = name.startswith(".") and name.endswith(TEMP_SUFFIX)
+                orphan = name.endswith(".md") and not name.startswith(".") and not path.with_suffix(".json").exists()
+                if temporary or orphan:
+                    yield path
 
     # -- writing --------------------------------------------------------------------------
 

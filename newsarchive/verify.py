@@ -9,7 +9,6 @@ repaired from the archive: it is reported, never guessed at.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,7 +73,7 @@ def verify(archive: Archive, repair: bool = False) -> Report:
                 report.problems.append(markdown)
         else:
             report.problems.append(problem)
-    report.problems += _leftovers(root)
+    report.problems += _leftovers(archive)
     report.problems += _index_problems(archive, valid)
     if repair:
         _repair(archive, report)
@@ -121,18 +120,14 @@ def _markdown_problem(json_file: Path, relative: str) -> Problem | None:
     return None
 
 
-def _leftovers(root: Path) -> list[Problem]:
-    """Temporary files of interrupted writes, and Markdown files whose JSON never landed."""
+def _leftovers(archive: Archive) -> list[Problem]:
     found = []
-    for directory, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            path = Path(directory) / name
-            relative = path.relative_to(root).as_posix()
-            if name.endswith(TEMP_SUFFIX) and name.startswith("."):
-                found.append(Problem("temp-file", relative, "temporary file left by an interrupted write", True))
-            elif name.endswith(".md") and not name.startswith(".") and not path.with_suffix(".json").exists():
-                found.append(Problem("orphan", relative, "Markdown file without its JSON", True))
+    for path in archive.leftovers():
+        relative = path.relative_to(archive.root).as_posix()
+        if path.name.endswith(TEMP_SUFFIX):
+            found.append(Problem("temp-file", relative, "temporary file left by an interrupted write", True))
+        else:
+            found.append(Problem("orphan", relative, "Markdown file without its JSON", True))
     return found
 
 
