@@ -21,7 +21,7 @@ from newsarchive.errors import ExtractionError
 from newsarchive.metadata import REGEX_NS, element_lines
 from newsarchive.model import Block, sha256_hex
 
-MAX_PARSE_CHARS = 20_000_000
+MAX_PARSE_CHARS = 10_000_000  # bounds memory: a 60 MB page stays well under 1 GB
 # As trafilatura parses for itself: comments and processing instructions would otherwise reach
 # its extractor as text nodes (what a saved file's comments say is read from its bytes).
 HTML_PARSER = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False, default_doctype=False)
@@ -164,7 +164,10 @@ def _readability_blocks(html_text: str) -> list[Block]:
         return []
     if not summary.strip():
         return []
-    tree = lxml_html.fragment_fromstring(summary, create_parent="div")
+    try:
+        tree = lxml_html.fromstring(summary)  # a fragment, or (for a page with no body) a whole document
+    except (etree.ParserError, ValueError):
+        return []
     blocks: list[Block] = []
     for element in tree.iter("p", "h2", "h3", "h4", "li", "blockquote", "pre"):
         text = normalize_space(element.text_content())

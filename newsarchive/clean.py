@@ -104,7 +104,11 @@ STATEMENT_END = re.compile(r"[.!…][\"'“”‘’»«)\]\s]*$")  # a headline
 SENTENCE_END = re.compile(r"[.!?…][\"'“”‘’»«)\]\s]*$")
 
 BARE_URL = re.compile(r"https?://\S+")
-ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+# Zero-width characters, and control characters that no text should carry (tab and newline are
+# white space and are folded, not dropped).
+ZERO_WIDTH = dict.fromkeys(
+    [*map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), *range(0, 9), 11, *range(14, 28), 127], None
+)
 _DECORATION = " \t\u00a0:|»›→←•·▶►>-–—….!"
 
 # Title suffix " | X News" names the story's category (e.g. " | Russia-Ukraine war News").

@@ -25,6 +25,7 @@ from newsarchive.errors import (
     ExitStatus,
     NewsarchiveError,
 )
+from newsarchive.model import utf8_safe
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 USAGE_ERRORS = (ConfigError, ArchiveLockedError)
@@ -48,10 +49,20 @@ class Env:
     def say(self, message: str, level: int = 0) -> None:
         """A message for people, on stderr; level 1 needs -v, level 0 is silenced by -q."""
         if self.verbosity >= level:
-            click.echo(message, file=self.stderr)
+            click.echo(printable(message), file=self.stderr)
 
     def error(self, message: str) -> None:
-        click.echo(f"error: {message}", file=self.stderr)
+        click.echo(f"error: {printable(message)}", file=self.stderr)
+
+
+# Control characters as escapes, so a file name with a newline still makes one line of output.
+CONTROL_ESCAPES = {code: f"\\x{code:02x}" for code in (*range(32), 127)} | {9: "\\t", 10: "\\n", 13: "\\r"}
+
+
+def printable(text: str) -> str:
+    """One printable line whatever a file name holds: control characters and bytes that are
+    not UTF-8 (kept by Python as lone surrogates) are shown as escapes."""
+    return utf8_safe(text).translate(CONTROL_ESCAPES)
 
 
 class NewsarchiveGroup(click.Group):
@@ -64,7 +75,7 @@ class NewsarchiveGroup(click.Group):
             env = ctx.find_object(Env)
             if env is not None and env.traceback:
                 raise
-            click.echo(f"error: {exc}", file=sys.stderr)
+            click.echo(f"error: {printable(str(exc))}", file=sys.stderr)
             code = ExitStatus.USAGE if isinstance(exc, USAGE_ERRORS) else ExitStatus.SOME_FAILED
             ctx.exit(int(code))
 
@@ -131,12 +142,13 @@ class _Reporter:
         if self.bar is not None:
             self.bar.update(1)
         if self.as_json:
-            click.echo(json.dumps(asdict(result), ensure_ascii=False), file=self.env.stdout)
+            row = asdict(result) | {"input": printable(result.input)}
+            click.echo(json.dumps(row, ensure_ascii=False), file=self.env.stdout)
         if result.status == "failed":
             self._above_bar(lambda: self.env.error(f"{result.input}: {result.reason}"))
         elif result.status == "planned":
             if not self.as_json:
-                line = f"{result.format:<11} {result.url or '-'}  {result.input}"
+                line = f"{result.format:<11} {result.url or '-'}  {printable(result.input)}"
                 click.echo(line, file=self.env.stdout)
         elif result.status == "skipped":
             # A file that looks like a page but is not one deserves a word; a stray .css does not.

@@ -23,6 +23,12 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def utf8_safe(text: str) -> str:
+    """Text that encodes as UTF-8: bytes of a file name that were not UTF-8 (which Python keeps
+    as lone surrogates) become visible escapes such as \\udce9."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def site_of(url: str | None) -> str | None:
     """The site an article belongs to, for per-site statistics: its host without 'www.'."""
     host = urlsplit(url).hostname if url else None

@@ -74,8 +74,8 @@ def _run_one(label: str, work: Callable[..., ItemResult], *args: object, skip_un
         return ItemResult(label, "failed", reason=str(exc))
     except StoreError:
         raise  # the archive itself is in trouble: stop the run
-    except (ValueError, RecursionError, MemoryError, UnicodeError) as exc:
-        # A hostile page can still trip a parser; that page fails, the batch goes on.
+    except Exception as exc:
+        # A hostile page can still trip a parser (or us); that page fails, the batch goes on.
         return ItemResult(label, "failed", reason=f"cannot process ({type(exc).__name__}: {exc})")
 
 

@@ -14,7 +14,7 @@ from urllib.parse import quote, urljoin
 
 from newsarchive.errors import SourceError, TooLargeError
 from newsarchive.formats import SavedPage, read_saved
-from newsarchive.model import RawPage
+from newsarchive.model import RawPage, utf8_safe
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
 GZIP_SUFFIXES = tuple(suffix + ".gz" for suffix in HTML_SUFFIXES)
@@ -254,8 +254,8 @@ def read_file(item: FileInput, base_url: str | None = None, max_bytes: int = 64_
     url = saved.url
     if url is None and base_url:
         relative = path.relative_to(item.root).as_posix() if item.root in path.parents else path.name
-        url = urljoin(base_url if base_url.endswith("/") else base_url + "/", quote(relative))
-    return _raw_page(saved, str(path.absolute()), url, mtime)
+        url = urljoin(base_url if base_url.endswith("/") else base_url + "/", quote(relative, errors="surrogateescape"))
+    return _raw_page(saved, utf8_safe(str(path.absolute())), url, mtime)
 
 
 def _raw_page(saved: SavedPage, location: str, url: str | None, mtime: str) -> RawPage:

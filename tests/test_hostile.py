@@ -1,0 +1,82 @@
+"""Hostile and broken input: each file is archived as a sane article or reported in one clear
+line naming it, the batch goes on, the run exits 1, and nothing is written outside the archive."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from newsarchive.cli import printable
+from newsarchive.store import Archive
+from newsarchive.verify import verify
+from tests import hostile
+
+
+def files_under(folder: Path) -> set[str]:
+    return {os.fsdecode(p) for p in folder.rglob("*") if not p.is_symlink()}
+
+
+def check_corpus(tmp_path: Path, run, big: bool) -> None:
+    inputs = tmp_path / "inputs"
+    expected = hostile.build(inputs, big=big)
+    archive_dir = tmp_path / "archive"
+    before = files_under(tmp_path)
+    result = run("--archive", str(archive_dir), "import", "--strict", "--json", str(inputs))
+    assert result.exit_code == 1
+
+    outcomes = {}
+    for line in result.stdout.splitlines():
+        row = json.loads(line)
+        if "input" in row:
+            outcomes[Path(row["input"]).name] = row
+    error_lines = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    for name, want in expected.items():
+        shown = printable(name)
+        row = outcomes.get(shown)
+        assert row is not None, f"{shown} was not reported"
+        if want == hostile.FAILED:
+            assert row["status"] == "failed", (shown, row)
+            mentions = [line for line in error_lines if shown in line]
+            assert len(mentions) == 1, (shown, error_lines)
+            assert len(mentions[0]) < 400 and row["reason"], mentions
+        else:
+            assert row["status"] in ("archived", "duplicate"), (shown, row)  # variants of one page
+    assert len(error_lines) == sum(1 for want in expected.values() if want == hostile.FAILED)
+
+    written = files_under(tmp_path) - before
+    inside = [path == str(archive_dir) or path.startswith(str(archive_dir) + os.sep) for path in written]
+    assert written and all(inside), sorted(written)
+    with Archive(archive_dir) as archive:
+        assert verify(archive).problems == []
+        for row in archive.list():
+            article = archive.load(row["id"])
+            assert article.title and "\x00" not in article.title and "\n" not in article.title
+            assert not any(ch < " " for ch in article.title)
+
+
+def test_hostile_inputs_are_archived_sanely_or_reported_in_one_line(tmp_path: Path, run) -> None:
+    check_corpus(tmp_path, run, big=False)
+
+
+@pytest.mark.slow
+def test_hostile_inputs_with_a_sixty_megabyte_page(tmp_path: Path, run) -> None:
+    check_corpus(tmp_path, run, big=True)
+
+
+@pytest.mark.slow
+def test_a_sixty_megabyte_page_and_deep_nesting_stay_under_a_gigabyte(tmp_path: Path) -> None:
+    inputs = tmp_path / "inputs"
+    hostile.build(inputs, big=True)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    command = [sys.executable, "-m", "newsarchive", "--archive", str(tmp_path / "a"), "-q", "import"]
+    pages = [str(inputs / "sixty-mb.html"), str(inputs / "nested-divs.html")]
+    done = subprocess.run([*command, *pages], env=env, timeout=120, capture_output=True, text=True, check=False)
+    assert done.returncode == 1 and "nested-divs.html: no article body found" in done.stderr
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    assert peak_kib < 1024 * 1024, f"peak RSS {peak_kib} KiB"
