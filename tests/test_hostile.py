@@ -16,6 +16,7 @@ from newsarchive.cli import printable
 from newsarchive.store import Archive
 from newsarchive.verify import verify
 from tests import hostile
+from tests.pages import about, news_page
 
 
 def files_under(folder: Path) -> set[str]:
@@ -80,3 +81,41 @@ def test_a_sixty_megabyte_page_and_deep_nesting_stay_under_a_gigabyte(tmp_path: 
     assert done.returncode == 1 and "nested-divs.html: no article body found" in done.stderr
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     assert peak_kib < 1024 * 1024, f"peak RSS {peak_kib} KiB"
+
+
+def test_a_file_that_vanishes_mid_import_is_reported_and_the_batch_goes_on(tmp_path: Path, settings) -> None:
+    from newsarchive.pipeline import import_paths
+
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for n in range(3):
+        (folder / f"page-{n}.html").write_text(news_page(f"Story {n}", about(f"vanishing {n}"), url=None))
+    results = []
+
+    def on_result(result) -> None:
+        results.append(result)
+        (folder / "page-1.html").unlink(missing_ok=True)  # gone after the listing, before its turn
+
+    with Archive(settings.archive) as archive:
+        summary = import_paths(archive, [folder], settings, on_result=on_result)
+    assert [(Path(r.input).name, r.status) for r in results] == [
+        ("page-0.html", "archived"),
+        ("page-1.html", "failed"),
+        ("page-2.html", "archived"),
+    ]
+    assert results[1].reason == "file not found"
+    assert summary.failed == 1
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
+def test_an_unreadable_file_is_reported_and_the_batch_goes_on(tmp_path: Path, run) -> None:
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "a.html").write_text(news_page("Readable story", about("readable")), encoding="utf-8")
+    locked = folder / "b.html"
+    locked.write_text(news_page("Locked story", about("locked"), url=None), encoding="utf-8")
+    locked.chmod(0)
+    result = run("import", str(folder))
+    assert result.exit_code == 1
+    assert "b.html: permission denied" in result.stderr
+    assert "archived 1" in result.stderr
