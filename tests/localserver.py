@@ -6,6 +6,7 @@ handler function that writes raw bytes to the socket (for dripping, resets and l
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -25,7 +26,7 @@ RawHandler = Callable[[BaseHTTPRequestHandler], None]
 
 
 class LocalServer:
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.routes: dict[str, list[Response] | RawHandler] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
         server = self
@@ -63,12 +64,15 @@ class LocalServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
+        self.scheme = "https" if tls else "http"
+        if tls:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"{self.scheme}://127.0.0.1:{self.port}{path}"
 
     def route(self, path: str, *responses: Response | bytes | str) -> str:
         """Serve these responses at path, in order, repeating the last; returns the full URL."""

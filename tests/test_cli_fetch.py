@@ -67,3 +67,15 @@ def test_a_changed_page_becomes_a_new_version(run, server: LocalServer) -> None:
     assert "updated 1" in result.stderr
     stats = json.loads(run("stats", "--json").stdout)
     assert (stats["articles"], stats["versions"]) == (1, 2)
+
+
+def test_a_200_that_is_an_error_page_is_not_archived(run, server: LocalServer, archive_dir) -> None:
+    error_page = (
+        "<html><head><title>Service unavailable</title></head><body><h1>Something went wrong</h1>"
+        "<p>Please try again later.</p></body></html>"
+    )
+    url = server.route("/story", error_page)
+    result = run("fetch", url)
+    assert result.exit_code == 1
+    assert f"error: {url}: no article body found" in result.stderr
+    assert not list(archive_dir.rglob("*.json"))

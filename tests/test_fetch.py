@@ -5,11 +5,14 @@ from __future__ import annotations
 import contextlib
 import gzip
 import socket
+import ssl
+import struct
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler
 
 import pytest
+import trustme
 
 from newsarchive import __version__
 from newsarchive.config import Settings
@@ -363,3 +366,64 @@ def test_a_body_cut_short_is_an_error_not_a_truncated_page(server: LocalServer, 
     with pytest.raises(FetchError, match="connection closed before the whole page arrived"):
         fetcher(settings, waits, retries=1).fetch(server.raw("/cut", _short_body))
     assert server.hits("/cut") == 2  # a cut connection is worth a second try
+
+
+def _reset_mid_body(handler: BaseHTTPRequestHandler) -> None:
+    handler.send_response(200)
+    handler.send_header("Content-Length", "5000")
+    handler.end_headers()
+    handler.wfile.write(b"<html><body><p>the start of a page")
+    handler.wfile.flush()
+    # SO_LINGER with a zero timeout makes close() send a TCP reset instead of a clean FIN.
+    handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    handler.connection.close()
+
+
+def test_a_connection_reset_mid_body_is_retried_then_reported(server: LocalServer, settings: Settings) -> None:
+    waits: list[float] = []
+    with pytest.raises(FetchError, match=r"connection (closed|broken|reset)"):
+        fetcher(settings, waits, retries=1).fetch(server.raw("/reset", _reset_mid_body))
+    assert server.hits("/reset") == 2
+
+
+@pytest.fixture
+def tls_server() -> Iterator[tuple[LocalServer, trustme.CA]]:
+    ca = trustme.CA()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    local = LocalServer(tls=context)
+    yield local, ca
+    local.close()
+
+
+def test_a_self_signed_certificate_is_a_clear_tls_error(tls_server, settings: Settings) -> None:
+    server, _ = tls_server
+    url = server.route("/story", b"<html><body><p>secret</p></body></html>")
+    with pytest.raises(FetchError, match=r"TLS error: .*certificate verify failed"):
+        fetcher(settings, retries=2).fetch(url)
+
+
+def test_https_works_with_a_trusted_certificate(
+    tls_server, settings: Settings, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server, ca = tls_server
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+    page = fetcher(settings).fetch(server.route("/story", b"<html><body><p>over TLS</p></body></html>"))
+    assert page.url and page.url.startswith("https://") and b"over TLS" in page.content
+
+
+@pytest.mark.slow
+def test_the_deadline_stops_a_dripping_server_over_tls(
+    tls_server, settings: Settings, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server, ca = tls_server
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+    url = server.raw("/drip", _drip_body)
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="deadline"):
+        fetcher(settings, deadline=1.5, retries=0).fetch(url)
+    assert 1.4 < elapsed(started) < 2.5
