@@ -151,9 +151,7 @@ class _Reporter:
                 line = f"{result.format:<11} {result.url or '-'}  {printable(result.input)}"
                 click.echo(line, file=self.env.stdout)
         elif result.status == "skipped":
-            # A file that looks like a page but is not one deserves a word; a stray .css does not.
-            level = 0 if (result.reason or "").startswith("unsupported format") else 1
-            self._above_bar(lambda: self.env.say(f"skipped: {result.input}: {result.reason}", level=level))
+            self._above_bar(lambda: self.env.say(f"skipped: {result.input}: {result.reason}", level=1))
         else:
             self._above_bar(lambda: self.env.say(f"{result.status}: {result.path}  ({result.input})", level=1))
 
@@ -268,11 +266,6 @@ def fetch(
     help="URL the folder was saved from: a file's URL becomes URL + its path inside the folder "
     "(used only when the page names no URL itself).",
 )
-@click.option(
-    "--strict",
-    is_flag=True,
-    help="Count files found in folders whose content is no supported format as failures, not skips.",
-)
 @click.option("--dry-run", is_flag=True, help="Only list what would be imported (format, URL) and what is skipped.")
 @_strip_option
 @_wait_option
@@ -283,7 +276,6 @@ def import_(
     paths: tuple[Path, ...],
     globs: tuple[str, ...],
     base_url: str | None,
-    strict: bool,
     dry_run: bool,
     strip: tuple[str, ...],
     wait: float,
@@ -293,8 +285,9 @@ def import_(
 
     Reads .html, .htm, .xhtml, .html.gz and plain-text saves (.txt).  A page's URL comes
     from its canonical link, og:url, the browser's "saved from url=" comment, or
-    --base-url; failing those the file path is recorded as its source.  Bad files are
-    reported and the rest of the batch goes on.
+    --base-url; failing those the file path is recorded as its source.  Bad files
+    (including a PNG or PDF named .html) are reported and the rest of the batch goes on;
+    the run then exits 1.  Files with other extensions (.css, .jpg...) are skipped.
 
     \b
     Examples:
@@ -311,7 +304,7 @@ def import_(
     if env.stderr.isatty() and not as_json and env.verbosity >= 0:
         total = sum(1 for _ in iter_inputs(paths, globs))
     reporter = _Reporter(env, as_json, total)
-    options = {"globs": globs, "base_url": base_url, "strict": strict, "on_result": reporter}
+    options = {"globs": globs, "base_url": base_url, "on_result": reporter}
     if dry_run:  # reads files only: no lock, no archive folder created
         summary = import_paths(_open_archive(settings), paths, settings, dry_run=True, **options)
     else:
@@ -500,7 +493,7 @@ def clean(env: Env, file: Path, base_url: str | None, explain: bool, strip: tupl
     from newsarchive.store import Archive
 
     settings = env.settings(strip=strip)
-    raw = read_file(FileInput(file, file.parent, explicit=True), base_url)
+    raw = read_file(FileInput(file, file.parent), base_url)
     with Archive(settings.archive) as archive:
         preview = preview_strip(raw, Stripper(settings.strip, learned=archive))
     if explain:

@@ -13,7 +13,7 @@ from typing import Literal
 
 from newsarchive.clean import Stripper
 from newsarchive.config import Settings
-from newsarchive.errors import InputError, StoreError, UnsupportedFormatError
+from newsarchive.errors import InputError, StoreError
 from newsarchive.extract import build_article, page_url
 from newsarchive.model import RawPage
 from newsarchive.sources import Broken, Skipped, ZipMember, iter_inputs, read_file, read_zip_member
@@ -65,11 +65,9 @@ def _store_read(
     return _store(archive, read(), stripper, settings, label)
 
 
-def _run_one(label: str, work: Callable[..., ItemResult], *args: object, skip_unsupported: bool = False) -> ItemResult:
+def _run_one(label: str, work: Callable[..., ItemResult], *args: object) -> ItemResult:
     try:
         return work(*args)
-    except UnsupportedFormatError as exc:
-        return ItemResult(label, "skipped" if skip_unsupported else "failed", reason=str(exc))
     except InputError as exc:
         return ItemResult(label, "failed", reason=str(exc))
     except StoreError:
@@ -92,14 +90,14 @@ def import_paths(
     *,
     globs: tuple[str, ...] = (),
     base_url: str | None = None,
-    strict: bool = False,
     dry_run: bool = False,
     on_result: ResultCallback | None = None,
 ) -> RunSummary:
     """Import saved pages from files and folders (recursively) into the archive.
 
-    A file found in a folder whose content is no format we read is skipped, not failed, unless
-    `strict`; a file named explicitly always fails. With `dry_run` files are only recognized.
+    A file whose name says it is a page but whose content is none (a PNG named .html) fails
+    like any broken page; files of other types found in folders are skipped. With `dry_run`
+    files are only recognized.
     """
     stripper = Stripper(settings.strip, learned=archive)
     summary = RunSummary()
@@ -110,14 +108,13 @@ def import_paths(
             result = ItemResult(str(item.path), "failed", reason=item.reason)
         else:
             if isinstance(item, ZipMember):
-                label, read, explicit = item.label, partial(read_zip_member, item), False
+                label, read = item.label, partial(read_zip_member, item)
             else:
-                label, read, explicit = str(item.path), partial(read_file, item, base_url), item.explicit
-            skip = not (explicit or strict)
+                label, read = str(item.path), partial(read_file, item, base_url)
             if dry_run:
-                result = _run_one(label, _plan, read, label, skip_unsupported=skip)
+                result = _run_one(label, _plan, read, label)
             else:
-                result = _run_one(label, _store_read, archive, read, stripper, settings, label, skip_unsupported=skip)
+                result = _run_one(label, _store_read, archive, read, stripper, settings, label)
         summary.add(result)
         if on_result:
             on_result(result)

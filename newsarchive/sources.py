@@ -33,7 +33,6 @@ class FileInput:
 
     path: Path
     root: Path
-    explicit: bool  # named on the command line, rather than found in a folder
 
 
 @dataclass(frozen=True)
@@ -84,11 +83,11 @@ def iter_inputs(paths: Iterable[Path], globs: tuple[str, ...] = ()) -> Iterator[
     """
     for path in paths:
         if not path.exists() and not path.is_symlink():
-            yield FileInput(path, path.parent, explicit=True)  # reading it reports the error
+            yield FileInput(path, path.parent)  # reading it reports the error
         elif path.is_dir():
             yield from _expand_zips(_walk(path, globs))
         elif _matches(path, path.parent, globs):
-            yield from _expand_zips([FileInput(path, path.parent, explicit=True)])
+            yield from _expand_zips([FileInput(path, path.parent)])
 
 
 def _expand_zips(items: Iterable[FileInput | Skipped]) -> Iterator[Input]:
@@ -188,7 +187,7 @@ def _walk(root: Path, globs: tuple[str, ...]) -> Iterator[FileInput | Skipped]:
             if not _matches(path, root, globs):
                 continue
             if is_supported(path):
-                yield FileInput(path, root, explicit=False)
+                yield FileInput(path, root)
             else:
                 yield Skipped(path, "not a supported file type")
     while errors:

@@ -104,23 +104,22 @@ def test_bad_files_are_reported_one_line_each_and_the_batch_goes_on(run, pages: 
     result = run("import", str(pages))
     assert result.exit_code == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
-    assert len(errors) == 2
+    assert len(errors) == 3
     assert any("empty.html: no article body found" in e for e in errors)
     assert any("short.html: no article body found (only 2 words of text)" in e for e in errors)
-    # Content that is no page at all, found in a folder, is reported and skipped.
-    assert f"skipped: {pages / 'binary.html'}: unsupported format: binary data" in result.stderr
-    assert "archived 2, updated 0, duplicates 0, failed 2, skipped 2" in result.stderr
+    # Content that is no page at all, under a page's name, is a broken page like the others.
+    assert f"error: {pages / 'binary.html'}: unsupported format: binary data" in errors
+    assert "archived 2, updated 0, duplicates 0, failed 3, skipped 1" in result.stderr
 
 
-def test_unsupported_content_fails_when_named_or_strict(run, tmp_path: Path) -> None:
+def test_binary_content_named_as_a_page_fails_named_or_found_in_a_folder(run, tmp_path: Path) -> None:
     png = write(tmp_path / "in" / "photo.html", b"\x89PNG\r\n\x1a\n" + bytes(100))
-    assert run("import", str(tmp_path / "in")).exit_code == 0
-    named = run("import", str(png))
-    assert named.exit_code == 1
-    assert f"error: {png}: unsupported format: PNG image" in named.stderr
-    strict = run("import", "--strict", str(tmp_path / "in"))
-    assert strict.exit_code == 1
-    assert f"error: {png}: unsupported format: PNG image" in strict.stderr
+    write(tmp_path / "in" / "style.css", "body { color: red }")
+    for target in (png, tmp_path / "in"):
+        result = run("import", str(target))
+        assert result.exit_code == 1
+        assert f"error: {png}: unsupported format: PNG image" in result.stderr
+        assert "style.css" not in result.stderr  # other file types are skipped quietly
 
 
 def test_dry_run_lists_format_and_url_and_writes_nothing(run, pages: Path, archive_dir: Path) -> None:
