@@ -4,3 +4,9 @@ The library is importable without the CLI: see ``newsarchive.pipeline`` for the 
 """
 
 __version__ = "0.1.0"
+
+import warnings
+
+# trafilatura and courlan import urllib3's SOCKS support, which warns on every run when the
+# optional PySocks is absent; we never use SOCKS, so that warning is noise for our users.
+warnings.filterwarnings("ignore", message="SOCKS support in urllib3", module="urllib3.contrib.socks")

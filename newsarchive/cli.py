@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -25,7 +26,7 @@ from newsarchive.errors import (
     ExitStatus,
     NewsarchiveError,
 )
-from newsarchive.model import utf8_safe
+from newsarchive.model import utc_now, utf8_safe
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 USAGE_ERRORS = (ConfigError, ArchiveLockedError)
@@ -130,15 +131,27 @@ def _open_archive(settings: Settings, must_exist: bool = False):  # -> Archive
 class _Reporter:
     """Prints one line per failed input (always), per stored input (-v), and a final summary."""
 
-    def __init__(self, env: Env, as_json: bool, total: int | None) -> None:
+    def __init__(self, env: Env, as_json: bool, total: int | None, log_file: TextIO | None = None) -> None:
         self.env = env
         self.as_json = as_json
+        self.log_file = log_file
+        self.last = time.monotonic()
+        self.failed_sources = 0
         self.bar = None
         if total and not as_json and env.verbosity >= 0 and env.stderr.isatty():
             self.bar = click.progressbar(length=total, file=env.stderr, label="archiving")
             self.bar.__enter__()
 
-    def __call__(self, result: Any) -> None:
+    def __call__(self, result: Any, duration: float | None = None) -> None:
+        now = time.monotonic()
+        if duration is None:
+            duration = now - self.last  # sequential runs: the time since the previous result
+        self.last = now
+        if self.log_file is not None:
+            row = {"time": utc_now(), "input": printable(result.input), "outcome": result.status}
+            row |= {"duration": round(duration, 3), "id": result.id, "path": result.path, "reason": result.reason}
+            self.log_file.write(json.dumps(row, ensure_ascii=False) + "\n")
+            self.log_file.flush()
         if self.bar is not None:
             self.bar.update(1)
         if self.as_json:
@@ -160,6 +173,9 @@ class _Reporter:
             self.env.stderr.write("\r\033[K")
         emit()
 
+    def source_failed(self) -> None:
+        self.failed_sources += 1
+
     def finish(self, summary: Any) -> None:
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
@@ -173,8 +189,12 @@ class _Reporter:
                 f"archived {counts['archived']}, updated {counts['updated']}, "
                 f"duplicates {counts['duplicate']}, failed {counts['failed']}, skipped {counts['skipped']}"
             )
-        self.env.say(line, level=0)
-        click.get_current_context().exit(int(ExitStatus.SOME_FAILED if summary.failed else ExitStatus.OK))
+        if self.failed_sources:
+            line += f", sources failed {self.failed_sources}"
+        failed = summary.failed or self.failed_sources
+        # Quiet (for cron): nothing when all went well, the summary under the errors when not.
+        self.env.say(line, level=-1 if failed else 0)
+        click.get_current_context().exit(int(ExitStatus.SOME_FAILED if failed else ExitStatus.OK))
 
 
 def _strip_option(function: Any) -> Any:
@@ -198,6 +218,14 @@ def _wait_option(function: Any) -> Any:
     )(function)
 
 
+def _log_file_option(function: Any) -> Any:
+    return click.option(
+        "--log-file",
+        type=click.File("a", encoding="utf-8"),
+        help="Append one JSON object per input (time, input, outcome, duration, reason) to FILE.",
+    )(function)
+
+
 def _json_option(function: Any) -> Any:
     return click.option("--json", "as_json", is_flag=True, help="Machine-readable output on stdout.")(function)
 
@@ -217,20 +245,29 @@ def _locked(settings: Settings, wait: float) -> Iterator[Any]:
     help="Read URLs from FILE ('-' reads stdin): one per line ('#' starts a comment), a browser's "
     "bookmarks export, or a Pocket/Instapaper CSV.",
 )
+@click.option(
+    "--feed", "listings", multiple=True, metavar="URL", help="Archive the articles an RSS, Atom or JSON feed lists."
+)
+@click.option(
+    "--sitemap", "listings", multiple=True, metavar="URL", help="Archive the articles a (news) sitemap lists."
+)
 @click.option("--user-agent", help="User-Agent header to send.  [env NEWSARCHIVE_USER_AGENT]")
 @click.option("--timeout", type=click.FloatRange(min=0.1), help="Seconds to wait for the server to answer.")
 @_strip_option
 @_wait_option
+@_log_file_option
 @_json_option
 @pass_env
 def fetch(
     env: Env,
     urls: tuple[str, ...],
     from_file: TextIO | None,
+    listings: tuple[str, ...],
     user_agent: str | None,
     timeout: float | None,
     strip: tuple[str, ...],
     wait: float,
+    log_file: TextIO | None,
     as_json: bool,
 ) -> None:
     """Download pages and archive the article in each.
@@ -243,18 +280,46 @@ def fetch(
       newsarchive fetch https://example.com/world/2025/07/23/talks.html
       newsarchive fetch --from-file reading-list.txt
       cat urls.txt | newsarchive fetch --from-file -
+      newsarchive fetch --feed https://example.com/rss.xml
+
+    With --feed or --sitemap the listed articles not archived yet are fetched, as `update`
+    does for saved sources (robots.txt and the per-host rate respected).
     """
     from newsarchive.pipeline import fetch_urls
     from newsarchive.urllists import read_url_list
 
     all_urls = list(urls) + (read_url_list(from_file.read()) if from_file else [])
-    if not all_urls:
-        raise click.UsageError("give at least one URL, or --from-file FILE")
+    if not all_urls and not listings:
+        raise click.UsageError("give at least one URL, --from-file FILE, --feed URL or --sitemap URL")
     settings = env.settings(user_agent=user_agent, read_timeout=timeout, strip=strip)
-    reporter = _Reporter(env, as_json, len(all_urls))
+    reporter = _Reporter(env, as_json, len(all_urls), log_file)
     with _locked(settings, wait) as archive:
         summary = fetch_urls(archive, all_urls, settings, on_result=reporter)
+        if listings:
+            one_off = [{"url": url, "name": url} for url in listings]
+            listed = _collect(env, archive, settings, one_off, reporter, jobs=settings.jobs, obey_robots=True)
+            for status, count in listed.counts.items():
+                summary.counts[status] += count
     reporter.finish(summary)
+
+
+def _collect(env: Env, archive: Any, settings: Settings, sources: list[dict], reporter: Any, **options: Any) -> Any:
+    """Read the sources, then fetch and archive what they list that is not archived yet."""
+    from newsarchive.collect import Fetchers, collect, gather
+
+    def said(result: Any) -> None:
+        if result.status == "failed":
+            reporter.source_failed()
+            env.error(f"source {result.name}: {result.reason}")
+        else:
+            env.say(f"source {result.name}: {result.status}, {result.found} listed", level=1)
+
+    fetchers = Fetchers(settings)
+    try:
+        leads = gather(archive, fetchers.get(), sources, on_source=said)
+        return collect(archive, leads, settings, on_result=reporter, fetchers=fetchers, **options)
+    finally:
+        fetchers.close()
 
 
 @cli.command(name="import")
@@ -432,6 +497,129 @@ def reindex(env: Env, wait: float) -> None:
     with _locked(settings, wait) as archive:
         found = archive.reindex(on_error=lambda path, reason: env.error(f"{path}: left out ({reason})"))
     env.say(f"reindexed {found} article version(s) in {settings.archive}")
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="Read the sources and list the articles that would be fetched.")
+@click.option("--jobs", type=click.IntRange(min=1), help="Pages fetched at once (threads).  [default: 4]")
+@click.option("--rate", type=click.FloatRange(min=0), help="Requests per second to any one host.  [default: 1]")
+@click.option("--ignore-robots", is_flag=True, help="Fetch pages robots.txt disallows (it is honoured by default).")
+@_strip_option
+@_wait_option
+@_log_file_option
+@_json_option
+@pass_env
+def update(
+    env: Env,
+    dry_run: bool,
+    jobs: int | None,
+    rate: float | None,
+    ignore_robots: bool,
+    strip: tuple[str, ...],
+    wait: float,
+    log_file: TextIO | None,
+    as_json: bool,
+) -> None:
+    """Read every source and archive the articles they list that are not archived yet.
+
+    Made for cron: feeds and sitemaps are read with conditional requests (an unchanged feed
+    costs one 304), URLs are normalized (tracking parameters, fragments) before the "already
+    archived?" check, robots.txt and its Crawl-delay are honoured, each host gets at most
+    --rate requests a second while --jobs pages are fetched at once.  With -q nothing is
+    printed unless something failed.  A second run waits for the first (--wait) or exits 2.
+
+    \b
+    Examples:
+      newsarchive sources add https://example.com/rss.xml --section World
+      newsarchive update
+      newsarchive -q update --log-file ~/news/update.log
+    """
+    settings = env.settings(strip=strip, jobs=jobs, rate=rate)
+    if dry_run:
+        from newsarchive.collect import Fetchers, gather
+
+        archive = _open_archive(settings)
+        fetchers = Fetchers(settings)
+        try:
+            leads = gather(archive, fetchers.get(), archive.sources(), record=False) if archive.exists() else []
+        finally:
+            fetchers.close()
+        for lead in leads:
+            click.echo(f"{lead.url}  ({lead.source})", file=env.stdout)
+        env.say(f"would fetch {len(leads)}")
+        return
+    reporter = _Reporter(env, as_json, None, log_file)
+    with _locked(settings, wait) as archive:
+        sources = archive.sources()
+        if not sources:
+            raise click.UsageError("no sources yet: add one with 'newsarchive sources add URL'")
+        summary = _collect(env, archive, settings, sources, reporter, jobs=settings.jobs, obey_robots=not ignore_robots)
+    reporter.finish(summary)
+
+
+@cli.group()
+def sources() -> None:
+    """The feeds, sitemaps and sites `update` reads (kept in the archive's index).
+
+    \b
+    Examples:
+      newsarchive sources add https://example.com/rss.xml --name example --section World
+      newsarchive sources add https://news.example.org/          # its feeds are found
+      newsarchive sources list
+      newsarchive sources remove example
+    """
+
+
+@sources.command(name="add")
+@click.argument("url")
+@click.option("--name", help="A short name (default: the URL's host and path).")
+@click.option("--section", help="Section for its articles when a page names none.")
+@pass_env
+def sources_add(env: Env, url: str, name: str | None, section: str | None) -> None:
+    """Add an RSS/Atom/JSON feed, a (news) sitemap or a site's home page."""
+    from urllib.parse import urlsplit
+
+    from newsarchive.fetch import check_scheme
+
+    check_scheme(url)
+    parts = urlsplit(url)
+    if not parts.netloc:
+        raise click.BadParameter(f"not a URL: {url!r}", param_hint="URL")
+    name = name or (parts.netloc + parts.path).rstrip("/")
+    with _locked(env.settings(), 0) as archive:
+        archive.add_source(url, name, section)
+    env.say(f"added source {name}: {url}")
+
+
+@sources.command(name="list")
+@_json_option
+@pass_env
+def sources_list(env: Env, as_json: bool) -> None:
+    """Each source with its last success, last error and consecutive failures."""
+    rows = _open_archive(env.settings()).sources()
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2), file=env.stdout)
+        return
+    for row in rows:
+        click.echo(f"{row['name']}  {row['url']}", file=env.stdout)
+        state = f"  last success: {row['last_success'] or 'never'}"
+        if row["consecutive_failures"]:
+            state += (
+                f"; failing {row['consecutive_failures']}x, last error at {row['last_error_at']}: {row['last_error']}"
+            )
+        click.echo(state, file=env.stdout)
+    if not rows:
+        env.say("no sources yet: add one with 'newsarchive sources add URL'")
+
+
+@sources.command(name="remove")
+@click.argument("name_or_url")
+@pass_env
+def sources_remove(env: Env, name_or_url: str) -> None:
+    """Remove a source (its articles stay in the archive)."""
+    with _locked(env.settings(), 0) as archive:
+        archive.remove_source(name_or_url)
+    env.say(f"removed source {name_or_url}")
 
 
 @cli.command()

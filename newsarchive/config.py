@@ -34,6 +34,8 @@ class Settings:
     max_redirects: int = 10
     min_words: int = 20  # fewer words than this is "no article body found"
     strip: tuple[str, ...] = ()  # extra whole-line regexes for the stripper
+    rate: float = 1.0  # requests per second to any one host during `update` (0: no limit)
+    jobs: int = 4  # pages fetched at once during `update` (threads)
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)

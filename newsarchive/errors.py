@@ -32,7 +32,11 @@ class InputError(NewsarchiveError):
 
 
 class FetchError(InputError):
-    """A page could not be downloaded."""
+    """A page could not be downloaded; `status` is the HTTP status when the server gave one."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class UnsupportedURLError(FetchError):
@@ -53,6 +57,10 @@ class UnsupportedFormatError(SourceError):
 
 class ExtractionError(InputError):
     """The page holds no article we can extract."""
+
+
+class ListingError(InputError):
+    """A feed, sitemap or home page could not be read as a list of articles."""
 
 
 class StoreError(NewsarchiveError):

@@ -127,7 +127,10 @@ def learned_lines(removed: list[Removal]) -> list[str]:
 
 
 def _fallback_date(raw: RawPage) -> tuple[str, str]:
-    """When the page names no date: when the browser saved it, the file's mtime, or when we fetched it."""
+    """When the page names no date: the date the feed or sitemap listed it with, when the browser
+    saved it, the file's mtime, or when we fetched it."""
+    if raw.listed_date:
+        return raw.listed_date, "listing"
     if raw.kind == "file" and (raw.saved_at or raw.file_mtime):
         return str(raw.saved_at or raw.file_mtime), "file"
     return raw.fetched_at or datetime.now(UTC).isoformat(timespec="seconds"), "fetched"
@@ -217,6 +220,8 @@ def _article_from_html(raw: RawPage, stripper: Stripper, min_words: int) -> Arti
     dates = _dates(md, page.tree, page.url, raw)
     published, date_source = (dates.published, dates.source) if dates.published else _fallback_date(raw)
     section, section_source = _section(md, title, page.url)
+    if section is None and raw.listed_section:
+        section, section_source = raw.listed_section, "source"
     fields = Fields(
         url=page.url,
         canonical_url=page.canonical_url,

@@ -61,10 +61,11 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
 class _Retry(Exception):
     """Internal: this attempt failed in a way worth trying again."""
 
-    def __init__(self, reason: str, wait: float | None = None) -> None:
+    def __init__(self, reason: str, wait: float | None = None, status: int | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.wait = wait
+        self.status = status
 
 
 _current = threading.local()  # the _Deadline of the page this thread is fetching, if any
@@ -202,18 +203,32 @@ class Fetcher:
 
     def fetch(self, url: str) -> RawPage:
         """Download one page; raises a FetchError subclass saying why it failed."""
+        page = self._fetch(url, {})
+        assert page is not None  # only a conditional request can come back unchanged
+        return page
+
+    def fetch_if_changed(self, url: str, etag: str | None, last_modified: str | None) -> RawPage | None:
+        """A conditional GET (If-None-Match / If-Modified-Since): None when the server says 304."""
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        return self._fetch(url, headers)
+
+    def _fetch(self, url: str, headers: dict[str, str]) -> RawPage | None:
         check_scheme(url)
         with _Deadline(self.settings.deadline, self._clock) as deadline:
             delay = self.settings.backoff
             attempts = self.settings.retries + 1
             for attempt in range(attempts):
                 try:
-                    return self._attempt(url, deadline)
+                    return self._attempt(url, deadline, headers)
                 except _Retry as retry:
                     last = attempt == attempts - 1
                     wait = delay if retry.wait is None else min(retry.wait, self.settings.max_retry_after)
                     if last or wait >= deadline.left():
-                        raise FetchError(retry.reason) from None
+                        raise FetchError(retry.reason, status=retry.status) from None
                     self._sleep(wait)
                     delay *= 2
         raise AssertionError("unreachable")  # pragma: no cover
@@ -222,12 +237,12 @@ class Fetcher:
         remaining = deadline.remaining()
         return (min(self.settings.connect_timeout, remaining), min(self.settings.read_timeout, remaining))
 
-    def _attempt(self, url: str, deadline: _Deadline) -> RawPage:
+    def _attempt(self, url: str, deadline: _Deadline, headers: dict[str, str]) -> RawPage | None:
         current = url
         for _hop in range(self.settings.max_redirects + 1):
             try:
                 response = self.session.get(
-                    current, allow_redirects=False, stream=True, timeout=self._timeout(deadline)
+                    current, allow_redirects=False, stream=True, timeout=self._timeout(deadline), headers=headers
                 )
             except requests.exceptions.RequestException as exc:
                 raise deadline.error() or _request_error(exc) from None
@@ -240,10 +255,12 @@ class Fetcher:
                     continue
                 if status in RETRY_STATUSES:
                     wait = retry_after_seconds(response.headers.get("Retry-After"))
-                    raise _Retry(f"HTTP {status} {response.reason or ''}".strip(), wait)
+                    raise _Retry(f"HTTP {status} {response.reason or ''}".strip(), wait, status)
+                if status == 304 and headers:
+                    return None
                 if status >= 300:
                     # A 3xx we cannot follow (no Location, 304, 300…) is not the page either.
-                    raise FetchError(f"HTTP {status} {response.reason or ''}".strip())
+                    raise FetchError(f"HTTP {status} {response.reason or ''}".strip(), status=status)
                 body = self._read_body(response, deadline)
                 return RawPage(
                     content=body,
@@ -253,6 +270,8 @@ class Fetcher:
                     url=current,
                     content_type=response.headers.get("Content-Type"),
                     fetched_at=utc_now(),
+                    etag=response.headers.get("ETag"),
+                    last_modified=response.headers.get("Last-Modified"),
                 )
         raise FetchError(f"too many redirects (more than {self.settings.max_redirects})")
 

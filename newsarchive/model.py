@@ -12,8 +12,8 @@ SCHEMA_VERSION = 2  # 2: date_source names the exact source; section_source and 
 
 SourceKind = Literal["http", "file"]
 # Where the published date came from ("metadata" in schema 1 meant json-ld, meta or time).
-DateSource = Literal["json-ld", "meta", "time", "url", "text", "file", "fetched", "metadata"]
-SectionSource = Literal["json-ld", "meta", "breadcrumbs", "url", "text"]
+DateSource = Literal["json-ld", "meta", "time", "url", "text", "listing", "file", "fetched", "metadata"]
+SectionSource = Literal["json-ld", "meta", "breadcrumbs", "url", "text", "source"]
 Access = Literal["free", "paywalled", "truncated"]
 BlockKind = Literal["paragraph", "heading", "list_item", "quote", "image", "preformatted", "table_row"]
 
@@ -55,6 +55,10 @@ class RawPage:
     file_mtime: str | None = None  # ISO 8601, UTC, for saved files
     file_format: str | None = None  # what a saved file was: html | singlefile | mhtml | webarchive | text
     saved_at: str | None = None  # when the browser saved it, if the file records that
+    etag: str | None = None  # HTTP validators, for the next conditional request
+    last_modified: str | None = None
+    listed_date: str | None = None  # the date a feed or news sitemap gave the link: a hint
+    listed_section: str | None = None  # the section of the source that listed it: a fallback
 
     @property
     def sha256(self) -> str:

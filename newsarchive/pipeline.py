@@ -53,7 +53,8 @@ class RunSummary:
 ResultCallback = Callable[[ItemResult], None]
 
 
-def _store(archive: Archive, raw: RawPage, stripper: Stripper, settings: Settings, label: str) -> ItemResult:
+def archive_page(archive: Archive, raw: RawPage, stripper: Stripper, settings: Settings, label: str) -> ItemResult:
+    """Extract one page and store its article."""
     article = build_article(raw, stripper, settings.min_words)
     added = archive.add(article)
     return ItemResult(label, added.outcome, added.id, added.json_path, article.title)
@@ -62,10 +63,11 @@ def _store(archive: Archive, raw: RawPage, stripper: Stripper, settings: Setting
 def _store_read(
     archive: Archive, read: Callable[[], RawPage], stripper: Stripper, settings: Settings, label: str
 ) -> ItemResult:
-    return _store(archive, read(), stripper, settings, label)
+    return archive_page(archive, read(), stripper, settings, label)
 
 
-def _run_one(label: str, work: Callable[..., ItemResult], *args: object) -> ItemResult:
+def run_guarded(label: str, work: Callable[..., ItemResult], *args: object) -> ItemResult:
+    """One input's work, turned into a result whatever goes wrong with that input."""
     try:
         return work(*args)
     except InputError as exc:
@@ -112,9 +114,9 @@ def import_paths(
             else:
                 label, read = str(item.path), partial(read_file, item, base_url)
             if dry_run:
-                result = _run_one(label, _plan, read, label)
+                result = run_guarded(label, _plan, read, label)
             else:
-                result = _run_one(label, _store_read, archive, read, stripper, settings, label)
+                result = run_guarded(label, _store_read, archive, read, stripper, settings, label)
         summary.add(result)
         if on_result:
             on_result(result)
@@ -135,7 +137,7 @@ def fetch_urls(
     summary = RunSummary()
     with Fetcher(settings) as fetcher:
         for url in urls:
-            result = _run_one(url, _store_read, archive, partial(fetcher.fetch, url), stripper, settings, url)
+            result = run_guarded(url, _store_read, archive, partial(fetcher.fetch, url), stripper, settings, url)
             summary.add(result)
             if on_result:
                 on_result(result)

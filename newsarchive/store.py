@@ -25,6 +25,7 @@ from newsarchive.clean import line_key
 from newsarchive.errors import ArchiveLockedError, NotFoundError, StoreError
 from newsarchive.model import SCHEMA_VERSION, Article, site_of, utc_now
 from newsarchive.render import article_json, slugify
+from newsarchive.urls import normalize_url
 
 INDEX_NAME = "index.sqlite"
 LOCK_NAME = ".newsarchive.lock"
@@ -83,6 +84,22 @@ CREATE TABLE IF NOT EXISTS site_lines (
     line_key TEXT NOT NULL,
     articles INTEGER NOT NULL,
     PRIMARY KEY (site, line_key)
+);
+CREATE TABLE IF NOT EXISTS url_keys (
+    url_key TEXT PRIMARY KEY,
+    id TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sources (
+    url TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    section TEXT,
+    added_at TEXT NOT NULL,
+    etag TEXT,
+    last_modified TEXT,
+    last_success TEXT,
+    last_error TEXT,
+    last_error_at TEXT,
+    consecutive_failures INTEGER NOT NULL DEFAULT 0
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
     id UNINDEXED, title, text, tokenize = 'unicode61 remove_diacritics 2'
@@ -327,6 +344,8 @@ class Archive:
         """
         existing = self._find_by_content(article.content_sha256)
         if existing is not None:
+            with self._transaction() as db:
+                _remember_urls(db, article, existing["id"])  # a tracking variant, or another feed's link
             return AddResult("duplicate", existing["id"], existing["version"], existing["json_path"])
         row = self.db.execute("SELECT MAX(version) FROM versions WHERE id = ?", (article.id,)).fetchone()
         previous = row[0] if row else None
@@ -368,6 +387,7 @@ class Archive:
             "archived_at": article.archived_at,
         }
         _insert(db, "versions", VERSION_COLUMNS, row)
+        _remember_urls(db, article, article.id)
         current = db.execute("SELECT version FROM articles WHERE id = ?", (article.id,)).fetchone()
         if current is not None and current["version"] > article.version:
             return
@@ -379,6 +399,61 @@ class Archive:
         )
 
     # -- reading --------------------------------------------------------------------------
+
+    @_index_errors
+    def knows_url(self, url: str) -> bool:
+        """Whether an article was already reached by this URL (in any spelling that normalizes
+        to the same: tracking parameters, fragment, host case)."""
+        if not self.exists():
+            return False
+        found = self.db.execute("SELECT 1 FROM url_keys WHERE url_key = ?", (normalize_url(url),)).fetchone()
+        return found is not None
+
+    # -- sources ----------------------------------------------------------------------------
+
+    @_index_errors
+    def add_source(self, url: str, name: str, section: str | None = None) -> None:
+        clash = self.db.execute("SELECT url, name FROM sources WHERE url = ? OR name = ?", (url, name)).fetchone()
+        if clash is not None:
+            raise StoreError(f"a source with this URL or name exists already: {clash['name']} ({clash['url']})")
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO sources (url, name, section, added_at) VALUES (?, ?, ?, ?)",
+                (url, name, section, utc_now()),
+            )
+
+    @_index_errors
+    def sources(self) -> list[dict[str, Any]]:
+        if not self.exists():
+            return []
+        return [dict(row) for row in self.db.execute("SELECT * FROM sources ORDER BY name")]
+
+    @_index_errors
+    def remove_source(self, name_or_url: str) -> None:
+        with self._transaction() as db:
+            gone = db.execute("DELETE FROM sources WHERE name = ? OR url = ?", (name_or_url, name_or_url)).rowcount
+        if not gone:
+            raise NotFoundError(f"no source named {name_or_url!r}")
+
+    @_index_errors
+    def record_source(
+        self, url: str, error: str | None = None, etag: str | None = None, last_modified: str | None = None
+    ) -> None:
+        """Note how reading a source went: validators for the next conditional request on
+        success, the error and one more consecutive failure otherwise."""
+        with self._transaction() as db:
+            if error is None:
+                db.execute(
+                    "UPDATE sources SET last_success = ?, consecutive_failures = 0, "
+                    "etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified) WHERE url = ?",
+                    (utc_now(), etag, last_modified, url),
+                )
+            else:
+                db.execute(
+                    "UPDATE sources SET last_error = ?, last_error_at = ?, "
+                    "consecutive_failures = consecutive_failures + 1 WHERE url = ?",
+                    (error, utc_now(), url),
+                )
 
     @_index_errors
     def learned_lines(self, site: str) -> dict[str, str]:
@@ -532,6 +607,7 @@ class Archive:
                 if article.version == 1:
                     _count_lines(db, article)
                 found += 1
+            _carry_sources(db, self.index_path)
             db.execute("COMMIT")
         finally:
             db.close()
@@ -540,6 +616,32 @@ class Archive:
             Path(str(fresh) + suffix).unlink(missing_ok=True)
         os.replace(fresh, self.index_path)
         return found
+
+
+def _carry_sources(db: sqlite3.Connection, old_index: Path) -> None:
+    """Sources are configuration, not derived from the files: keep them from the old index
+    when it can still be read (a damaged one loses them, and reindex says nothing it cannot)."""
+    if not old_index.exists():
+        return
+    try:
+        old = sqlite3.connect(f"file:{old_index}?mode=ro", uri=True)
+        try:
+            rows = old.execute("SELECT * FROM sources").fetchall()
+            columns = [d[0] for d in old.execute("SELECT * FROM sources LIMIT 0").description]
+        finally:
+            old.close()
+    except sqlite3.DatabaseError:
+        return
+    if rows:
+        marks = ", ".join("?" * len(columns))
+        db.executemany(f"INSERT OR REPLACE INTO sources ({', '.join(columns)}) VALUES ({marks})", rows)
+
+
+def _remember_urls(db: sqlite3.Connection, article: Article, article_id: str) -> None:
+    """The normalized URLs an article was reached by, so `update` never fetches them again."""
+    asked = article.source.get("location") if article.source.get("kind") == "http" else None
+    keys = {normalize_url(url) for url in (article.url, article.canonical_url, asked) if url}
+    db.executemany("INSERT OR IGNORE INTO url_keys (url_key, id) VALUES (?, ?)", [(k, article_id) for k in keys])
 
 
 def _count_lines(db: sqlite3.Connection, article: Article) -> None:

@@ -182,11 +182,14 @@ def test_file_path_is_the_source_when_no_url_is_known(run, tmp_path: Path) -> No
     assert article["source"] == {**article["source"], "kind": "file", "location": str(page.absolute())}
 
 
-def test_quiet_prints_nothing_on_success_and_errors_on_failure(run, pages: Path) -> None:
+def test_quiet_prints_nothing_on_success_and_a_short_report_on_failure(run, pages: Path) -> None:
     assert run("-q", "import", str(pages)).output == ""
     write(pages / "empty.html", "")
     result = run("-q", "import", str(pages))
-    assert result.output.strip() == f"error: {pages / 'empty.html'}: no article body found (the page is empty)"
+    assert result.output.strip().splitlines() == [
+        f"error: {pages / 'empty.html'}: no article body found (the page is empty)",
+        "archived 0, updated 0, duplicates 2, failed 1, skipped 1",
+    ]
 
 
 def test_verbose_names_each_file(run, pages: Path) -> None:

@@ -1,0 +1,75 @@
+"""Being a good guest: robots.txt per host, and a pace per host that other hosts never wait for."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from urllib.parse import urlsplit
+from urllib.robotparser import RobotFileParser
+
+from newsarchive.errors import FetchError
+from newsarchive.model import RawPage
+
+
+class Robots:
+    """robots.txt, read once per host per run.
+
+    As RFC 9309 says: a robots.txt that does not exist (4xx) allows everything; one that cannot
+    be read (5xx, network trouble) allows nothing this run.
+    """
+
+    def __init__(self, fetch: Callable[[str], RawPage], user_agent: str) -> None:
+        self._fetch = fetch
+        self._agent = user_agent
+        self._parsers: dict[str, RobotFileParser | None] = {}
+        self._lock = threading.Lock()
+
+    def _parser(self, url: str) -> RobotFileParser | None:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        with self._lock:
+            if origin in self._parsers:
+                return self._parsers[origin]
+        parser: RobotFileParser | None = RobotFileParser(origin + "/robots.txt")
+        try:
+            page = self._fetch(origin + "/robots.txt")
+            parser.parse(page.content.decode("utf-8", "replace").splitlines())
+        except FetchError as exc:
+            if exc.status is not None and 400 <= exc.status < 500:
+                parser.allow_all = True
+            else:
+                parser = None  # unreachable: nothing is allowed this run
+        with self._lock:
+            self._parsers[origin] = parser
+        return parser
+
+    def allowed(self, url: str) -> bool:
+        parser = self._parser(url)
+        return parser is not None and parser.can_fetch(self._agent, url)
+
+    def crawl_delay(self, url: str) -> float | None:
+        parser = self._parser(url)
+        delay = parser.crawl_delay(self._agent) if parser is not None else None
+        return float(delay) if delay is not None else None
+
+
+class HostPacer:
+    """At most one request per `interval` seconds to each host (longer if its robots.txt asks);
+    a thread waiting for a slow host holds no other host back."""
+
+    def __init__(self, interval: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval = interval
+        self._next: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._clock = clock
+
+    def wait(self, url: str, crawl_delay: float | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
+        host = (urlsplit(url).hostname or "").lower()
+        gap = max(self.interval, crawl_delay or 0.0)
+        with self._lock:
+            now = self._clock()
+            slot = max(now, self._next.get(host, now))
+            self._next[host] = slot + gap
+        if slot > now:
+            sleep(slot - now)

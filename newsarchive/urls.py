@@ -1,0 +1,18 @@
+"""One spelling per article URL, so that two feeds or two tracking tags do not fetch it twice."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
+
+from courlan import normalize_url as _courlan_normalize
+
+
+def normalize_url(url: str) -> str:
+    """Lower-case scheme and host, no default port, no fragment, no tracking parameters
+    (utm_*, fbclid, gclid, ref…: courlan's list, the one trafilatura uses)."""
+    try:
+        cleaned = _courlan_normalize(url.strip())
+    except ValueError:
+        cleaned = url.strip()
+    parts = urlsplit(cleaned)
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", parts.query, ""))

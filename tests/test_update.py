@@ -1,0 +1,233 @@
+"""Sources and `update`: feeds, sitemaps and sites on a local server, read the way cron needs."""
+
+from __future__ import annotations
+
+import json
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+import pytest
+
+from newsarchive.politeness import HostPacer
+from newsarchive.urls import normalize_url
+from tests.localserver import LocalServer, Response
+from tests.pages import about, news_page
+
+
+def served_with_validators(server: LocalServer, path: str, body: str, content_type: str) -> str:
+    """Serve `body` with an ETag and a Last-Modified; answer 304 to a request that has either."""
+    etag = f'"v1-{len(body)}"'
+    modified = formatdate(1_700_000_000, usegmt=True)
+
+    def handler(request: BaseHTTPRequestHandler) -> None:
+        if request.headers.get("If-None-Match") == etag or request.headers.get("If-Modified-Since") == modified:
+            request.send_response(304)
+            request.end_headers()
+            return
+        data = body.encode("utf-8")
+        request.send_response(200)
+        for name, value in (("Content-Type", content_type), ("Content-Length", str(len(data))),
+                            ("ETag", etag), ("Last-Modified", modified)):  # fmt: skip
+            request.send_header(name, value)
+        request.end_headers()
+        request.wfile.write(data)
+
+    return server.raw(path, handler)
+
+
+def rss(server: LocalServer, links: list[str]) -> str:
+    items = "".join(
+        f"<item><title>Item {n}</title><link>{server.url(link)}</link>"
+        f"<pubDate>Mon, 0{n + 1} Sep 2025 08:00:00 GMT</pubDate></item>"
+        for n, link in enumerate(links)
+    )
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Test</title>{items}</channel></rss>'
+
+
+def article(server: LocalServer, path: str, title: str, **kwargs: object) -> None:
+    server.route(path, news_page(title, about(title, 4), url=None, **kwargs))
+
+
+@pytest.fixture
+def settings_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    # No pacing and quick failures: these tests are about behaviour, not politeness timing.
+    monkeypatch.setenv("NEWSARCHIVE_RATE", "0")
+    monkeypatch.setenv("NEWSARCHIVE_RETRIES", "0")
+    monkeypatch.setenv("NEWSARCHIVE_READ_TIMEOUT", "1")
+
+
+@pytest.fixture
+def site(server: LocalServer, settings_env: None) -> LocalServer:
+    server.route(
+        "/robots.txt", Response(b"User-agent: *\nDisallow: /private/\n", headers={"Content-Type": "text/plain"})
+    )
+    for n in (1, 2, 3):
+        article(server, f"/news/{n}", f"Harbour story number {n}")
+    article(server, "/private/1", "A page robots.txt keeps out")
+    links = ["/news/1", "/news/2?utm_source=rss&utm_medium=feed", "/news/2?fbclid=abc#top", "/news/3", "/private/1"]
+    served_with_validators(server, "/feed.xml", rss(server, links), "application/rss+xml")
+    return server
+
+
+def article_hits(server: LocalServer) -> int:
+    return sum(1 for path, _ in server.requests if path.startswith(("/news/", "/private/")))
+
+
+def test_add_a_feed_then_two_updates_archive_each_item_once(run, site: LocalServer, archive_dir: Path) -> None:
+    assert run("sources", "add", site.url("/feed.xml"), "--name", "harbour").exit_code == 0
+    first = run("update")
+    assert first.exit_code == 0, first.stderr
+    assert "archived 3, updated 0, duplicates 0, failed 0, skipped 1" in first.stderr
+    assert site.hits("/news/2") == 1  # two tracking variants of one URL: fetched once
+    assert site.hits("/private/1") == 0  # disallowed by robots.txt: never fetched
+    fetched = article_hits(site)
+
+    second = run("update")
+    assert second.exit_code == 0, second.stderr
+    assert "archived 0" in second.stderr
+    assert article_hits(site) == fetched  # no article page downloaded again
+    feed_requests = [headers for path, headers in site.requests if path == "/feed.xml"]
+    assert len(feed_requests) == 2 and "If-None-Match" in feed_requests[1]
+    listed = json.loads(run("sources", "list", "--json").stdout)
+    assert listed[0]["name"] == "harbour" and listed[0]["last_success"] and listed[0]["consecutive_failures"] == 0
+
+
+def test_the_feed_date_is_a_hint_for_pages_without_one(run, site: LocalServer, archive_dir: Path) -> None:
+    article(site, "/undated/1", "A story whose page names no date", published=None)
+    served_with_validators(site, "/undated.xml", rss(site, ["/undated/1"]), "application/rss+xml")
+    run("sources", "add", site.url("/undated.xml"), "--section", "Harbour")
+    assert run("update").exit_code == 0
+    (data,) = [json.loads(p.read_text()) for p in archive_dir.rglob("*.json")]
+    assert (data["published"], data["date_source"]) == ("2025-09-01T08:00:00+00:00", "listing")
+
+
+def test_atom_json_feed_and_a_news_sitemap_index(run, server: LocalServer, settings_env: None, archive_dir) -> None:
+    server.route("/robots.txt", Response(b"", status=404))
+    for path in ("/atom/1", "/json/1", "/map/1"):
+        article(server, path, f"Story at {path}", published=None)
+    atom = (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>A</title>'
+        f'<entry><title>One</title><link href="{server.url("/atom/1")}"/><updated>2025-09-02T10:00:00Z</updated>'
+        "</entry></feed>"
+    )
+    item = {"id": "1", "url": server.url("/json/1"), "date_published": "2025-09-03T10:00:00Z"}
+    json_feed = {"version": "https://jsonfeed.org/version/1.1", "title": "J", "items": [item]}
+    news_map = (
+        '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+        'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
+        f"<url><loc>{server.url('/map/1')}</loc><news:news><news:publication_date>2025-09-04T10:00:00+02:00"
+        "</news:publication_date></news:news></url></urlset>"
+    )
+    index = (
+        '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<sitemap><loc>{server.url('/news-sitemap.xml')}</loc></sitemap></sitemapindex>"
+    )
+    server.route("/atom.xml", Response(atom.encode(), headers={"Content-Type": "application/atom+xml"}))
+    server.route(
+        "/feed.json", Response(json.dumps(json_feed).encode(), headers={"Content-Type": "application/feed+json"})
+    )
+    server.route("/news-sitemap.xml", Response(news_map.encode(), headers={"Content-Type": "application/xml"}))
+    server.route("/sitemap.xml", Response(index.encode(), headers={"Content-Type": "application/xml"}))
+    for path in ("/atom.xml", "/feed.json", "/sitemap.xml"):
+        assert run("sources", "add", server.url(path)).exit_code == 0
+    result = run("update")
+    assert result.exit_code == 0, result.stderr
+    dates = sorted(json.loads(p.read_text())["published"] for p in archive_dir.rglob("*.json"))
+    assert dates == ["2025-09-02T10:00:00+00:00", "2025-09-03T10:00:00+00:00", "2025-09-04T10:00:00+02:00"]
+
+
+def test_a_home_page_source_is_read_through_the_feed_it_names(run, site: LocalServer) -> None:
+    home = '<html><head><link rel="alternate" type="application/rss+xml" href="/feed.xml"></head><body>Hi</body></html>'
+    site.route("/", home)
+    assert run("sources", "add", site.url("/")).exit_code == 0
+    result = run("update")
+    assert result.exit_code == 0, result.stderr
+    assert "archived 3" in result.stderr
+
+
+def test_bad_sources_are_reported_counted_and_skipped(run, site: LocalServer) -> None:
+    bomb = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;">]>'
+        "<rss version='2.0'><channel><title>&lol2;</title></channel></rss>"
+    )
+    site.route("/bomb.xml", Response(bomb.encode(), headers={"Content-Type": "application/rss+xml"}))
+    site.route("/broken.xml", Response(b"<rss><channel><item><link>", headers={"Content-Type": "application/rss+xml"}))
+    site.route("/slow.xml", Response(b"<rss/>", delay=3))
+    for name in ("bomb", "broken", "slow"):
+        run("sources", "add", site.url(f"/{name}.xml"), "--name", name)
+    run("sources", "add", site.url("/feed.xml"), "--name", "good")
+    result = run("update")
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert any(line.startswith("error: source bomb: refused: the document declares XML entities") for line in errors)
+    assert any(line.startswith("error: source broken: not a readable feed") for line in errors)
+    assert any(line.startswith("error: source slow: timed out") for line in errors)
+    assert "archived 3" in result.stderr  # the good source went on
+    rows = {row["name"]: row for row in json.loads(run("sources", "list", "--json").stdout)}
+    assert rows["bomb"]["consecutive_failures"] == 1 and "entities" in rows["bomb"]["last_error"]
+    assert rows["good"]["consecutive_failures"] == 0
+    run("update")
+    rows = {row["name"]: row for row in json.loads(run("sources", "list", "--json").stdout)}
+    assert rows["slow"]["consecutive_failures"] == 2
+
+
+def test_dry_run_lists_and_changes_nothing(run, site: LocalServer, archive_dir: Path) -> None:
+    run("sources", "add", site.url("/feed.xml"))
+    result = run("update", "--dry-run")
+    assert result.exit_code == 0
+    assert result.stdout.count("/news/") == 3 and "would fetch 4" in result.stderr
+    assert article_hits(site) == 0
+    assert not list(archive_dir.rglob("*.json"))
+    assert "archived 3" in run("update").stderr  # the dry run stored no validators
+
+
+def test_quiet_is_silent_on_success_and_the_log_file_has_a_line_per_url(run, site: LocalServer, tmp_path) -> None:
+    run("sources", "add", site.url("/feed.xml"))
+    log = tmp_path / "update.log"
+    result = run("-q", "update", "--log-file", str(log))
+    assert result.exit_code == 0
+    assert result.stderr == "" and result.stdout == ""
+    rows = [json.loads(line) for line in log.read_text().splitlines()]
+    assert sorted(row["outcome"] for row in rows) == ["archived", "archived", "archived", "skipped"]
+    assert all({"time", "input", "outcome", "duration"} <= row.keys() for row in rows)
+
+
+def test_fetch_feed_is_a_one_off_update(run, site: LocalServer) -> None:
+    result = run("fetch", "--feed", site.url("/feed.xml"))
+    assert result.exit_code == 0, result.stderr
+    assert "archived 3" in result.stderr
+    assert run("sources", "list", "--json").stdout.strip() == "[]"
+
+
+def test_sources_add_and_remove(run, site: LocalServer) -> None:
+    assert run("sources", "add", "ftp://example.com/feed").exit_code == 1
+    assert run("sources", "add", site.url("/feed.xml"), "--name", "one").exit_code == 0
+    again = run("sources", "add", site.url("/feed.xml"), "--name", "two")
+    assert again.exit_code == 1 and "exists already" in again.stderr
+    assert run("sources", "remove", "one").exit_code == 0
+    assert run("sources", "remove", "one").exit_code == 1
+
+
+def test_normalized_urls_drop_tracking_fragments_ports_and_case() -> None:
+    assert normalize_url("HTTPS://News.Example.COM:443/a/B?utm_source=x&id=3&fbclid=y#frag") == (
+        "https://news.example.com/a/B?id=3"
+    )
+    assert normalize_url("http://example.com:80") == "http://example.com/"
+
+
+def test_the_host_pacer_spaces_requests_per_host_and_honours_crawl_delay() -> None:
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    pacer = HostPacer(1.0, clock=lambda: now[0])
+    for url in ("https://a.example/1", "https://a.example/2", "https://b.example/1", "https://a.example/3"):
+        pacer.wait(url, sleep=sleep)
+    assert slept == [1.0, 2.0]  # a.example waits its turn; b.example never waits for it
+    slept.clear()
+    pacer.wait("https://c.example/1", crawl_delay=5, sleep=sleep)
+    pacer.wait("https://c.example/2", crawl_delay=5, sleep=sleep)
+    assert slept == [5.0]
