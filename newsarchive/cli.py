@@ -7,6 +7,7 @@ commands that need them so that `newsarchive --help` stays fast.
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -695,5 +696,20 @@ def clean(env: Env, file: Path, base_url: str | None, explain: bool, strip: tupl
         env.say("nothing to strip")
 
 
+class Interrupted(SystemExit):
+    """Ctrl-C or SIGTERM: unwinds the run like any exit (the file being written is removed,
+    the lock released), so the next run carries on from what was stored."""
+
+
 def main() -> None:
-    cli(prog_name="newsarchive")
+    for signum in (signal.SIGINT, signal.SIGTERM):  # systemd stops a timer's job with SIGTERM
+        signal.signal(signum, _interrupted)
+    try:
+        cli(prog_name="newsarchive")
+    except Interrupted:
+        click.echo("interrupted: what was archived so far is kept; run again to continue", err=True)
+        sys.exit(130)
+
+
+def _interrupted(signum: int, frame: Any) -> None:
+    raise Interrupted(130)

@@ -193,7 +193,8 @@ def _in_threads(work: Callable, leads: Iterable[Lead], jobs: int) -> Iterator[tu
     2 × jobs leads are in flight, so a long list is never all queued at once."""
     pending: dict[Future, Lead] = {}
     iterator = iter(leads)
-    with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="fetch") as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="fetch")
+    try:
         while True:
             while len(pending) < 2 * max(1, jobs):
                 lead = next(iterator, None)
@@ -205,3 +206,5 @@ def _in_threads(work: Callable, leads: Iterable[Lead], jobs: int) -> Iterator[tu
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 yield pending.pop(future), future.result()
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)  # interrupted: queued leads are dropped

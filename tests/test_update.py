@@ -231,3 +231,38 @@ def test_the_host_pacer_spaces_requests_per_host_and_honours_crawl_delay() -> No
     pacer.wait("https://c.example/1", crawl_delay=5, sleep=sleep)
     pacer.wait("https://c.example/2", crawl_delay=5, sleep=sleep)
     assert slept == [5.0]
+
+
+@pytest.mark.slow
+def test_sigterm_mid_update_stops_cleanly_and_the_next_run_continues(
+    server: LocalServer, settings_env: None, tmp_path: Path, archive_dir: Path
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    server.route("/robots.txt", Response(b"", status=404))
+    links = [f"/slow/{n}" for n in range(8)]
+    for link in links:
+        server.route(link, Response(news_page(f"Slow story {link}", about(link, 4), url=None).encode(), delay=0.4))
+    server.route("/feed.xml", Response(rss(server, links).encode(), headers={"Content-Type": "application/rss+xml"}))
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent), "NEWSARCHIVE_RATE": "0"}
+    base = [sys.executable, "-m", "newsarchive", "--archive", str(archive_dir)]
+    subprocess.run([*base, "sources", "add", server.url("/feed.xml")], env=env, check=True, capture_output=True)
+    process = subprocess.Popen([*base, "update", "--jobs", "1"], env=env, stderr=subprocess.PIPE, text=True)
+    time.sleep(2.0)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130 and "interrupted" in stderr
+    assert not list(archive_dir.rglob("*.tmp")) and not (archive_dir / ".newsarchive.running").exists()
+    stored_first = len(list(archive_dir.rglob("*.json")))
+    assert 0 < stored_first < len(links)
+
+    done = subprocess.run([*base, "update"], env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert f"archived {len(links) - stored_first}," in done.stderr
+    assert len(list(archive_dir.rglob("*.json"))) == len(links)  # each archived once
+    refetched = sum(server.hits(link) for link in links) - len(links)
+    assert refetched <= 1  # only the page in flight when the run was stopped
