@@ -54,7 +54,10 @@ ResultCallback = Callable[[ItemResult], None]
 
 
 def archive_page(archive: Archive, raw: RawPage, stripper: Stripper, settings: Settings, label: str) -> ItemResult:
-    """Extract one page and store its article."""
+    """Extract one page and store its article; bytes already archived are not extracted again."""
+    known = archive.find_raw(raw.sha256)
+    if known is not None:
+        return ItemResult(label, known.outcome, known.id, known.json_path)
     article = build_article(raw, stripper, settings.min_words)
     added = archive.add(article)
     return ItemResult(label, added.outcome, added.id, added.json_path, article.title)

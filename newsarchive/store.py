@@ -85,6 +85,10 @@ CREATE TABLE IF NOT EXISTS site_lines (
     articles INTEGER NOT NULL,
     PRIMARY KEY (site, line_key)
 );
+CREATE TABLE IF NOT EXISTS raw_inputs (
+    raw_sha256 TEXT PRIMARY KEY,
+    id TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS url_keys (
     url_key TEXT PRIMARY KEY,
     id TEXT NOT NULL
@@ -346,6 +350,7 @@ class Archive:
         if existing is not None:
             with self._transaction() as db:
                 _remember_urls(db, article, existing["id"])  # a tracking variant, or another feed's link
+                _remember_raw(db, article, existing["id"])
             return AddResult("duplicate", existing["id"], existing["version"], existing["json_path"])
         row = self.db.execute("SELECT MAX(version) FROM versions WHERE id = ?", (article.id,)).fetchone()
         previous = row[0] if row else None
@@ -388,6 +393,7 @@ class Archive:
         }
         _insert(db, "versions", VERSION_COLUMNS, row)
         _remember_urls(db, article, article.id)
+        _remember_raw(db, article, article.id)
         current = db.execute("SELECT version FROM articles WHERE id = ?", (article.id,)).fetchone()
         if current is not None and current["version"] > article.version:
             return
@@ -399,6 +405,18 @@ class Archive:
         )
 
     # -- reading --------------------------------------------------------------------------
+
+    @_index_errors
+    def find_raw(self, raw_sha256: str) -> AddResult | None:
+        """The article these exact raw bytes already gave, if any (its current version)."""
+        if not self.exists():
+            return None
+        row = self.db.execute(
+            "SELECT a.id, a.version, a.json_path FROM raw_inputs r JOIN articles a ON a.id = r.id "
+            "WHERE r.raw_sha256 = ?",
+            (raw_sha256,),
+        ).fetchone()
+        return AddResult("duplicate", row["id"], row["version"], row["json_path"]) if row else None
 
     @_index_errors
     def knows_url(self, url: str) -> bool:
@@ -635,6 +653,13 @@ def _carry_sources(db: sqlite3.Connection, old_index: Path) -> None:
     if rows:
         marks = ", ".join("?" * len(columns))
         db.executemany(f"INSERT OR REPLACE INTO sources ({', '.join(columns)}) VALUES ({marks})", rows)
+
+
+def _remember_raw(db: sqlite3.Connection, article: Article, article_id: str) -> None:
+    """The raw bytes an article came from, so the same bytes again need no extraction."""
+    raw_sha = article.source.get("sha256")
+    if raw_sha:
+        db.execute("INSERT OR IGNORE INTO raw_inputs (raw_sha256, id) VALUES (?, ?)", (raw_sha, article_id))
 
 
 def _remember_urls(db: sqlite3.Connection, article: Article, article_id: str) -> None:
