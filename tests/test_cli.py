@@ -350,3 +350,15 @@ def test_strip_option_removes_matching_lines(run, tmp_path: Path) -> None:
     article = json.loads(run("show", "--json", json.loads(run("list", "--json").stdout)[0]["id"]).stdout)
     assert "Follow our live coverage" not in article["text"]
     assert "committee met on Monday" in article["text"]
+
+
+def test_an_unchanged_reimport_extracts_nothing(run, pages: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert run("import", str(pages)).exit_code == 0
+
+    def must_not_run(*args: object, **kwargs: object) -> None:
+        raise AssertionError("extraction ran for bytes already archived")
+
+    monkeypatch.setattr("newsarchive.pipeline.build_article", must_not_run)
+    again = run("import", str(pages))
+    assert again.exit_code == 0, again.stderr
+    assert "archived 0, updated 0, duplicates 2" in again.stderr
