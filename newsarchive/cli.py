@@ -7,6 +7,7 @@ commands that need them so that `newsarchive --help` stays fast.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import time
@@ -333,8 +334,14 @@ def _collect(env: Env, archive: Any, settings: Settings, sources: list[dict], re
     "(used only when the page names no URL itself).",
 )
 @click.option("--dry-run", is_flag=True, help="Only list what would be imported (format, URL) and what is skipped.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Processes that read and extract pages (one writer stores them).  [default: number of cores]",
+)
 @_strip_option
 @_wait_option
+@_log_file_option
 @_json_option
 @pass_env
 def import_(
@@ -343,8 +350,10 @@ def import_(
     globs: tuple[str, ...],
     base_url: str | None,
     dry_run: bool,
+    jobs: int | None,
     strip: tuple[str, ...],
     wait: float,
+    log_file: TextIO | None,
     as_json: bool,
 ) -> None:
     """Import saved pages from files and folders (folders are read recursively).
@@ -369,13 +378,13 @@ def import_(
     total = None
     if env.stderr.isatty() and not as_json and env.verbosity >= 0:
         total = sum(1 for _ in iter_inputs(paths, globs))
-    reporter = _Reporter(env, as_json, total)
+    reporter = _Reporter(env, as_json, total, log_file)
     options = {"globs": globs, "base_url": base_url, "on_result": reporter}
     if dry_run:  # reads files only: no lock, no archive folder created
         summary = import_paths(_open_archive(settings), paths, settings, dry_run=True, **options)
     else:
         with _locked(settings, wait) as archive:
-            summary = import_paths(archive, paths, settings, **options)
+            summary = import_paths(archive, paths, settings, jobs=jobs or os.cpu_count() or 1, **options)
     reporter.finish(summary)
 
 

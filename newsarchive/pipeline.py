@@ -5,20 +5,23 @@ This is the library's front door; the CLI is a thin layer over these two functio
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import multiprocessing
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from newsarchive.clean import Stripper
 from newsarchive.config import Settings
 from newsarchive.errors import InputError, StoreError
 from newsarchive.extract import build_article, page_url
-from newsarchive.model import RawPage
-from newsarchive.sources import Broken, Skipped, ZipMember, iter_inputs, read_file, read_zip_member
+from newsarchive.model import Article, RawPage
+from newsarchive.sources import Broken, FileInput, Skipped, ZipMember, iter_inputs, read_file, read_zip_member
 from newsarchive.store import Archive
 
+T = TypeVar("T")
 Status = Literal["archived", "updated", "duplicate", "failed", "skipped", "planned"]
 
 
@@ -69,7 +72,7 @@ def _store_read(
     return archive_page(archive, read(), stripper, settings, label)
 
 
-def run_guarded(label: str, work: Callable[..., ItemResult], *args: object) -> ItemResult:
+def run_guarded(label: str, work: Callable[..., T], *args: object) -> T | ItemResult:
     """One input's work, turned into a result whatever goes wrong with that input."""
     try:
         return work(*args)
@@ -96,34 +99,140 @@ def import_paths(
     globs: tuple[str, ...] = (),
     base_url: str | None = None,
     dry_run: bool = False,
+    jobs: int = 1,
     on_result: ResultCallback | None = None,
 ) -> RunSummary:
     """Import saved pages from files and folders (recursively) into the archive.
 
     A file whose name says it is a page but whose content is none (a PNG named .html) fails
     like any broken page; files of other types found in folders are skipped. With `dry_run`
-    files are only recognized.
+    files are only recognized. With `jobs` > 1, reading and extraction run in that many worker
+    processes while this process alone writes files and the index; inputs are streamed, and
+    results are stored and reported as they come.
     """
-    stripper = Stripper(settings.strip, learned=archive)
     summary = RunSummary()
-    for item in iter_inputs(paths, globs):
-        if isinstance(item, Skipped):
-            result = ItemResult(str(item.path), "skipped", reason=item.reason)
-        elif isinstance(item, Broken):
-            result = ItemResult(str(item.path), "failed", reason=item.reason)
-        else:
-            if isinstance(item, ZipMember):
-                label, read = item.label, partial(read_zip_member, item)
-            else:
-                label, read = str(item.path), partial(read_file, item, base_url)
-            if dry_run:
-                result = run_guarded(label, _plan, read, label)
-            else:
-                result = run_guarded(label, _store_read, archive, read, stripper, settings, label)
+    tasks = _tasks(paths, globs, base_url)
+    if dry_run:
+        results: Iterator[ItemResult] = (
+            task if isinstance(task, ItemResult) else run_guarded(task.label, _plan, task) for task in tasks
+        )
+    else:
+        results = _imported(archive, tasks, settings, jobs)
+    for result in results:
         summary.add(result)
         if on_result:
             on_result(result)
     return summary
+
+
+@dataclass(frozen=True)
+class _Task:
+    """One file (or zip member) to read and extract; picklable for a worker process."""
+
+    label: str
+    item: FileInput | ZipMember
+    base_url: str | None
+
+    def read(self) -> RawPage:
+        if isinstance(self.item, ZipMember):
+            return read_zip_member(self.item)
+        return read_file(self.item, self.base_url)
+
+
+def _tasks(paths: Iterable[Path], globs: tuple[str, ...], base_url: str | None) -> Iterator[_Task | ItemResult]:
+    """The inputs as tasks, and what was skipped or broken on the way as results."""
+    for item in iter_inputs(paths, globs):
+        if isinstance(item, Skipped):
+            yield ItemResult(str(item.path), "skipped", reason=item.reason)
+        elif isinstance(item, Broken):
+            yield ItemResult(str(item.path), "failed", reason=item.reason)
+        else:
+            label = item.label if isinstance(item, ZipMember) else str(item.path)
+            yield _Task(label, item, base_url)
+
+
+def _plan(task: _Task) -> ItemResult:
+    """--dry-run: read and recognize the file, store nothing."""
+    raw = task.read()
+    return ItemResult(task.label, "planned", format=raw.file_format or raw.format, url=page_url(raw))
+
+
+def _imported(
+    archive: Archive, tasks: Iterator[_Task | ItemResult], settings: Settings, jobs: int
+) -> Iterator[ItemResult]:
+    """Extract each task (here, or in worker processes) and store what it gives, in this process."""
+    archive.db  # noqa: B018 - the writer creates the index before any reader looks for it
+    if jobs <= 1:
+        _start_worker(archive.root, settings)
+        outcomes: Iterator[ItemResult | _Extracted] = (
+            task if isinstance(task, ItemResult) else _extract(task) for task in tasks
+        )
+    else:
+        outcomes = _in_workers(tasks, archive.root, settings, jobs)
+    try:
+        for outcome in outcomes:
+            if isinstance(outcome, _Extracted):
+                yield run_guarded(outcome.label, _add, archive, outcome)
+            else:
+                yield outcome
+    finally:
+        if "archive" in _worker:
+            _worker.pop("archive").close()
+
+
+@dataclass(frozen=True)
+class _Extracted:
+    """An article a worker extracted, with the input label it is reported under."""
+
+    label: str
+    article: Article
+
+
+def _add(archive: Archive, extracted: _Extracted) -> ItemResult:
+    added = archive.add(extracted.article)
+    return ItemResult(extracted.label, added.outcome, added.id, added.json_path, extracted.article.title)
+
+
+# What each process that extracts keeps: a read-only view of the archive (for bytes already
+# archived and learned boilerplate), its stripper, and the settings.
+_worker: dict[str, Any] = {}
+
+
+def _start_worker(root: Path, settings: Settings) -> None:
+    reader = Archive(root, readonly=True)
+    _worker.update(archive=reader, stripper=Stripper(settings.strip, learned=reader), settings=settings)
+
+
+def _extract(task: _Task) -> ItemResult | _Extracted:
+    """Read and extract one input, unless its bytes were archived already."""
+
+    def work() -> ItemResult | _Extracted:
+        raw = task.read()
+        known = _worker["archive"].find_raw(raw.sha256)
+        if known is not None:
+            return ItemResult(task.label, known.outcome, known.id, known.json_path)
+        return _Extracted(task.label, build_article(raw, _worker["stripper"], _worker["settings"].min_words))
+
+    return run_guarded(task.label, work)
+
+
+def _in_workers(
+    tasks: Iterator[_Task | ItemResult], root: Path, settings: Settings, jobs: int
+) -> Iterator[ItemResult | _Extracted]:
+    """Extract in `jobs` processes, at most 2 × jobs tasks in flight, yielding as each finishes."""
+    pending: set[Future] = set()
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(root, settings)) as pool:
+        for task in tasks:
+            if isinstance(task, ItemResult):
+                yield task
+                continue
+            pending.add(pool.submit(_extract, task))
+            if len(pending) >= 2 * jobs:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                yield from (future.result() for future in done)
+        for future in as_completed(pending):
+            yield future.result()
 
 
 def fetch_urls(

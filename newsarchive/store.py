@@ -183,9 +183,10 @@ def _day_of(published: str | None) -> str | None:
 class Archive:
     """One archive folder: its files, its index and its lock."""
 
-    def __init__(self, root: Path | str) -> None:
+    def __init__(self, root: Path | str, readonly: bool = False) -> None:
         self.root = Path(root)
         self.index_path = self.root / INDEX_NAME
+        self.readonly = readonly  # a reader beside the one writer (import's worker processes)
         self._db: sqlite3.Connection | None = None
 
     # -- opening --------------------------------------------------------------------------
@@ -203,8 +204,12 @@ class Archive:
     def db(self) -> sqlite3.Connection:
         if self._db is None:
             try:
-                self.root.mkdir(parents=True, exist_ok=True)
-                self._db = self._connect(self.index_path)
+                if self.readonly:
+                    self._db = sqlite3.connect(f"file:{self.index_path}?mode=ro", uri=True, timeout=30)
+                    self._db.row_factory = sqlite3.Row
+                else:
+                    self.root.mkdir(parents=True, exist_ok=True)
+                    self._db = self._connect(self.index_path)
             except sqlite3.DatabaseError as exc:
                 raise StoreError(damaged_index_message(self.index_path, exc)) from None
             except (OSError, sqlite3.Error) as exc:

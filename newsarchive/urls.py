@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
-from courlan import normalize_url as _courlan_normalize
-
 
 def normalize_url(url: str) -> str:
     """Lower-case scheme and host, no default port, no fragment, no tracking parameters
     (utm_*, fbclid, gclid, ref…: courlan's list, the one trafilatura uses)."""
+    from courlan import normalize_url as courlan_normalize  # 80 ms to import: only when needed
+
     try:
-        cleaned = _courlan_normalize(url.strip())
+        cleaned = courlan_normalize(url.strip())
     except ValueError:
         cleaned = url.strip()
     parts = urlsplit(cleaned)

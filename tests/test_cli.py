@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from newsarchive import __version__
 from newsarchive.cli import cli
 from newsarchive.store import Archive
-from tests.conftest import REPO
+from tests.conftest import FIXTURES, REPO
 from tests.pages import about, news_page
 
 
@@ -362,3 +362,22 @@ def test_an_unchanged_reimport_extracts_nothing(run, pages: Path, monkeypatch: p
     again = run("import", str(pages))
     assert again.exit_code == 0, again.stderr
     assert "archived 0, updated 0, duplicates 2" in again.stderr
+
+
+def test_import_in_worker_processes_gives_the_same_archive(run, tmp_path: Path) -> None:
+    def snapshot(root: Path) -> dict[str, dict]:
+        found = {}
+        for path in root.rglob("*.json"):
+            data = json.loads(path.read_text(encoding="utf-8"))
+            data.pop("archived_at")
+            found[path.relative_to(root).as_posix()] = data
+        return found
+
+    results = {}
+    for jobs in ("1", "3"):
+        archive = tmp_path / f"archive-{jobs}"
+        result = run("--archive", str(archive), "import", "--jobs", jobs, str(FIXTURES / "pages"))
+        assert result.exit_code == 1  # the section front is not an article
+        assert "archived 13, updated 0, duplicates 0, failed 1" in result.stderr
+        results[jobs] = snapshot(archive)
+    assert results["1"] == results["3"] and len(results["1"]) == 13
