@@ -48,8 +48,10 @@ def articles_by_day(archive_dir: Path) -> dict[int, dict]:
 
 
 def test_a_repeated_footer_disappears_once_learned_and_unique_sentences_stay(run, archive_dir: Path, tmp_path) -> None:
+    # One process, so the pages are stored in order (workers run ahead of what is learned).
+
     write_pages(tmp_path / "saved", range(1, 21))
-    assert run("import", str(tmp_path / "saved")).exit_code == 0
+    assert run("import", "--jobs", "1", str(tmp_path / "saved")).exit_code == 0
     articles = articles_by_day(archive_dir)
     assert len(articles) == 20
     for n, article in articles.items():
@@ -64,7 +66,7 @@ def test_a_repeated_footer_disappears_once_learned_and_unique_sentences_stay(run
 
 def test_clean_explain_names_the_learned_line_and_the_rule(run, tmp_path) -> None:
     write_pages(tmp_path / "saved", range(1, 11))
-    assert run("import", str(tmp_path / "saved")).exit_code == 0
+    assert run("import", "--jobs", "1", str(tmp_path / "saved")).exit_code == 0
     page = tmp_path / "new.html"
     page.write_text(story(11).replace("</article>", "<p>Back to top button</p></article>"), encoding="utf-8")
     result = run("clean", "--explain", str(page))
@@ -78,13 +80,13 @@ def test_clean_explain_names_the_learned_line_and_the_rule(run, tmp_path) -> Non
 
 def test_reindex_keeps_what_was_learned(run, archive_dir: Path, tmp_path) -> None:
     write_pages(tmp_path / "first", range(1, 13))
-    assert run("import", str(tmp_path / "first")).exit_code == 0
+    assert run("import", "--jobs", "1", str(tmp_path / "first")).exit_code == 0
     with Archive(archive_dir) as archive:
         before = archive.learned_lines("lakeside-ledger.example")
         archive.reindex()
         assert archive.learned_lines("lakeside-ledger.example") == before != {}
     write_pages(tmp_path / "second", range(13, 15))
-    assert run("import", str(tmp_path / "second")).exit_code == 0
+    assert run("import", "--jobs", "1", str(tmp_path / "second")).exit_code == 0
     later = articles_by_day(archive_dir)
     assert FOOTER not in later[13]["text"] and FOOTER not in later[14]["text"]
 
@@ -94,5 +96,5 @@ def test_other_sites_and_rare_lines_are_not_learned(run, archive_dir: Path, tmp_
     write_pages(folder, range(1, 9))
     other = story(9).replace(SITE, "https://other-paper.example")
     (folder / "story-09.html").write_text(other, encoding="utf-8")
-    assert run("import", str(folder)).exit_code == 0
+    assert run("import", "--jobs", "1", str(folder)).exit_code == 0
     assert FOOTER in articles_by_day(archive_dir)[9]["text"]  # the line is not the other site's boilerplate

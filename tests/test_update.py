@@ -252,7 +252,9 @@ def test_sigterm_mid_update_stops_cleanly_and_the_next_run_continues(
     base = [sys.executable, "-m", "newsarchive", "--archive", str(archive_dir)]
     subprocess.run([*base, "sources", "add", server.url("/feed.xml")], env=env, check=True, capture_output=True)
     process = subprocess.Popen([*base, "update", "--jobs", "1"], env=env, stderr=subprocess.PIPE, text=True)
-    time.sleep(2.0)
+    waited = time.monotonic()
+    while not list(archive_dir.rglob("*.json")) and time.monotonic() - waited < 20:
+        time.sleep(0.05)  # stop it once it has stored something, with work still left
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == 130 and "interrupted" in stderr
