@@ -261,10 +261,13 @@ ROLE_WORDS = re.compile(
     r"korrespondent\w*|journalist\w*|photographer|agency|agencies)\b",
     re.IGNORECASE,
 )
+BYLINE_CLASSES = "byline|author|autor|auteur|contributor|signature|firma|storydate|dateline|post-meta"
 BYLINE_XPATH = (
-    ".//*[@rel='author' or @itemprop='author' or "
-    "re:test(concat(@class, ' ', @id), '(byline|author|storydate|dateline|post-meta)', 'i')]"
+    f".//*[@rel='author' or @itemprop='author' or re:test(concat(@class, ' ', @id), '({BYLINE_CLASSES})', 'i')]"
 )
+# A class that says its element holds a name ("byline", "author-name", "ContributorName"), so a
+# line there needs no "By" to be read as one.
+NAME_CLASS = re.compile(r"byline|author|contributor", re.IGNORECASE)
 MAX_NAME_WORDS = 5
 BYLINE_MAX_WORDS = 15
 
@@ -285,13 +288,22 @@ def element_lines(element: lxml_html.HtmlElement, breaks: tuple[str, ...] = ("br
 
 def byline_authors(tree: lxml_html.HtmlElement, blocks: Sequence[Any] = ()) -> list[str]:
     """Authors named in a visible byline ('By Jane Doe, Staff Writer'), for pages whose
-    metadata names none. Only the article's own container is searched."""
+    metadata names none. Only the article's own container is searched, not lists of other
+    stories. Every element marked as the author (rel, itemprop) counts; otherwise the first
+    byline that names someone."""
     containers = tree.xpath("//article | //main | //*[@role='main']") or tree.xpath("//body")
+    marked: list[str] = []
     candidates: list[tuple[str, bool]] = []
-    if containers:
-        for element in containers[0].xpath(BYLINE_XPATH, namespaces=REGEX_NS):
-            labelled = element.get("rel") == "author" or element.get("itemprop") == "author"
-            candidates += [(line, labelled) for line in element_lines(element)]
+    for element in containers[0].xpath(BYLINE_XPATH, namespaces=REGEX_NS) if containers else []:
+        if element.xpath(OTHER_STORIES_XPATH, namespaces=REGEX_NS):
+            continue
+        if element.get("rel") == "author" or element.get("itemprop") == "author":
+            marked += [name for line in element_lines(element) for name in parse_byline(line, labelled=True)]
+        else:
+            named_by_class = bool(NAME_CLASS.search(element.get("class") or ""))
+            candidates += [(line, named_by_class) for line in element_lines(element)]
+    if marked:
+        return clean_authors(marked)
     candidates += [(block.text, False) for block in list(blocks)[:BYLINE_SEARCH_BLOCKS]]
     for text, labelled in candidates:
         authors = parse_byline(text, labelled)
