@@ -403,26 +403,25 @@ def test_a_self_signed_certificate_is_a_clear_tls_error(tls_server, settings: Se
         fetcher(settings, retries=2).fetch(url)
 
 
-def test_https_works_with_a_trusted_certificate(
-    tls_server, settings: Settings, tmp_path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def trusted_tls_server(tls_server, tmp_path, monkeypatch: pytest.MonkeyPatch) -> LocalServer:
+    """The HTTPS server, with its certificate authority trusted by requests."""
     server, ca = tls_server
     bundle = tmp_path / "ca.pem"
     ca.cert_pem.write_to_path(str(bundle))
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+    return server
+
+
+def test_https_works_with_a_trusted_certificate(trusted_tls_server: LocalServer, settings: Settings) -> None:
+    server = trusted_tls_server
     page = fetcher(settings).fetch(server.route("/story", b"<html><body><p>over TLS</p></body></html>"))
     assert page.url and page.url.startswith("https://") and b"over TLS" in page.content
 
 
 @pytest.mark.slow
-def test_the_deadline_stops_a_dripping_server_over_tls(
-    tls_server, settings: Settings, tmp_path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    server, ca = tls_server
-    bundle = tmp_path / "ca.pem"
-    ca.cert_pem.write_to_path(str(bundle))
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
-    url = server.raw("/drip", _drip_body)
+def test_the_deadline_stops_a_dripping_server_over_tls(trusted_tls_server: LocalServer, settings: Settings) -> None:
+    url = trusted_tls_server.raw("/drip", _drip_body)
     started = time.monotonic()
     with pytest.raises(FetchError, match="deadline"):
         fetcher(settings, deadline=1.5, retries=0).fetch(url)
