@@ -268,3 +268,27 @@ def test_sigterm_mid_update_stops_cleanly_and_the_next_run_continues(
     assert len(list(archive_dir.rglob("*.json"))) == len(links)  # each archived once
     refetched = sum(server.hits(link) for link in links) - len(links)
     assert refetched <= 1  # only the page in flight when the run was stopped
+
+
+def test_robots_txt_rules_and_crawl_delay_from_a_real_server(server: LocalServer, settings) -> None:
+    from newsarchive.fetch import Fetcher
+    from newsarchive.politeness import Robots
+
+    body = b"User-agent: *\nDisallow: /private/\nCrawl-delay: 3\n"
+    server.route("/robots.txt", Response(body, headers={"Content-Type": "text/plain"}))
+    with Fetcher(settings) as fetcher:
+        robots = Robots(fetcher.fetch, settings.user_agent)
+        assert robots.allowed(server.url("/news/1")) and not robots.allowed(server.url("/private/1"))
+        assert robots.crawl_delay(server.url("/news/1")) == 3.0
+    assert server.hits("/robots.txt") == 1  # read once per host per run
+
+    missing, failing = LocalServer(), LocalServer()
+    try:
+        failing.route("/robots.txt", Response(b"", status=503))
+        with Fetcher(settings.replace(retries=0)) as fetcher:
+            robots = Robots(fetcher.fetch, settings.user_agent)
+            assert robots.allowed(missing.url("/anything"))  # 404: no rules, all allowed
+            assert not robots.allowed(failing.url("/anything"))  # 5xx: nothing allowed this run
+    finally:
+        missing.close()
+        failing.close()
