@@ -20,6 +20,7 @@ from newsarchive.extract import build_article, page_url
 from newsarchive.model import Article, RawPage
 from newsarchive.sources import Broken, FileInput, Skipped, ZipMember, iter_inputs, read_file, read_zip_member
 from newsarchive.store import Archive
+from newsarchive.warc import WarcResponse
 
 T = TypeVar("T")
 Status = Literal["archived", "updated", "duplicate", "failed", "skipped", "planned"]
@@ -130,12 +131,14 @@ class _Task:
     """One file (or zip member) to read and extract; picklable for a worker process."""
 
     label: str
-    item: FileInput | ZipMember
+    item: FileInput | ZipMember | WarcResponse
     base_url: str | None
 
     def read(self) -> RawPage:
         if isinstance(self.item, ZipMember):
             return read_zip_member(self.item)
+        if isinstance(self.item, WarcResponse):
+            return self.item.raw_page()
         return read_file(self.item, self.base_url)
 
 
@@ -147,7 +150,7 @@ def _tasks(paths: Iterable[Path], globs: tuple[str, ...], base_url: str | None) 
         elif isinstance(item, Broken):
             yield ItemResult(str(item.path), "failed", reason=item.reason)
         else:
-            label = item.label if isinstance(item, ZipMember) else str(item.path)
+            label = item.label if isinstance(item, ZipMember | WarcResponse) else str(item.path)
             yield _Task(label, item, base_url)
 
 

@@ -15,6 +15,7 @@ from urllib.parse import quote, urljoin
 from newsarchive.errors import SourceError, TooLargeError
 from newsarchive.formats import SavedPage, read_saved
 from newsarchive.model import RawPage, utf8_safe
+from newsarchive.warc import WARC_SUFFIXES, WarcProblem, WarcResponse, responses
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
 GZIP_SUFFIXES = tuple(suffix + ".gz" for suffix in HTML_SUFFIXES)
@@ -22,7 +23,7 @@ SAVED_SUFFIXES = (".mhtml", ".mht", ".webarchive", ".zip")
 MAX_ZIP_MEMBERS = 10_000
 MAX_ZIP_TOTAL_BYTES = 1 << 30  # what all members of one zip may expand to, together
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")
-SUPPORTED_SUFFIXES = HTML_SUFFIXES + GZIP_SUFFIXES + SAVED_SUFFIXES + TEXT_SUFFIXES
+SUPPORTED_SUFFIXES = HTML_SUFFIXES + GZIP_SUFFIXES + SAVED_SUFFIXES + TEXT_SUFFIXES + WARC_SUFFIXES
 # "Web Page, complete" keeps a page's scripts, styles, images and frames in "<name>_files/".
 ASSETS_FOLDER_SUFFIX = "_files"
 
@@ -61,7 +62,7 @@ class Broken:
     reason: str
 
 
-Input = FileInput | ZipMember | Skipped | Broken
+Input = FileInput | ZipMember | WarcResponse | Skipped | Broken
 
 
 def is_supported(path: Path) -> bool:
@@ -79,21 +80,30 @@ def iter_inputs(paths: Iterable[Path], globs: tuple[str, ...] = ()) -> Iterator[
     """Files named, and files found under folders named, one at a time and in a stable order.
 
     Symlinked folders are followed once each, so a link loop ends; unsupported files found in
-    a folder are reported as skipped, not as failures; a .zip stands for its members.
+    a folder are reported as skipped, not as failures; a .zip stands for its members, and a
+    .warc or .warc.gz for the HTML responses it recorded.
     """
     for path in paths:
         if not path.exists() and not path.is_symlink():
             yield FileInput(path, path.parent)  # reading it reports the error
         elif path.is_dir():
-            yield from _expand_zips(_walk(path, globs))
+            yield from _expand_containers(_walk(path, globs))
         elif _matches(path, path.parent, globs):
-            yield from _expand_zips([FileInput(path, path.parent)])
+            yield from _expand_containers([FileInput(path, path.parent)])
 
 
-def _expand_zips(items: Iterable[FileInput | Skipped]) -> Iterator[Input]:
+def _expand_containers(items: Iterable[FileInput | Skipped]) -> Iterator[Input]:
+    """A zip stands for its members, a WARC file for its HTML responses."""
     for item in items:
-        if isinstance(item, FileInput) and item.path.name.lower().endswith(".zip"):
+        name = item.path.name.lower() if isinstance(item, FileInput) else ""
+        if name.endswith(".zip"):
             yield from _zip_members(item.path)
+        elif name.endswith(WARC_SUFFIXES) and item.path.is_file():
+            for found in responses(item.path):
+                if isinstance(found, WarcProblem):
+                    yield Broken(Path(f"{found.path}@{found.offset}"), found.reason)
+                else:
+                    yield found
         else:
             yield item
 

@@ -1,0 +1,88 @@
+"""Importing WARC files: every HTML response a crawl recorded becomes an input; bad records are
+reported and the rest of the batch goes on."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from pathlib import Path
+
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from tests.pages import about, news_page
+
+
+def response(writer: WARCWriter, uri: str, body: bytes, content_type: str = "text/html; charset=utf-8",
+             status: str = "200 OK", date: str = "2025-06-01T12:00:00Z") -> None:  # fmt: skip
+    headers = StatusAndHeaders(status, [("Content-Type", content_type)], protocol="HTTP/1.1")
+    record = writer.create_warc_record(
+        uri, "response", payload=io.BytesIO(body), http_headers=headers, warc_headers_dict={"WARC-Date": date}
+    )
+    writer.write_record(record)
+
+
+def crawl(path: Path, gzipped: bool = True) -> None:
+    with open(path, "wb") as stream:
+        writer = WARCWriter(stream, gzip=gzipped)
+        writer.write_record(writer.create_warcinfo_record(path.name, {"software": "test crawler"}))
+        request = StatusAndHeaders("GET /one HTTP/1.1", [("Host", "crawl.example")], is_http_request=True)
+        writer.write_record(writer.create_warc_record("https://crawl.example/one", "request", http_headers=request))
+        page = news_page("A crawled story about the dunes", about("dunes", 4), url=None, published=None)
+        response(writer, "https://crawl.example/one", page.encode())
+        response(writer, "https://crawl.example/logo.png", b"\x89PNG\r\n\x1a\n" + bytes(64), content_type="image/png")
+        response(writer, "https://crawl.example/moved", b"", status="302 Found")
+        second = news_page("A second crawled story, on tides", about("tides", 4), url=None)
+        response(writer, "https://crawl.example/two", second.encode())
+        metadata = writer.create_warc_record("https://crawl.example/two", "metadata", payload=io.BytesIO(b"x: 1"))
+        writer.write_record(metadata)
+
+
+def test_a_warc_file_is_imported_record_by_record(run, archive_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "crawls"
+    folder.mkdir()
+    crawl(folder / "crawl-1.warc.gz")
+    result = run("import", "--jobs", "1", str(folder))
+    assert result.exit_code == 0, result.stderr
+    assert "archived 2, updated 0, duplicates 0, failed 0, skipped 0" in result.stderr
+    articles = {a["url"]: a for a in (json.loads(p.read_text()) for p in archive_dir.rglob("*.json"))}
+    assert set(articles) == {"https://crawl.example/one", "https://crawl.example/two"}
+    undated = articles["https://crawl.example/one"]
+    assert (undated["published"], undated["date_source"]) == ("2025-06-01T12:00:00+00:00", "fetched")
+    assert undated["source"]["format"] == "warc" and undated["source"]["fetched_at"] == "2025-06-01T12:00:00+00:00"
+
+
+def test_bad_warc_records_are_reported_and_the_batch_goes_on(run, archive_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "crawls"
+    folder.mkdir()
+    crawl(folder / "a-good.warc.gz")
+    truncated = folder / "b-truncated.warc.gz"
+    crawl(truncated)
+    extra = io.BytesIO()
+    writer = WARCWriter(extra, gzip=True)
+    response(writer, "https://crawl.example/three", news_page("Third", about("third", 4), url=None).encode())
+    truncated.write_bytes(truncated.read_bytes() + extra.getvalue()[:-40])  # the last gzip member is cut short
+    lying = folder / "c-bad-length.warc"
+    crawl(lying, gzipped=False)
+    data = lying.read_bytes().replace(b"Content-Length: ", b"Content-Length: 9", 3)  # lengths that lie
+    lying.write_bytes(data)
+
+    result = run("import", "--jobs", "1", str(folder))
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert any("b-truncated.warc.gz@" in line and "cut short" in line for line in errors), errors
+    assert any("c-bad-length.warc@" in line and "unreadable WARC record" in line for line in errors), errors
+    urls = {json.loads(p.read_text())["url"] for p in archive_dir.rglob("*.json")}
+    assert urls == {"https://crawl.example/one", "https://crawl.example/two"}  # both good files' pages, once
+
+
+def test_a_gzip_wrapped_warc_of_one_member_is_read_as_a_stream(run, archive_dir: Path, tmp_path: Path) -> None:
+    plain = tmp_path / "plain.warc"
+    crawl(plain, gzipped=False)
+    whole = tmp_path / "whole.warc.gz"
+    whole.write_bytes(gzip.compress(plain.read_bytes()))  # one gzip member for the whole file
+    plain.unlink()
+    result = run("import", "--jobs", "1", str(whole))
+    assert result.exit_code == 0, result.stderr
+    assert "archived 2" in result.stderr
