@@ -24,7 +24,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from newsarchive.config import Settings
 from newsarchive.errors import FetchError, TooLargeError, UnsupportedURLError
-from newsarchive.model import RawPage, utc_now
+from newsarchive.model import HttpExchange, RawPage, utc_now
 
 ALLOWED_SCHEMES = ("http", "https")
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -272,6 +272,12 @@ class Fetcher:
                     fetched_at=utc_now(),
                     etag=response.headers.get("ETag"),
                     last_modified=response.headers.get("Last-Modified"),
+                    http=HttpExchange(
+                        status=status,
+                        reason=response.reason or "",
+                        request_headers=tuple(response.request.headers.items()),
+                        response_headers=tuple(response.raw.headers.items()),
+                    ),
                 )
         raise FetchError(f"too many redirects (more than {self.settings.max_redirects})")
 

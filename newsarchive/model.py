@@ -42,6 +42,16 @@ def sha256_hex(data: bytes | str) -> str:
 
 
 @dataclass(frozen=True)
+class HttpExchange:
+    """The request sent and the response's status line and headers, as they went over the wire."""
+
+    status: int
+    reason: str
+    request_headers: tuple[tuple[str, str], ...]
+    response_headers: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
 class RawPage:
     """Bytes as they arrived, plus what we know about where they came from."""
 
@@ -59,6 +69,7 @@ class RawPage:
     last_modified: str | None = None
     listed_date: str | None = None  # the date a feed or news sitemap gave the link: a hint
     listed_section: str | None = None  # the section of the source that listed it: a fallback
+    http: HttpExchange | None = None  # for a fetched page: what to keep in the raw WARC record
 
     @property
     def sha256(self) -> str:

@@ -19,8 +19,8 @@ from newsarchive.errors import InputError, StoreError
 from newsarchive.extract import build_article, page_url
 from newsarchive.model import Article, RawPage
 from newsarchive.sources import Broken, FileInput, Skipped, ZipMember, iter_inputs, read_file, read_zip_member
-from newsarchive.store import Archive
-from newsarchive.warc import WarcResponse
+from newsarchive.store import AddResult, Archive
+from newsarchive.warc import RawStore, WarcResponse
 
 T = TypeVar("T")
 Status = Literal["archived", "updated", "duplicate", "failed", "skipped", "planned"]
@@ -63,8 +63,17 @@ def archive_page(archive: Archive, raw: RawPage, stripper: Stripper, settings: S
     if known is not None:
         return ItemResult(label, known.outcome, known.id, known.json_path)
     article = build_article(raw, stripper, settings.min_words)
-    added = archive.add(article)
+    added = _keep(archive, raw, article)
     return ItemResult(label, added.outcome, added.id, added.json_path, article.title)
+
+
+def _keep(archive: Archive, raw: RawPage, article: Article) -> AddResult:
+    """Store the raw page in the archive's WARC files, then the article that points to it."""
+    try:
+        article.source["warc"] = RawStore(archive.root).append(raw).to_dict()
+    except OSError as exc:
+        raise StoreError(f"cannot write the raw page of {raw.location}: {exc.strerror or exc}") from None
+    return archive.add(article)
 
 
 def _store_read(
@@ -185,14 +194,15 @@ def _imported(
 
 @dataclass(frozen=True)
 class _Extracted:
-    """An article a worker extracted, with the input label it is reported under."""
+    """An article a worker extracted, with its raw page and the label it is reported under."""
 
     label: str
     article: Article
+    raw: RawPage
 
 
 def _add(archive: Archive, extracted: _Extracted) -> ItemResult:
-    added = archive.add(extracted.article)
+    added = _keep(archive, extracted.raw, extracted.article)
     return ItemResult(extracted.label, added.outcome, added.id, added.json_path, extracted.article.title)
 
 
@@ -214,7 +224,7 @@ def _extract(task: _Task) -> ItemResult | _Extracted:
         known = _worker["archive"].find_raw(raw.sha256)
         if known is not None:
             return ItemResult(task.label, known.outcome, known.id, known.json_path)
-        return _Extracted(task.label, build_article(raw, _worker["stripper"], _worker["settings"].min_words))
+        return _Extracted(task.label, build_article(raw, _worker["stripper"], _worker["settings"].min_words), raw)
 
     return run_guarded(task.label, work)
 

@@ -9,11 +9,14 @@ trusted to start at a record boundary.
 from __future__ import annotations
 
 import gzip
+import io
+import os
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
+from urllib.parse import urlsplit
 
 from newsarchive.model import RawPage, utf8_safe
 
@@ -122,3 +125,150 @@ def _iso(date: str | None) -> str | None:
     if not date:
         return None
     return date.replace("Z", "+00:00")
+
+
+# -- keeping raw pages -----------------------------------------------------------------------
+
+RAW_DIR = "raw"
+# Headers that described the bytes on the wire; the payload is stored decoded, so they go.
+WIRE_HEADERS = frozenset({"content-encoding", "transfer-encoding", "content-length"})
+
+
+@dataclass(frozen=True)
+class WarcRef:
+    """Where an article's raw page lives: a WARC file (relative to the archive), the record's
+    offset in it, and its WARC-Record-ID."""
+
+    file: str
+    offset: int
+    record_id: str
+
+    def to_dict(self) -> dict[str, str | int]:
+        return {"file": self.file, "offset": self.offset, "record_id": self.record_id}
+
+
+class RawStore:
+    """Appends raw pages to ARCHIVE/raw/YYYY/MM/DD.warc.gz, one gzip member per record.
+
+    Only the process holding the archive's lock writes. Each record is built in memory, then
+    written whole and flushed to disk; a sidecar file remembers how far each WARC file is known
+    to be whole, so after a crash the next append cuts off a half-written last record first.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _file_for(self, day: str) -> Path:
+        year, month, date = day.split("-")
+        return self.root / RAW_DIR / year / month / f"{date}.warc.gz"
+
+    def append(self, raw: RawPage) -> WarcRef:
+        """Store the page's raw form (a request and a response for a fetch, a resource record for
+        a saved file) and return where its main record is."""
+        from warcio.warcwriter import WARCWriter
+
+        day = (raw.fetched_at or raw.file_mtime or _today())[:10]
+        path = self._file_for(day)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _repair_tail(path)
+        buffer = io.BytesIO()
+        writer = WARCWriter(buffer, gzip=True)
+        records = _records(writer, raw)
+        main_at = 0
+        for index, record in enumerate(records):
+            if index == len(records) - 1:
+                main_at = buffer.tell()
+            writer.write_record(record)
+        with open(path, "ab") as stream:
+            start = stream.tell()
+            stream.write(buffer.getvalue())
+            stream.flush()
+            os.fsync(stream.fileno())
+            end = stream.tell()
+        _mark_whole(path, end)
+        record_id = records[-1].rec_headers.get_header("WARC-Record-ID")
+        return WarcRef(path.relative_to(self.root).as_posix(), start + main_at, record_id)
+
+
+def _records(writer: object, raw: RawPage) -> list:
+    """[request, response] for a fetched page, [resource] for a saved file."""
+    from warcio.statusandheaders import StatusAndHeaders
+
+    date = _warc_date(raw.fetched_at or raw.file_mtime)
+    if raw.http is None:
+        headers = {"WARC-Date": date, "Content-Type": raw.content_type or "application/octet-stream"}
+        headers["WARC-Source-Path"] = raw.location
+        if raw.file_mtime:
+            headers["WARC-Source-Mtime"] = raw.file_mtime
+        uri = raw.url or Path(raw.location).absolute().as_uri()
+        return [writer.create_warc_record(uri, "resource", payload=io.BytesIO(raw.content), warc_headers_dict=headers)]
+    uri = raw.url or raw.location
+    path = urlsplit(uri)
+    target = (path.path or "/") + (f"?{path.query}" if path.query else "")
+    request_headers = StatusAndHeaders(f"GET {target} HTTP/1.1", list(raw.http.request_headers), is_http_request=True)
+    kept = [(name, value) for name, value in raw.http.response_headers if name.lower() not in WIRE_HEADERS]
+    kept.append(("Content-Length", str(len(raw.content))))
+    response_headers = StatusAndHeaders(f"{raw.http.status} {raw.http.reason}", kept, protocol="HTTP/1.1")
+    request = writer.create_warc_record(
+        uri, "request", http_headers=request_headers, warc_headers_dict={"WARC-Date": date}
+    )
+    response = writer.create_warc_record(
+        uri, "response", payload=io.BytesIO(raw.content), http_headers=response_headers,
+        warc_headers_dict={"WARC-Date": date},
+    )  # fmt: skip
+    return [request, response]
+
+
+def _sidecar(path: Path) -> Path:
+    return path.with_name(f".{path.name}.whole")
+
+
+def _mark_whole(path: Path, size: int) -> None:
+    temp = _sidecar(path).with_suffix(".tmp")
+    temp.write_text(str(size), encoding="ascii")
+    os.replace(temp, _sidecar(path))
+
+
+def _repair_tail(path: Path) -> None:
+    """Cut off what a crashed append left after the last whole record."""
+    if not path.exists():
+        return
+    size = path.stat().st_size
+    try:
+        whole = int(_sidecar(path).read_text(encoding="ascii"))
+    except (OSError, ValueError):
+        whole = _scan_whole(path)
+    if size > whole:
+        with open(path, "r+b") as stream:
+            stream.truncate(whole)
+        _mark_whole(path, whole)
+
+
+def _scan_whole(path: Path) -> int:
+    """The end of the last record warcio can read whole (for a file without its sidecar)."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    end = 0
+    with open(path, "rb") as stream:
+        records = ArchiveIterator(stream, check_digests=False)
+        try:
+            for _record in records:
+                end = records.get_record_offset() + records.get_record_length()
+        except Exception:
+            pass
+    return end
+
+
+def _warc_date(stamp: str | None) -> str:
+    from datetime import UTC, datetime
+
+    moment = datetime.fromisoformat(stamp) if stamp else datetime.now(UTC)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _today() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).date().isoformat()

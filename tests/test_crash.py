@@ -50,6 +50,7 @@ def snapshot(archive: Path) -> dict[str, dict]:
             if path.suffix == ".json":
                 data = json.loads(text)
                 data.pop("archived_at")
+                data["source"].pop("warc")  # a killed run's raw record may come before the re-run's
                 text = json.dumps(data, sort_keys=True)
             found[path.relative_to(archive).as_posix()] = text
     return found

@@ -27,7 +27,7 @@ FIXED_MTIME = 1_714_564_800  # 2024-05-01T12:00:00Z: a text save's date comes fr
 UPDATE = os.environ.get("NEWSARCHIVE_UPDATE_GOLDENS") == "1"
 # Fields that say when or where *this run* happened, not what the page is.
 VOLATILE = {"archived_at"}
-VOLATILE_SOURCE = {"location", "fetched_at"}
+VOLATILE_SOURCE = {"location", "fetched_at", "warc"}  # warc: a fresh record id each run
 VOLATILE_EXTRACTOR = {"version", "trafilatura"}
 
 FIXTURE_NAMES = sorted(p.name for p in PAGES.iterdir() if p.is_file()) if PAGES.is_dir() else []

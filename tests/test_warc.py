@@ -86,3 +86,71 @@ def test_a_gzip_wrapped_warc_of_one_member_is_read_as_a_stream(run, archive_dir:
     result = run("import", "--jobs", "1", str(whole))
     assert result.exit_code == 0, result.stderr
     assert "archived 2" in result.stderr
+
+
+def read_back(path: Path) -> list:
+    """Every record of a WARC file, read with warcio with its digests checked."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    found = []
+    with open(path, "rb") as stream:
+        for record in ArchiveIterator(stream, check_digests="raise"):
+            found.append((record.rec_type, record.rec_headers, record.content_stream().read()))
+    return found
+
+
+def test_a_fetch_keeps_request_and_response_in_the_archive_warc(run, archive_dir: Path) -> None:
+    from tests.localserver import LocalServer, Response
+
+    server = LocalServer()
+    try:
+        body = news_page("A story kept whole", about("keeping", 4), url=None).encode()
+        url = server.route("/kept", Response(body, headers={"Content-Type": "text/html; charset=utf-8", "X-Test": "1"}))
+        assert run("fetch", url).exit_code == 0
+    finally:
+        server.close()
+    (article,) = [json.loads(p.read_text()) for p in archive_dir.rglob("*.json")]
+    ref = article["source"]["warc"]
+    warc_file = archive_dir / ref["file"]
+    assert warc_file.name.endswith(".warc.gz") and ref["file"].startswith("raw/")
+    records = read_back(warc_file)  # raises if a WARC-Payload-Digest or WARC-Block-Digest is wrong
+    assert [kind for kind, _, _ in records] == ["request", "response"]
+    response_headers = records[1][1]
+    assert response_headers.get_header("WARC-Target-URI") == url
+    assert response_headers.get_header("WARC-Record-ID") == ref["record_id"]
+    assert response_headers.get_header("WARC-Payload-Digest")
+    assert records[1][2] == body  # the payload is what the server sent
+    with open(warc_file, "rb") as stream:  # the offset points at the response record
+        from warcio.archiveiterator import ArchiveIterator
+
+        stream.seek(ref["offset"])
+        record = next(iter(ArchiveIterator(stream)))
+        assert record.rec_type == "response" and record.content_stream().read() == body
+
+
+def test_an_import_keeps_each_saved_file_as_a_resource_record(run, archive_dir: Path, tmp_path: Path) -> None:
+    saved = tmp_path / "saved.html"
+    saved.write_text(news_page("A saved story", about("saving", 4)), encoding="utf-8")
+    assert run("import", "--jobs", "1", str(saved)).exit_code == 0
+    (article,) = [json.loads(p.read_text()) for p in archive_dir.rglob("*.json")]
+    records = read_back(archive_dir / article["source"]["warc"]["file"])
+    ((kind, headers, payload),) = records
+    assert kind == "resource" and payload == saved.read_bytes()
+    assert headers.get_header("WARC-Source-Path") == str(saved.absolute())
+    assert headers.get_header("WARC-Source-Mtime")
+
+
+def test_a_crash_in_the_middle_of_an_append_is_cut_off_by_the_next_run(run, archive_dir: Path, tmp_path) -> None:
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for n in range(2):
+        (pages / f"{n}.html").write_text(news_page(f"Story {n}", about(f"crash {n}", 4)), encoding="utf-8")
+    assert run("import", "--jobs", "1", str(pages / "0.html")).exit_code == 0
+    (warc_file,) = list((archive_dir / "raw").rglob("*.warc.gz"))
+    whole = warc_file.stat().st_size
+    with open(warc_file, "ab") as stream:  # what a process killed mid-write leaves behind
+        stream.write(gzip.compress(b"WARC/1.0\r\nWARC-Type: resource\r\nContent-Length: 5000\r\n\r\nhalf")[:-20])
+    assert run("import", "--jobs", "1", str(pages / "1.html")).exit_code == 0
+    records = read_back(warc_file)
+    assert [kind for kind, _, _ in records] == ["resource", "resource"]
+    assert warc_file.stat().st_size > whole
