@@ -74,10 +74,12 @@ DATE_PATTERNS = (
 # A time right after the date: "09:30", "9.30 am", "09h30", "9:30 a.m. EDT", "um 09:30 Uhr", "10時5分".
 TIME_AFTER_DATE = re.compile(
     r"^[\s,·|/-]*(?:(?:at|um|à|a las|às|alle|kl\.?|-)\s*)?T?(?P<hour>[0-2]?\d)\s*(?:[:h.時]\s*)(?P<minute>[0-5]\d)"
-    r"(?::(?P<second>[0-5]\d))?\s*分?\s*(?P<ampm>[ap]\.?\s?m\.?)?\s*(?:uhr|h\b)?\s*"
+    r"(?::(?P<second>[0-5]\d))?\s*分?\s*(?P<ampm>[ap]\.?\s?m\.?|صباحًا|صباحاً|صباحا|مساءً|مساءا|مساء)?\s*"
+    r"(?:uhr|h\b)?\s*"
     r"(?:(?P<offset>[+-][01]\d:?[0-5]\d|Z\b)|\(?(?P<zone>[A-Z]{1,4})\b\)?)?",
     re.IGNORECASE,
 )
+ARABIC_AMPM = {"صبا": "am", "مسا": "pm"}  # صباحًا (morning), مساءً (evening)
 EASTERN_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
 
@@ -155,7 +157,7 @@ def _datetime_at(match: re.Match[str], after: str) -> str | None:
     if not clock:
         return day.date().isoformat()
     hour, minute = int(clock["hour"]), int(clock["minute"])
-    ampm = (clock["ampm"] or "").replace(".", "").replace(" ", "").lower()
+    ampm = ARABIC_AMPM.get((clock["ampm"] or "")[:3], (clock["ampm"] or "").replace(".", "").replace(" ", "").lower())
     if ampm == "pm" and hour < 12:
         hour += 12
     elif ampm == "am" and hour == 12:

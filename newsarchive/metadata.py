@@ -254,20 +254,30 @@ def _first(meta: dict[str, list[str]], *keys: str) -> str | None:
 
 
 BYLINE_TEXT = re.compile(
-    r"^(?:by|posted by|written by|words by|story by|von|par|por|door|di|av|af)\s+(?P<names>.+)$", re.IGNORECASE
+    r"^(?:(?:by|posted by|written by|words by|story by|von|par|por|door|di|av|af)\s+|"
+    r"(?:كتب|كتبت|بقلم|نویسنده|作者|文|撰文|本报记者|本報記者|记者|記者)\s*[:：／/]?\s*)(?P<names>.+)$",
+    re.IGNORECASE,
+)
+BYLINE_BRACKETS = " （）()〔〕[]【】"
+CJK_NAME = re.compile(r"^[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\s]+$")
+ARABIC_AND = re.compile(r"\sو(?=\w)")  # "و" joined to the next name: "سلمى الحداد وكريم نصار"
+# A Taiwanese or Hong Kong dateline opening the story: 〔記者陳怡君／青溪報導〕.
+CJK_DATELINE = re.compile(
+    r"^[〔【\[（(]\s*(?:記者|记者)\s*(?P<names>[^／/〕】\])）]{2,20})[／/][^〕】\])）]{0,20}[〕】\])）]"
 )
 ROLE_WORDS = re.compile(
     r"\b(?:writer|correspondent|reporter|editor|staff|contributor|columnist|bureau|news|redakteur\w*|"
-    r"korrespondent\w*|journalist\w*|photographer|agency|agencies)\b",
+    r"korrespondent\w*|journalist\w*|photographer|agency|agencies|redaktion|rédaction|redacción)\b|"
+    r"編輯部|编辑部|編集部|责任编辑|責任編輯|来源|來源",
     re.IGNORECASE,
 )
-BYLINE_CLASSES = "byline|author|autor|auteur|contributor|signature|firma|storydate|dateline|post-meta"
+BYLINE_CLASSES = "byline|author|autor|auteur|writer|contributor|signature|firma|storydate|dateline|post-meta"
 BYLINE_XPATH = (
     f".//*[@rel='author' or @itemprop='author' or re:test(concat(@class, ' ', @id), '({BYLINE_CLASSES})', 'i')]"
 )
 # A class that says its element holds a name ("byline", "author-name", "ContributorName"), so a
 # line there needs no "By" to be read as one.
-NAME_CLASS = re.compile(r"byline|author|contributor", re.IGNORECASE)
+NAME_CLASS = re.compile(r"byline|author|writer|contributor", re.IGNORECASE)
 MAX_NAME_WORDS = 5
 BYLINE_MAX_WORDS = 15
 
@@ -309,12 +319,17 @@ def byline_authors(tree: lxml_html.HtmlElement, blocks: Sequence[Any] = ()) -> l
         authors = parse_byline(text, labelled)
         if authors:
             return authors
+    for block in list(blocks)[:BYLINE_SEARCH_BLOCKS]:
+        dateline = CJK_DATELINE.match(block.text)
+        if dateline:
+            return clean_authors([dateline["names"]])
     return []
 
 
 def parse_byline(text: str, labelled: bool = False) -> list[str]:
     """Names in a byline line: 'By Jane Doe, Staff Writer' → ['Jane Doe']. Without a 'By'
     the line counts only when its element is labelled as the author."""
+    text = text.strip(BYLINE_BRACKETS)
     if len(text.split()) > BYLINE_MAX_WORDS:
         return []
     match = BYLINE_TEXT.match(text)
@@ -327,7 +342,9 @@ def parse_byline(text: str, labelled: bool = False) -> list[str]:
         if part and not ROLE_WORDS.search(part) and not any(ch.isdigit() for ch in part)
     ]
     return [
-        name for name in clean_authors([", ".join(parts)]) if len(name.split()) <= MAX_NAME_WORDS and name[:1].isupper()
+        name
+        for name in clean_authors([", ".join(parts)])
+        if len(name.split()) <= MAX_NAME_WORDS and name[:1].isalpha() and not name[:1].islower()
     ]
 
 
@@ -387,6 +404,7 @@ def clean_authors(names: list[str], site_name: str | None = None) -> list[str]:
         raw = HANDLE.sub("", normalize_space(raw))
         raw = BYLINE_PREFIX.sub("", raw)
         parts = [BYLINE_PREFIX.sub("", part).strip(" .,-–—|") for part in AUTHOR_SPLIT.split(raw)]
+        parts = [name for part in parts for name in _split_joined_names(part)]
         parts = [NAME_SUFFIX.sub("", part).strip() for part in parts if part]
         for index, name in enumerate(parts):
             if not name or len(name) > 60 or any(ch.isdigit() for ch in name) or DATE_WORDS.fullmatch(name):
@@ -398,6 +416,18 @@ def clean_authors(names: list[str], site_name: str | None = None) -> list[str]:
             if name.casefold() not in {existing.casefold() for existing in result}:
                 result.append(name)
     return result
+
+
+def _split_joined_names(text: str) -> list[str]:
+    """Names that scripts without commas run together: CJK names separated by spaces, and
+    Arabic names joined by a "و" written onto the next one (split only when every part still
+    looks like a full name, so a name such as وليد stays whole)."""
+    if CJK_NAME.match(text):
+        return text.split()
+    parts = ARABIC_AND.split(text)
+    if len(parts) > 1 and all(len(part.split()) >= 2 for part in parts):
+        return parts
+    return [text]
 
 
 def _breadcrumbs(tree: lxml_html.HtmlElement, nodes: list[dict[str, Any]]) -> list[str]:
@@ -430,7 +460,10 @@ def _breadcrumbs(tree: lxml_html.HtmlElement, nodes: list[dict[str, Any]]) -> li
 
 
 def section_from_breadcrumbs(crumbs: list[str], title: str | None) -> str | None:
-    home = {"home", "homepage", "start", "startseite", "accueil", "inicio", "news"}
+    home = {
+        "home", "homepage", "home page", "start", "startseite", "accueil", "inicio", "portada", "início",
+        "news", "الرئيسية", "الصفحة الرئيسية", "صفحه اصلی", "ホーム", "トップ", "首页", "首頁", "主页", "主頁",
+    }  # fmt: skip
     for crumb in crumbs:
         if crumb.casefold() in home or (title and crumb.casefold() == title.casefold()):
             continue
@@ -518,7 +551,7 @@ def _first_found(*candidates: tuple[str, str | None]) -> tuple[str | None, str |
 def _article_time(tree: lxml_html.HtmlElement) -> str | None:
     """The article's own <time datetime>: inside <article> (or <main> when there is none), not
     in a list of other stories, and not one marked as the update time."""
-    scopes = tree.xpath("//article") or tree.xpath("//main | //*[@role='main']")
+    scopes = tree.xpath("//article") or tree.xpath("//main | //*[@role='main']") or tree.xpath("//body")
     for scope in scopes[:1]:
         for element in scope.xpath(".//time[@datetime]"):
             if element.xpath(OTHER_STORIES_XPATH, namespaces=REGEX_NS):
