@@ -510,6 +510,38 @@ def reindex(env: Env, wait: float) -> None:
 
 
 @cli.command()
+@click.option("--since", metavar="DATE", help="Only articles published on or after DATE (YYYY-MM-DD).")
+@click.option("--section", metavar="SLUG", help="Only articles of this section.")
+@_strip_option
+@_wait_option
+@_json_option
+@pass_env
+def reextract(
+    env: Env, since: str | None, section: str | None, strip: tuple[str, ...], wait: float, as_json: bool
+) -> None:
+    """Extract and strip again, from the raw pages the archive kept, with this version's code
+    and your current rules; no network is used.
+
+    An article whose body changes is stored as a new version (the old files stay); the others
+    are left alone.  Run it after an upgrade or after adding a --strip rule.
+
+    \b
+    Examples:
+      newsarchive reextract
+      newsarchive reextract --since 2025-07-01 --section world
+      newsarchive reextract --strip '^Follow our live coverage.*'
+    """
+    from newsarchive.pipeline import reextract as reextract_articles
+
+    settings = env.settings(strip=strip)
+    reporter = _Reporter(env, as_json, None)
+    archive = _open_archive(settings, must_exist=True)
+    with archive.lock(wait), archive:
+        summary = reextract_articles(archive, settings, since=since, section=section, on_result=reporter)
+    reporter.finish(summary)
+
+
+@cli.command()
 @click.option("--dry-run", is_flag=True, help="Read the sources and list the articles that would be fetched.")
 @click.option("--jobs", type=click.IntRange(min=1), help="Pages fetched at once (threads).  [default: 4]")
 @click.option("--rate", type=click.FloatRange(min=0), help="Requests per second to any one host.  [default: 1]")

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
+from newsarchive.errors import SourceError
 from newsarchive.model import RawPage, utf8_safe
 
 WARC_SUFFIXES = (".warc", ".warc.gz")
@@ -272,3 +273,36 @@ def _today() -> str:
     from datetime import UTC, datetime
 
     return datetime.now(UTC).date().isoformat()
+
+
+def read_raw(root: Path, ref: dict, format_hint: str | None = None) -> RawPage:
+    """The raw page an article's `source.warc` points to, as a RawPage ready for extraction."""
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    path = root / str(ref["file"])
+    try:
+        with open(path, "rb") as stream:
+            stream.seek(int(ref["offset"]))
+            record = next(iter(ArchiveIterator(stream, check_digests=False)))
+            content = record.content_stream().read()
+    except (OSError, StopIteration, ArchiveLoadFailed, ValueError) as exc:
+        raise SourceError(f"raw page not readable at {ref['file']}@{ref['offset']}: {exc}") from None
+    headers = record.rec_headers
+    if headers.get_header("WARC-Record-ID") != ref.get("record_id"):
+        raise SourceError(f"raw page at {ref['file']}@{ref['offset']} is not record {ref.get('record_id')}")
+    uri = headers.get_header("WARC-Target-URI")
+    fetched_at = _iso(headers.get_header("WARC-Date"))
+    if record.rec_type == "response":
+        content_type = record.http_headers.get_header("Content-Type") if record.http_headers else None
+        page_format = "text" if (content_type or "").split(";")[0].strip().lower() == "text/plain" else "html"
+        return RawPage(content, "http", uri, page_format, uri, content_type, fetched_at=fetched_at)
+    source_path = headers.get_header("WARC-Source-Path") or uri
+    url = uri if urlsplit(uri).scheme in ("http", "https") else None
+    page_format = format_hint if format_hint in ("text", "markdown") else "html"
+    declared = headers.get_header("Content-Type")
+    content_type = None if declared == "application/octet-stream" else declared
+    return RawPage(
+        content, "file", source_path, page_format, url, content_type,
+        file_mtime=headers.get_header("WARC-Source-Mtime"), file_format=format_hint,
+    )  # fmt: skip

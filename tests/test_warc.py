@@ -154,3 +154,33 @@ def test_a_crash_in_the_middle_of_an_append_is_cut_off_by_the_next_run(run, arch
     records = read_back(warc_file)
     assert [kind for kind, _, _ in records] == ["resource", "resource"]
     assert warc_file.stat().st_size > whole
+
+
+def test_reextract_after_a_new_rule_changes_exactly_the_affected_articles(run, archive_dir: Path, tmp_path) -> None:
+    from tests.localserver import LocalServer
+
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    promo = "Follow our live coverage of the harbour works here."
+    (pages / "a.html").write_text(
+        news_page("Harbour works begin", [*about("harbour", 3), promo], url="https://n.example/a"), encoding="utf-8"
+    )
+    (pages / "b.html").write_text(news_page("Orchard prices fall", about("orchard", 3), url="https://n.example/b"))
+    assert run("import", "--jobs", "1", str(pages)).exit_code == 0
+    server = LocalServer()
+    try:
+        url = server.route("/c", news_page("A fetched story", [*about("ferry", 3), promo], url=None))
+        assert run("fetch", url).exit_code == 0
+    finally:
+        server.close()  # no network from here on
+
+    nothing = run("reextract")
+    assert nothing.exit_code == 0 and "archived 0, updated 0, duplicates 3" in nothing.stderr
+    changed = run("reextract", "--strip", "^Follow our live coverage.*", "--json")
+    assert changed.exit_code == 0
+    rows = [json.loads(line) for line in changed.stdout.splitlines() if '"status"' in line]
+    assert sorted(row["status"] for row in rows) == ["duplicate", "updated", "updated"]
+    for path in archive_dir.rglob("*-v2.json"):
+        data = json.loads(path.read_text())
+        assert promo not in data["text"] and data["version"] == 2
+    assert len(list(archive_dir.rglob("*-v2.json"))) == 2
