@@ -542,6 +542,51 @@ def reextract(
 
 
 @cli.command()
+@click.option(
+    "--format", "export_format", type=click.Choice(["jsonl", "csv", "warc"]), default="jsonl", show_default=True,
+    help="jsonl: whole articles (import reads them back); csv: one row per article; warc: their raw pages.",
+)  # fmt: skip
+@click.option("--since", metavar="DATE", help="Only articles published on or after DATE (YYYY-MM-DD).")
+@click.option("--until", metavar="DATE", help="Only articles published on or before DATE.")
+@click.option("--section", metavar="SLUG", help="Only articles of this section.")
+@click.option("--site", metavar="SITE", help="Only articles of this site (name or host).")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE (default: stdout)."
+)
+@pass_env
+def export(
+    env: Env,
+    export_format: str,
+    since: str | None,
+    until: str | None,
+    section: str | None,
+    site: str | None,
+    output: Path | None,
+) -> None:
+    """Write the archive's articles out, newest first (the current version of each).
+
+    \b
+    Examples:
+      newsarchive export -o everything.jsonl
+      newsarchive export --format csv --since 2025-07-01 --section world > july-world.csv
+      newsarchive export --format warc --site example.com -o example.warc.gz
+      newsarchive --archive copy import everything.jsonl      # read an export back
+    """
+    from newsarchive.export import export as export_articles
+    from newsarchive.store import write_atomic_bytes
+
+    filters = {"since": since, "until": until, "section": section, "site": site}
+    with _open_archive(env.settings(), must_exist=True) as archive:
+        if output is None:
+            count = export_articles(archive, sys.stdout.buffer, export_format, **filters)
+            sys.stdout.buffer.flush()
+        else:
+            with write_atomic_bytes(output) as out:
+                count = export_articles(archive, out, export_format, **filters)
+    env.say(f"exported {count} article(s)" + (f" to {output}" if output else ""))
+
+
+@cli.command()
 @click.option("--dry-run", is_flag=True, help="Read the sources and list the articles that would be fetched.")
 @click.option("--jobs", type=click.IntRange(min=1), help="Pages fetched at once (threads).  [default: 4]")
 @click.option("--rate", type=click.FloatRange(min=0), help="Requests per second to any one host.  [default: 1]")

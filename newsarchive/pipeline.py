@@ -18,7 +18,7 @@ from newsarchive.config import Settings
 from newsarchive.errors import InputError, StoreError
 from newsarchive.extract import build_article, page_url
 from newsarchive.model import Article, RawPage
-from newsarchive.sources import Broken, FileInput, Skipped, ZipMember, iter_inputs, read_file, read_zip_member
+from newsarchive.sources import Broken, Exported, FileInput, Skipped, ZipMember, iter_inputs, read_file, read_zip_member
 from newsarchive.store import AddResult, Archive
 from newsarchive.warc import RawStore, WarcResponse, read_raw
 
@@ -67,8 +67,10 @@ def archive_page(archive: Archive, raw: RawPage, stripper: Stripper, settings: S
     return ItemResult(label, added.outcome, added.id, added.json_path, article.title)
 
 
-def _keep(archive: Archive, raw: RawPage, article: Article) -> AddResult:
+def _keep(archive: Archive, raw: RawPage | None, article: Article) -> AddResult:
     """Store the raw page in the archive's WARC files, then the article that points to it."""
+    if raw is None:
+        return archive.add(article)
     try:
         article.source["warc"] = RawStore(archive.root).append(raw).to_dict()
     except OSError as exc:
@@ -151,20 +153,26 @@ class _Task:
         return read_file(self.item, self.base_url)
 
 
-def _tasks(paths: Iterable[Path], globs: tuple[str, ...], base_url: str | None) -> Iterator[_Task | ItemResult]:
+def _tasks(
+    paths: Iterable[Path], globs: tuple[str, ...], base_url: str | None
+) -> Iterator[_Task | ItemResult | _Extracted]:
     """The inputs as tasks, and what was skipped or broken on the way as results."""
     for item in iter_inputs(paths, globs):
         if isinstance(item, Skipped):
             yield ItemResult(str(item.path), "skipped", reason=item.reason)
         elif isinstance(item, Broken):
             yield ItemResult(str(item.path), "failed", reason=item.reason)
+        elif isinstance(item, Exported):
+            yield _Extracted(item.label, item.article, None)
         else:
             label = item.label if isinstance(item, ZipMember | WarcResponse) else str(item.path)
             yield _Task(label, item, base_url)
 
 
-def _plan(task: _Task) -> ItemResult:
+def _plan(task: _Task | _Extracted) -> ItemResult:
     """--dry-run: read and recognize the file, store nothing."""
+    if isinstance(task, _Extracted):
+        return ItemResult(task.label, "planned", format="jsonl", url=task.article.url)
     raw = task.read()
     return ItemResult(task.label, "planned", format=raw.file_format or raw.format, url=page_url(raw))
 
@@ -177,7 +185,7 @@ def _imported(
     if jobs <= 1:
         _start_worker(archive.root, settings)
         outcomes: Iterator[ItemResult | _Extracted] = (
-            task if isinstance(task, ItemResult) else _extract(task) for task in tasks
+            task if isinstance(task, ItemResult | _Extracted) else _extract(task) for task in tasks
         )
     else:
         outcomes = _in_workers(tasks, archive.root, settings, jobs)
@@ -198,7 +206,7 @@ class _Extracted:
 
     label: str
     article: Article
-    raw: RawPage
+    raw: RawPage | None  # None for an article read back from an export
 
 
 def _add(archive: Archive, extracted: _Extracted) -> ItemResult:
@@ -237,7 +245,7 @@ def _in_workers(
     context = multiprocessing.get_context("forkserver")
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(root, settings)) as pool:
         for task in tasks:
-            if isinstance(task, ItemResult):
+            if isinstance(task, ItemResult | _Extracted):
                 yield task
                 continue
             pending.add(pool.submit(_extract, task))

@@ -14,7 +14,7 @@ from urllib.parse import quote, urljoin
 
 from newsarchive.errors import SourceError, TooLargeError
 from newsarchive.formats import SavedPage, read_saved
-from newsarchive.model import RawPage, utf8_safe
+from newsarchive.model import Article, RawPage, utf8_safe
 from newsarchive.warc import WARC_SUFFIXES, WarcProblem, WarcResponse, responses
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
@@ -23,7 +23,8 @@ SAVED_SUFFIXES = (".mhtml", ".mht", ".webarchive", ".zip")
 MAX_ZIP_MEMBERS = 10_000
 MAX_ZIP_TOTAL_BYTES = 1 << 30  # what all members of one zip may expand to, together
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")
-SUPPORTED_SUFFIXES = HTML_SUFFIXES + GZIP_SUFFIXES + SAVED_SUFFIXES + TEXT_SUFFIXES + WARC_SUFFIXES
+JSONL_SUFFIXES = (".jsonl", ".ndjson")  # newsarchive's own export
+SUPPORTED_SUFFIXES = HTML_SUFFIXES + GZIP_SUFFIXES + SAVED_SUFFIXES + TEXT_SUFFIXES + WARC_SUFFIXES + JSONL_SUFFIXES
 # "Web Page, complete" keeps a page's scripts, styles, images and frames in "<name>_files/".
 ASSETS_FOLDER_SUFFIX = "_files"
 
@@ -62,7 +63,15 @@ class Broken:
     reason: str
 
 
-Input = FileInput | ZipMember | WarcResponse | Skipped | Broken
+@dataclass(frozen=True)
+class Exported:
+    """An article from a JSONL export: stored as it is, not extracted again."""
+
+    label: str
+    article: Article
+
+
+Input = FileInput | ZipMember | WarcResponse | Exported | Skipped | Broken
 
 
 def is_supported(path: Path) -> bool:
@@ -98,6 +107,12 @@ def _expand_containers(items: Iterable[FileInput | Skipped]) -> Iterator[Input]:
         name = item.path.name.lower() if isinstance(item, FileInput) else ""
         if name.endswith(".zip"):
             yield from _zip_members(item.path)
+        elif name.endswith(JSONL_SUFFIXES) and item.path.is_file():
+            from newsarchive.export import read_jsonl_export
+
+            for line, found in read_jsonl_export(item.path):
+                label = f"{item.path}:{line}"
+                yield Broken(Path(label), str(found)) if isinstance(found, Exception) else Exported(label, found)
         elif name.endswith(WARC_SUFFIXES) and item.path.is_file():
             for found in responses(item.path):
                 if isinstance(found, WarcProblem):

@@ -143,11 +143,19 @@ class SearchHit:
 
 
 def write_atomic(path: Path, data: str) -> None:
-    """Write to a temporary file beside the target, flush it to disk, then rename over it."""
+    """Write UTF-8 text to a temporary file beside the target, flush it to disk, rename over it."""
+    with write_atomic_bytes(path) as handle:
+        handle.write(data.encode("utf-8"))
+
+
+@contextmanager
+def write_atomic_bytes(path: Path) -> Iterator[Any]:
+    """A binary file handle whose content replaces `path` only if the block completes: written
+    to a temporary file beside the target, flushed to disk, then renamed over it."""
     temp = path.with_name(f".{path.name}.{os.getpid()}{TEMP_SUFFIX}")
     try:
-        with open(temp, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(data)
+        with open(temp, "wb") as handle:
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp, path)
@@ -360,7 +368,7 @@ class Archive:
         row = self.db.execute("SELECT MAX(version) FROM versions WHERE id = ?", (article.id,)).fetchone()
         previous = row[0] if row else None
         article.version = (previous or 0) + 1
-        article.archived_at = utc_now()
+        article.archived_at = article.archived_at or utc_now()  # an exported article keeps its own
         json_file, md_file = self._choose_paths(article)
         json_rel, md_rel = self._relative(json_file), self._relative(md_file)
         md_existed = md_file.exists()

@@ -184,3 +184,49 @@ def test_reextract_after_a_new_rule_changes_exactly_the_affected_articles(run, a
         data = json.loads(path.read_text())
         assert promo not in data["text"] and data["version"] == 2
     assert len(list(archive_dir.rglob("*-v2.json"))) == 2
+
+
+def test_export_jsonl_then_import_gives_identical_articles(run, archive_dir: Path, tmp_path: Path) -> None:
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for n, section in enumerate(("World", "Sport", "World")):
+        page = news_page(
+            f"Story {n} for export", about(f"export {n}", 3), section=section, url=f"https://x.example/{n}"
+        )
+        (pages / f"{n}.html").write_text(page, encoding="utf-8")
+    assert run("import", "--jobs", "1", str(pages)).exit_code == 0
+    exported = tmp_path / "all.jsonl"
+    result = run("export", "-o", str(exported))
+    assert result.exit_code == 0 and "exported 3 article(s)" in result.stderr
+    copy = tmp_path / "copy"
+    again = run("--archive", str(copy), "import", str(exported))
+    assert again.exit_code == 0 and "archived 3" in again.stderr
+
+    def by_id(root: Path) -> dict[str, dict]:
+        found = {}
+        for path in root.rglob("*.json"):
+            data = json.loads(path.read_text(encoding="utf-8"))
+            data["source"].pop("warc", None)  # raw pages stay with the archive that fetched them
+            found[data["id"]] = (path.relative_to(root).as_posix(), data)
+        return found
+
+    assert by_id(copy) == by_id(archive_dir)
+    assert run("--archive", str(copy), "import", str(exported)).stderr.count("duplicates 3") == 1
+
+
+def test_export_csv_filters_and_warc(run, archive_dir: Path, tmp_path: Path) -> None:
+    import csv
+
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for n, section in enumerate(("World", "Sport")):
+        page = news_page(f"Story {n} for csv", about(f"csv {n}", 3), section=section, url=f"https://x.example/c{n}")
+        (pages / f"{n}.html").write_text(page, encoding="utf-8")
+    assert run("import", "--jobs", "1", str(pages)).exit_code == 0
+    result = run("export", "--format", "csv", "--section", "sport")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [row["title"] for row in rows] == ["Story 1 for csv"] and rows[0]["authors"] == "Dana Whitfield"
+    warc_out = tmp_path / "raw.warc.gz"
+    assert run("export", "--format", "warc", "-o", str(warc_out)).exit_code == 0
+    records = read_back(warc_out)
+    assert [kind for kind, _, _ in records] == ["resource", "resource"]
