@@ -70,6 +70,7 @@ class RawPage:
     listed_date: str | None = None  # the date a feed or news sitemap gave the link: a hint
     listed_section: str | None = None  # the section of the source that listed it: a fallback
     http: HttpExchange | None = None  # for a fetched page: what to keep in the raw WARC record
+    original: bytes | None = None  # a saved file's own bytes, when the page had to be unwrapped
 
     @property
     def sha256(self) -> str:

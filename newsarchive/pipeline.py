@@ -284,7 +284,7 @@ def _reextract_one(archive: Archive, article_id: str, stripper: Stripper, settin
     ref = old.source.get("warc")
     if not ref:
         return ItemResult(article_id, "skipped", old.id, reason="no raw page kept (archived before raw pages were)")
-    raw = read_raw(archive.root, ref, old.source.get("format"))
+    raw = read_raw(archive.root, ref)
     article = build_article(raw, stripper, settings.min_words)
     article.source["warc"] = ref
     if article.content_sha256 == old.content_sha256:

@@ -7,7 +7,7 @@ import os
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote, urljoin
@@ -176,12 +176,8 @@ def read_zip_member(item: ZipMember, max_bytes: int = 64_000_000) -> RawPage:
         raise SourceError(f"cannot read from the zip ({exc})") from None
     if len(data) > max_bytes:
         raise TooLargeError(f"expands beyond the {max_bytes:,} byte limit")
-    name = item.member.rpartition("/")[2]
-    if name.lower().endswith(GZIP_SUFFIXES):
-        data, name = _gunzip(data, max_bytes), name[: -len(".gz")]
-    saved = read_saved(name, data)
     mtime = datetime(*info.date_time, tzinfo=UTC).isoformat(timespec="seconds")
-    return _raw_page(saved, item.label, saved.url, mtime)
+    return page_from_bytes(item.member.rpartition("/")[2], data, item.label, mtime, max_bytes)
 
 
 def _walk(root: Path, globs: tuple[str, ...]) -> Iterator[FileInput | Skipped]:
@@ -271,18 +267,26 @@ def read_file(item: FileInput, base_url: str | None = None, max_bytes: int = 64_
         raise SourceError(f"cannot read: {exc.strerror or exc}") from None
     if not is_supported(path):
         raise SourceError(f"unsupported file type {path.suffix or '(no extension)'!r}")
-    name = path.name
+    raw = page_from_bytes(path.name, data, utf8_safe(str(path.absolute())), mtime, max_bytes)
+    if raw.url is None and base_url:
+        relative = path.relative_to(item.root).as_posix() if item.root in path.parents else path.name
+        url = urljoin(base_url if base_url.endswith("/") else base_url + "/", quote(relative, errors="surrogateescape"))
+        raw = replace(raw, url=url)
+    return raw
+
+
+def page_from_bytes(name: str, data: bytes, location: str, mtime: str | None, max_bytes: int = 64_000_000) -> RawPage:
+    """A saved file's bytes as a page: gunzipped, unwrapped from its saved format (MHTML,
+    webarchive…), with the file's own bytes kept when they are not the page itself."""
+    original = data
     if name.lower().endswith(GZIP_SUFFIXES):
         data, name = _gunzip(data, max_bytes), name[: -len(".gz")]
     saved = read_saved(name, data)
-    url = saved.url
-    if url is None and base_url:
-        relative = path.relative_to(item.root).as_posix() if item.root in path.parents else path.name
-        url = urljoin(base_url if base_url.endswith("/") else base_url + "/", quote(relative, errors="surrogateescape"))
-    return _raw_page(saved, utf8_safe(str(path.absolute())), url, mtime)
+    raw = _raw_page(saved, location, saved.url, mtime)
+    return replace(raw, original=None if original == saved.content else original)
 
 
-def _raw_page(saved: SavedPage, location: str, url: str | None, mtime: str) -> RawPage:
+def _raw_page(saved: SavedPage, location: str, url: str | None, mtime: str | None) -> RawPage:
     return RawPage(
         content=saved.content,
         kind="file",

@@ -13,7 +13,7 @@ import io
 import os
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
@@ -202,7 +202,8 @@ def _records(writer: object, raw: RawPage) -> list:
         if raw.file_mtime:
             headers["WARC-Source-Mtime"] = raw.file_mtime
         uri = raw.url or Path(raw.location).absolute().as_uri()
-        return [writer.create_warc_record(uri, "resource", payload=io.BytesIO(raw.content), warc_headers_dict=headers)]
+        payload = io.BytesIO(raw.original or raw.content)  # the saved file as it was on disk
+        return [writer.create_warc_record(uri, "resource", payload=payload, warc_headers_dict=headers)]
     uri = raw.url or raw.location
     path = urlsplit(uri)
     target = (path.path or "/") + (f"?{path.query}" if path.query else "")
@@ -275,7 +276,7 @@ def _today() -> str:
     return datetime.now(UTC).date().isoformat()
 
 
-def read_raw(root: Path, ref: dict, format_hint: str | None = None) -> RawPage:
+def read_raw(root: Path, ref: dict) -> RawPage:
     """The raw page an article's `source.warc` points to, as a RawPage ready for extraction."""
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
@@ -297,12 +298,10 @@ def read_raw(root: Path, ref: dict, format_hint: str | None = None) -> RawPage:
         content_type = record.http_headers.get_header("Content-Type") if record.http_headers else None
         page_format = "text" if (content_type or "").split(";")[0].strip().lower() == "text/plain" else "html"
         return RawPage(content, "http", uri, page_format, uri, content_type, fetched_at=fetched_at)
+    from newsarchive.sources import page_from_bytes
+
     source_path = headers.get_header("WARC-Source-Path") or uri
-    url = uri if urlsplit(uri).scheme in ("http", "https") else None
-    page_format = format_hint if format_hint in ("text", "markdown") else "html"
-    declared = headers.get_header("Content-Type")
-    content_type = None if declared == "application/octet-stream" else declared
-    return RawPage(
-        content, "file", source_path, page_format, url, content_type,
-        file_mtime=headers.get_header("WARC-Source-Mtime"), file_format=format_hint,
-    )  # fmt: skip
+    raw = page_from_bytes(Path(source_path).name, content, source_path, headers.get_header("WARC-Source-Mtime"))
+    if raw.url is None and urlsplit(uri).scheme in ("http", "https"):
+        raw = replace(raw, url=uri)  # the URL the import gave it (--base-url)
+    return raw

@@ -230,3 +230,16 @@ def test_export_csv_filters_and_warc(run, archive_dir: Path, tmp_path: Path) -> 
     assert run("export", "--format", "warc", "-o", str(warc_out)).exit_code == 0
     records = read_back(warc_out)
     assert [kind for kind, _, _ in records] == ["resource", "resource"]
+
+
+def test_a_saved_mhtml_is_kept_as_the_file_itself_and_reextracts(run, archive_dir: Path, tmp_path: Path) -> None:
+    from tests.test_formats import mhtml
+
+    saved = tmp_path / "story.mhtml"
+    saved.write_bytes(mhtml(news_page("An MHTML story", about("mhtml", 3)).encode("utf-8")))
+    assert run("import", "--jobs", "1", str(saved)).exit_code == 0
+    (article,) = [json.loads(p.read_text()) for p in archive_dir.rglob("*.json")]
+    ((kind, _, payload),) = read_back(archive_dir / article["source"]["warc"]["file"])
+    assert kind == "resource" and payload == saved.read_bytes()  # the saved file, not just its HTML part
+    again = run("reextract")
+    assert again.exit_code == 0 and "duplicates 1" in again.stderr  # same article from the kept file
