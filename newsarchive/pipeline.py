@@ -20,7 +20,7 @@ from newsarchive.extract import build_article, page_url
 from newsarchive.model import Article, RawPage
 from newsarchive.sources import Broken, Exported, FileInput, Skipped, ZipMember, iter_inputs, read_file, read_zip_member
 from newsarchive.store import AddResult, Archive
-from newsarchive.warc import RawStore, WarcResponse, read_raw
+from newsarchive.warc import WarcResponse, read_raw
 
 T = TypeVar("T")
 Status = Literal["archived", "updated", "duplicate", "failed", "skipped", "planned"]
@@ -72,7 +72,7 @@ def _keep(archive: Archive, raw: RawPage | None, article: Article) -> AddResult:
     if raw is None:
         return archive.add(article)
     try:
-        article.source["warc"] = RawStore(archive.root).append(raw).to_dict()
+        article.source["warc"] = archive.raw.append(raw).to_dict()
     except OSError as exc:
         raise StoreError(f"cannot write the raw page of {raw.location}: {exc.strerror or exc}") from None
     return archive.add(article)

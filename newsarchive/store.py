@@ -26,6 +26,7 @@ from newsarchive.errors import ArchiveLockedError, NotFoundError, StoreError
 from newsarchive.model import SCHEMA_VERSION, Article, site_of, utc_now
 from newsarchive.render import article_json, slugify
 from newsarchive.urls import normalize_url
+from newsarchive.warc import RawStore
 
 INDEX_NAME = "index.sqlite"
 LOCK_NAME = ".newsarchive.lock"
@@ -196,6 +197,14 @@ class Archive:
         self.index_path = self.root / INDEX_NAME
         self.readonly = readonly  # a reader beside the one writer (import's worker processes)
         self._db: sqlite3.Connection | None = None
+        self._raw: RawStore | None = None
+
+    @property
+    def raw(self) -> RawStore:
+        """Where this archive keeps raw pages (WARC files); one per run, for its writer."""
+        if self._raw is None:
+            self._raw = RawStore(self.root)
+        return self._raw
 
     # -- opening --------------------------------------------------------------------------
 
