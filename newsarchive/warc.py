@@ -193,8 +193,8 @@ class RawStore:
 
 
 def _gzip_member(data: bytes) -> bytes:
-    """One record as its own gzip member (level 6: warcio's own level 9 costs three times the
-    time for a few per cent less space)."""
+    """One record as its own gzip member (level 6: warcio's level 9 took 1.5 times as long on
+    the benchmark pages for 0.6 % less space)."""
     compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS | 16)
     return compressor.compress(data) + compressor.flush()
 
