@@ -10,6 +10,7 @@ import contextlib
 import socket
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from datetime import UTC
 from email.utils import parsedate_to_datetime
@@ -31,6 +32,8 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 CHUNK_SIZE = 65536
 CUT_SHORT = "connection closed before the whole page arrived"
+# Only encodings we decode ourselves, so that the body can be kept exactly as it came.
+ACCEPT_ENCODING = "gzip, deflate"
 
 
 def check_scheme(url: str) -> None:
@@ -189,6 +192,7 @@ class Fetcher:
             self.session.mount(prefix, _WatchedAdapter())
         self.session.headers["User-Agent"] = settings.user_agent
         self.session.headers["Accept"] = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
+        self.session.headers["Accept-Encoding"] = ACCEPT_ENCODING
         self._sleep = sleep
         self._clock = clock
 
@@ -261,9 +265,10 @@ class Fetcher:
                 if status >= 300:
                     # A 3xx we cannot follow (no Location, 304, 300…) is not the page either.
                     raise FetchError(f"HTTP {status} {response.reason or ''}".strip(), status=status)
-                body = self._read_body(response, deadline)
+                body, wire = self._read_body(response, deadline)
                 return RawPage(
                     content=body,
+                    original=wire,
                     kind="http",
                     location=url,
                     format=_page_format(response.headers.get("Content-Type")),
@@ -281,33 +286,31 @@ class Fetcher:
                 )
         raise FetchError(f"too many redirects (more than {self.settings.max_redirects})")
 
-    def _read_body(self, response: requests.Response, deadline: _Deadline) -> bytes:
-        """Read the body in chunks, enforcing the size cap (after decompression) and the deadline.
+    def _read_body(self, response: requests.Response, deadline: _Deadline) -> tuple[bytes, bytes | None]:
+        """The body decoded, and as it came over the wire when that differs (content-encoded);
+        the size cap applies after decompression, the deadline between reads.
 
         A body shorter than its Content-Length raises IncompleteRead in urllib3 (2.x enforces the
         length): a cut connection must not pass for a short page.
         """
         limit = self.settings.max_bytes
+        encoding = response.headers.get("Content-Encoding", "").strip().lower()
         declared = response.headers.get("Content-Length", "").strip()
-        if declared.isdigit() and int(declared) > limit and not response.headers.get("Content-Encoding"):
+        if declared.isdigit() and int(declared) > limit:
             raise TooLargeError(f"page is larger than the {limit:,} byte limit ({int(declared):,} bytes)")
-        chunks: list[bytes] = []
-        size = 0
+        decoder = _BodyDecoder(encoding, limit)
+        wire: list[bytes] = []
         raw = response.raw
         try:
             while True:
                 deadline.remaining()
-                chunk = raw.read1(CHUNK_SIZE, decode_content=True)
+                chunk = raw.read1(CHUNK_SIZE, decode_content=False)
                 if not chunk:
                     break
-                size += len(chunk)
-                if size > limit:
-                    raise TooLargeError(f"page is larger than the {limit:,} byte limit")
-                chunks.append(chunk)
+                wire.append(chunk)
+                decoder.feed(chunk)
         except urllib3.exceptions.ReadTimeoutError:
             raise deadline.error() or _Retry("timed out while reading the body") from None
-        except urllib3.exceptions.DecodeError as exc:
-            raise deadline.error() or FetchError(f"could not decompress the body: {_root_cause(exc)}") from None
         except urllib3.exceptions.ProtocolError as exc:
             cut = any(isinstance(arg, urllib3.exceptions.IncompleteRead) for arg in exc.args)
             reason = CUT_SHORT if cut else f"connection broken while reading: {_root_cause(exc)}"
@@ -315,7 +318,60 @@ class Fetcher:
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise deadline.error() or _Retry(f"connection broken while reading: {_root_cause(exc)}") from None
         deadline.remaining()  # the deadline shut the socket: what arrived is not the whole page
-        return b"".join(chunks)
+        body = decoder.finish()
+        return body, (b"".join(wire) if decoder.encoded else None)
+
+
+class _BodyDecoder:
+    """Undoes a gzip or deflate Content-Encoding chunk by chunk, never holding more than the
+    size cap of decoded bytes (a gzip bomb stops at the cap)."""
+
+    def __init__(self, encoding: str, limit: int) -> None:
+        if encoding not in ("", "identity", "gzip", "x-gzip", "deflate"):
+            raise FetchError(f"unsupported Content-Encoding: {encoding}")
+        self.encoded = encoding not in ("", "identity")
+        self.limit = limit
+        self._gzip = encoding in ("gzip", "x-gzip")
+        self._inflate: Any = self._new_inflater() if self.encoded else None
+        self._first = True  # no compressed byte decoded yet
+        self._chunks: list[bytes] = []
+        self._size = 0
+
+    def _new_inflater(self) -> Any:
+        # gzip (31), or deflate as zlib data (15); raw deflate (-15) is tried if that fails.
+        return zlib.decompressobj(31 if self._gzip else 15)
+
+    def feed(self, data: bytes) -> None:
+        if not self.encoded:
+            self._keep(data)
+            return
+        try:
+            while data:
+                out = self._inflate.decompress(data, self.limit + 1 - self._size)
+                self._keep(out)
+                data = self._inflate.unconsumed_tail
+                if self._inflate.eof and self._inflate.unused_data and self._gzip:
+                    data = self._inflate.unused_data  # another gzip member follows
+                    self._inflate = self._new_inflater()
+                self._first = False
+        except zlib.error as exc:
+            if self._first and not self._gzip:
+                self._inflate = zlib.decompressobj(-15)
+                self._first = False
+                self.feed(data)
+                return
+            raise FetchError(f"could not decompress the body: {exc}") from None
+
+    def _keep(self, data: bytes) -> None:
+        self._size += len(data)
+        if self._size > self.limit:
+            raise TooLargeError(f"page is larger than the {self.limit:,} byte limit")
+        self._chunks.append(data)
+
+    def finish(self) -> bytes:
+        if self.encoded and not self._first and not self._inflate.eof:
+            raise FetchError("could not decompress the body: the compressed data ends early")
+        return b"".join(self._chunks)
 
 
 def _request_error(exc: requests.exceptions.RequestException) -> Exception:

@@ -70,7 +70,9 @@ class RawPage:
     listed_date: str | None = None  # the date a feed or news sitemap gave the link: a hint
     listed_section: str | None = None  # the section of the source that listed it: a fallback
     http: HttpExchange | None = None  # for a fetched page: what to keep in the raw WARC record
-    original: bytes | None = None  # a saved file's own bytes, when the page had to be unwrapped
+    # A saved file's own bytes when the page had to be unwrapped, or a fetched body as it came
+    # over the wire when it was content-encoded: what the raw WARC record keeps.
+    original: bytes | None = None
 
     @property
     def sha256(self) -> str:

@@ -132,8 +132,9 @@ def _iso(date: str | None) -> str | None:
 
 RAW_DIR = "raw"
 GZIP_LEVEL = 6
-# Headers that described the bytes on the wire; the payload is stored decoded, so they go.
-WIRE_HEADERS = frozenset({"content-encoding", "transfer-encoding", "content-length"})
+# The payload is stored as received (still content-encoded) but de-chunked: these framing
+# headers are replaced by the stored payload's own length.
+FRAMING_HEADERS = frozenset({"transfer-encoding", "content-length"})
 
 
 @dataclass(frozen=True)
@@ -216,14 +217,15 @@ def _records(writer: object, raw: RawPage) -> list:
     path = urlsplit(uri)
     target = (path.path or "/") + (f"?{path.query}" if path.query else "")
     request_headers = StatusAndHeaders(f"GET {target} HTTP/1.1", list(raw.http.request_headers), is_http_request=True)
-    kept = [(name, value) for name, value in raw.http.response_headers if name.lower() not in WIRE_HEADERS]
-    kept.append(("Content-Length", str(len(raw.content))))
+    payload = raw.original or raw.content  # still content-encoded, if it came so
+    kept = [(name, value) for name, value in raw.http.response_headers if name.lower() not in FRAMING_HEADERS]
+    kept.append(("Content-Length", str(len(payload))))
     response_headers = StatusAndHeaders(f"{raw.http.status} {raw.http.reason}", kept, protocol="HTTP/1.1")
     request = writer.create_warc_record(
         uri, "request", http_headers=request_headers, warc_headers_dict={"WARC-Date": date}
     )
     response = writer.create_warc_record(
-        uri, "response", payload=io.BytesIO(raw.content), http_headers=response_headers,
+        uri, "response", payload=io.BytesIO(payload), http_headers=response_headers,
         warc_headers_dict={"WARC-Date": date},
     )  # fmt: skip
     return [request, response]

@@ -8,6 +8,7 @@ import socket
 import ssl
 import struct
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler
 
@@ -268,9 +269,43 @@ def test_the_deadline_cuts_a_read_short_of_the_read_timeout(server: LocalServer,
     assert elapsed(started) < 1.3
 
 
-def test_gzip_is_decoded(server: LocalServer, settings: Settings) -> None:
-    url = server.route("/gz", Response(gzip.compress(PAGE.encode()), headers={"Content-Encoding": "gzip"}))
+def test_gzip_is_decoded_and_the_wire_bytes_kept(server: LocalServer, settings: Settings) -> None:
+    sent = gzip.compress(PAGE.encode())
+    url = server.route("/gz", Response(sent, headers={"Content-Encoding": "gzip"}))
+    page = fetcher(settings).fetch(url)
+    assert page.content == PAGE.encode() and page.original == sent
+    assert fetcher(settings).fetch(server.route("/plain", PAGE)).original is None
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        zlib.compress,
+        lambda data: zlib.compress(data)[2:-4],
+        lambda data: gzip.compress(data[:50]) + gzip.compress(data[50:]),
+    ],
+    ids=["deflate-zlib", "deflate-raw", "gzip-two-members"],
+)
+def test_every_deflate_form_servers_send_is_decoded(server: LocalServer, settings: Settings, encode) -> None:
+    name = "gzip" if encode(b"x")[:2] == b"\x1f\x8b" else "deflate"
+    url = server.route(f"/{name}", Response(encode(PAGE.encode()), headers={"Content-Encoding": name}))
     assert fetcher(settings).fetch(url).content == PAGE.encode()
+
+
+@pytest.mark.parametrize(
+    ("body", "encoding", "reason"),
+    [
+        (b"\x0b\x02\x80hello\x03", "br", "unsupported Content-Encoding: br"),
+        (gzip.compress(PAGE.encode())[:-30], "gzip", "could not decompress the body: the compressed data ends early"),
+        (b"not gzip at all", "gzip", "could not decompress the body"),
+    ],
+)
+def test_a_body_we_cannot_decode_fails_with_the_reason(
+    server: LocalServer, settings: Settings, body: bytes, encoding: str, reason: str
+) -> None:
+    url = server.route(f"/{encoding}", Response(body, headers={"Content-Encoding": encoding}))
+    with pytest.raises(FetchError, match=reason):
+        fetcher(settings, retries=0).fetch(url)
 
 
 def test_a_body_at_the_limit_is_accepted(server: LocalServer, settings: Settings) -> None:

@@ -128,6 +128,32 @@ def test_a_fetch_keeps_request_and_response_in_the_archive_warc(run, archive_dir
         assert record.rec_type == "response" and record.content_stream().read() == body
 
 
+def test_a_compressed_response_is_kept_as_sent_and_reextracts(run, archive_dir: Path) -> None:
+    from warcio.archiveiterator import ArchiveIterator
+
+    from tests.localserver import LocalServer, Response
+
+    server = LocalServer()
+    try:
+        page = news_page("A story sent compressed", about("gzip", 4), url=None).encode()
+        sent = gzip.compress(page)
+        headers = {"Content-Type": "text/html; charset=utf-8", "Content-Encoding": "gzip"}
+        assert run("fetch", server.route("/gz", Response(sent, headers=headers))).exit_code == 0
+    finally:
+        server.close()
+    (article,) = [json.loads(p.read_text()) for p in archive_dir.rglob("*.json")]
+    ref = article["source"]["warc"]
+    read_back(archive_dir / ref["file"])  # the digests hold for the stored (compressed) payload
+    with open(archive_dir / ref["file"], "rb") as stream:
+        stream.seek(ref["offset"])
+        record = next(iter(ArchiveIterator(stream)))
+        assert record.http_headers.get_header("Content-Encoding") == "gzip"
+        assert record.http_headers.get_header("Content-Length") == str(len(sent))
+        assert record.raw_stream.read() == sent  # the body as it came over the wire
+    result = run("reextract", "--json")  # read back through warcio, decoded
+    assert result.exit_code == 0 and '"status": "duplicate"' in result.stdout
+
+
 def test_an_import_keeps_each_saved_file_as_a_resource_record(run, archive_dir: Path, tmp_path: Path) -> None:
     saved = tmp_path / "saved.html"
     saved.write_text(news_page("A saved story", about("saving", 4)), encoding="utf-8")
