@@ -23,6 +23,8 @@ from newsarchive.store import AddResult, Archive
 from newsarchive.warc import WarcResponse, read_raw
 
 T = TypeVar("T")
+# Fields reextract compares when the body is unchanged, to report what a newer extractor reads differently.
+REEXTRACT_METADATA = ("title", "authors", "published", "modified", "section", "language", "site_name")
 Status = Literal["archived", "updated", "duplicate", "failed", "skipped", "planned"]
 
 
@@ -272,23 +274,28 @@ def reextract(
     stripper = Stripper(settings.strip, learned=archive)
     summary = RunSummary()
     for row in archive.list(since=since, section=section):
-        result = run_guarded(row["id"], _reextract_one, archive, row["id"], stripper, settings)
+        result = run_guarded(row["id"], _reextract_one, archive, row, stripper, settings)
         summary.add(result)
         if on_result:
             on_result(result)
     return summary
 
 
-def _reextract_one(archive: Archive, article_id: str, stripper: Stripper, settings: Settings) -> ItemResult:
-    old = archive.load(article_id)
+def _reextract_one(archive: Archive, row: dict, stripper: Stripper, settings: Settings) -> ItemResult:
+    article_id, old_path = row["id"], row["json_path"]
+    old = archive.read_article(archive.root / old_path)
     ref = old.source.get("warc")
     if not ref:
         return ItemResult(article_id, "skipped", old.id, reason="no raw page kept (archived before raw pages were)")
     raw = read_raw(archive.root, ref)
     article = build_article(raw, stripper, settings.min_words)
     article.source["warc"] = ref
+    article.id = old.id  # the same article, even where its id came from its (now changed) body
     if article.content_sha256 == old.content_sha256:
-        return ItemResult(article_id, "duplicate", old.id, title=old.title)
+        differ = [name for name in REEXTRACT_METADATA if getattr(article, name) != getattr(old, name)]
+        # A version is a body; metadata-only changes are reported, not stored (see the README).
+        reason = f"body unchanged; metadata now differs ({', '.join(differ)}), not re-versioned" if differ else None
+        return ItemResult(article_id, "duplicate", old.id, old_path, old.title, reason)
     added = archive.add(article)
     return ItemResult(article_id, added.outcome, added.id, added.json_path, article.title)
 

@@ -212,6 +212,31 @@ def test_reextract_after_a_new_rule_changes_exactly_the_affected_articles(run, a
     assert len(list(archive_dir.rglob("*-v2.json"))) == 2
 
 
+def test_reextract_of_an_article_without_url_makes_a_new_version_of_it(run, archive_dir: Path, tmp_path) -> None:
+    page = tmp_path / "saved.html"  # no URL anywhere: its id comes from its body
+    promo = "Subscribe to our morning letter for more."
+    page.write_text(news_page("A story without an address", [*about("address", 3), promo], url=None))
+    assert run("import", "--jobs", "1", str(page)).exit_code == 0
+    (first,) = [json.loads(p.read_text()) for p in archive_dir.rglob("*.json")]
+    result = run("reextract", "--strip", "^Subscribe to our morning letter.*")
+    assert result.exit_code == 0 and "archived 0, updated 1" in result.stderr
+    listed = json.loads(run("list", "--json").stdout)
+    assert [(row["id"], row["version"]) for row in listed] == [(first["id"], 2)]
+
+
+def test_reextract_reports_metadata_that_a_newer_extractor_reads_differently(run, archive_dir, tmp_path) -> None:
+    page = tmp_path / "saved.html"
+    page.write_text(news_page("What the page says now", about("metadata", 3), url="https://m.example/a"))
+    assert run("import", "--jobs", "1", str(page)).exit_code == 0
+    (json_file,) = archive_dir.rglob("*.json")
+    data = json.loads(json_file.read_text())
+    json_file.write_text(json.dumps(data | {"title": "What an older extractor read"}))
+    result = run("reextract", "--json")
+    (row,) = [json.loads(line) for line in result.stdout.splitlines() if '"status"' in line]
+    assert result.exit_code == 0 and row["status"] == "duplicate"
+    assert row["reason"] == "body unchanged; metadata now differs (title), not re-versioned"
+
+
 def test_export_jsonl_then_import_gives_identical_articles(run, archive_dir: Path, tmp_path: Path) -> None:
     pages = tmp_path / "pages"
     pages.mkdir()
