@@ -436,21 +436,48 @@ def list_(
 
 @cli.command()
 @click.argument("key", metavar="ID|URL")
+@click.option("--open", "open_page", is_flag=True, help="Open the article's page of the static site in the browser.")
+@click.option(
+    "--site",
+    "site_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The static site for --open.  [default: the last one `newsarchive site` wrote]",
+)
 @_json_option
 @pass_env
-def show(env: Env, key: str, as_json: bool) -> None:
+def show(env: Env, key: str, open_page: bool, site_dir: Path | None, as_json: bool) -> None:
     """Print one article as Markdown (or --json), by id, id prefix or URL.
+
+    At a terminal the Markdown is rendered (headings, quotes, emphasis); piped, it is printed
+    as stored.
 
     \b
     Examples:
       newsarchive show 3f2a9c1d
+      newsarchive show 3f2a9c1d --open
       newsarchive show https://example.com/world/2025/07/23/talks.html --json
     """
     from newsarchive.render import article_json
 
     with _open_archive(env.settings(), must_exist=True) as archive:
         article = archive.load(key)
-    click.echo(article_json(article) if as_json else article.markdown, file=env.stdout, nl=False)
+        if open_page:
+            import webbrowser
+
+            from newsarchive.site import article_page_path
+
+            page = article_page_path(archive, article.id, site_dir)
+            env.say(f"opening {page}", level=1)
+            webbrowser.open(page.as_uri())
+            return
+    if as_json:
+        click.echo(article_json(article), file=env.stdout, nl=False)
+    elif env.stdout.isatty():
+        from newsarchive.terminal import print_markdown
+
+        print_markdown(article.markdown, env.stdout)
+    else:
+        click.echo(article.markdown, file=env.stdout, nl=False)
 
 
 @cli.command()
@@ -485,17 +512,60 @@ def search(env: Env, query: tuple[str, ...], limit: int, as_json: bool) -> None:
 @_json_option
 @pass_env
 def stats(env: Env, as_json: bool) -> None:
-    """Count articles by day, section and site."""
+    """Count articles by day, section and site, drawn as bar charts.
+
+    \b
+    Examples:
+      newsarchive stats
+      newsarchive stats --json | jq .by_day
+    """
+    import shutil
+
+    from newsarchive.terminal import bar_chart
+
     with _open_archive(env.settings(), must_exist=True) as archive:
         counts = archive.stats()
     if as_json:
         click.echo(json.dumps(counts, ensure_ascii=False, indent=2), file=env.stdout)
         return
+    width = shutil.get_terminal_size((80, 24)).columns
     click.echo(f"articles: {counts['articles']} ({counts['versions']} versions)", file=env.stdout)
     for title, key in (("by day", "by_day"), ("by section", "by_section"), ("by site", "by_site")):
         click.echo(f"\n{title}:", file=env.stdout)
-        for name, count in counts[key].items():
-            click.echo(f"  {count:6d}  {name}", file=env.stdout)
+        for line in bar_chart(counts[key], width - 2):
+            click.echo(f"  {printable(line)}", file=env.stdout)
+
+
+@cli.command()
+@click.argument("outdir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--since", metavar="YYYY-MM-DD", help="Only articles published on or after this day.")
+@_json_option
+@pass_env
+def site(env: Env, outdir: Path, since: str | None, as_json: bool) -> None:
+    """Write the archive as a static website to OUTDIR, readable from file:// with no network.
+
+    A home page with the latest articles, a chart of articles per day and search; pages per
+    day, section and site; one page per article. Re-running rewrites only what changed.
+
+    \b
+    Examples:
+      newsarchive site ~/news-site && xdg-open ~/news-site/index.html
+      newsarchive site out/ --since 2025-07-01
+    """
+    from newsarchive.site import build_site
+
+    with _open_archive(env.settings(), must_exist=True) as archive:
+        report = build_site(archive, outdir, since=_day(since))
+    if as_json:
+        row = {"articles": report.articles, "written": len(report.written), "unchanged": report.unchanged}
+        row |= {"removed": len(report.removed), "index": str((outdir / "index.html").absolute())}
+        click.echo(json.dumps(row), file=env.stdout)
+    for page in report.written:
+        env.say(f"wrote {page}", level=1)
+    env.say(
+        f"site: {report.articles} article(s); {len(report.written)} page(s) written, {report.unchanged} unchanged, "
+        f"{len(report.removed)} removed; open {(outdir / 'index.html').absolute()}"
+    )
 
 
 @cli.command()
