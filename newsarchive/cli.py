@@ -42,12 +42,13 @@ class Env:
     archive_option: Path | None
     verbosity: int
     traceback: bool
+    index_option: str | None = None
     # Looked up per call, so a test runner that swaps sys.stdout is honoured.
     stdout: TextIO = field(default_factory=lambda: sys.stdout)
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
 
     def settings(self, **overrides: Any) -> Settings:
-        return load_settings(self.config_path, archive=self.archive_option, **overrides)
+        return load_settings(self.config_path, archive=self.archive_option, index=self.index_option, **overrides)
 
     def say(self, message: str, level: int = 0) -> None:
         """A message for people, on stderr; level 1 needs -v, level 0 is silenced by -q."""
@@ -90,6 +91,13 @@ class NewsarchiveGroup(click.Group):
     help="Archive folder.  [env NEWSARCHIVE_ARCHIVE; default ./archive]",
 )
 @click.option(
+    "--index",
+    "index_url",
+    metavar="URL",
+    help="Where the index lives: sqlite:///PATH or postgresql://USER@HOST/DB.  "
+    "[env NEWSARCHIVE_INDEX; default ARCHIVE/index.sqlite]",
+)
+@click.option(
     "--config",
     "config_path",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -101,7 +109,13 @@ class NewsarchiveGroup(click.Group):
 @click.version_option(__version__, "--version", prog_name="newsarchive")
 @click.pass_context
 def cli(
-    ctx: click.Context, archive: Path | None, config_path: Path | None, verbose: int, quiet: bool, traceback: bool
+    ctx: click.Context,
+    archive: Path | None,
+    index_url: str | None,
+    config_path: Path | None,
+    verbose: int,
+    quiet: bool,
+    traceback: bool,
 ) -> None:
     """Keep an offline, searchable archive of news articles, without the junk.
 
@@ -117,7 +131,7 @@ def cli(
 
     Exit codes: 0 all good, 1 some inputs failed, 2 usage or configuration error.
     """
-    ctx.obj = Env(config_path, archive, -1 if quiet else verbose, traceback)
+    ctx.obj = Env(config_path, archive, -1 if quiet else verbose, traceback, index_option=index_url)
 
 
 pass_env = click.make_pass_decorator(Env)
@@ -126,7 +140,7 @@ pass_env = click.make_pass_decorator(Env)
 def _open_archive(settings: Settings, must_exist: bool = False):  # -> Archive
     from newsarchive.store import Archive
 
-    archive = Archive(settings.archive)
+    archive = Archive.from_settings(settings)
     return archive.require() if must_exist else archive
 
 
@@ -839,7 +853,7 @@ def clean(env: Env, file: Path, base_url: str | None, explain: bool, strip: tupl
 
     settings = env.settings(strip=strip)
     raw = read_file(FileInput(file, file.parent), base_url)
-    with Archive(settings.archive) as archive:
+    with Archive.from_settings(settings) as archive:
         preview = preview_strip(raw, Stripper(settings.strip, learned=archive))
     if explain:
         for line in preview.explanation():

@@ -23,6 +23,7 @@ ENV_PREFIX = "NEWSARCHIVE_"
 @dataclass(frozen=True)
 class Settings:
     archive: Path = Path("archive")
+    index: str = ""  # "" (ARCHIVE/index.sqlite), sqlite:///PATH or postgresql://USER@HOST/DB
     user_agent: str = f"newsarchive/{__version__} (+https://pypi.org/project/newsarchive/)"
     connect_timeout: float = 10.0
     read_timeout: float = 30.0

@@ -183,7 +183,7 @@ def _imported(
     archive: Archive, tasks: Iterator[_Task | ItemResult], settings: Settings, jobs: int
 ) -> Iterator[ItemResult]:
     """Extract each task (here, or in worker processes) and store what it gives, in this process."""
-    archive.db  # noqa: B018 - the writer creates the index before any reader looks for it
+    archive.open()  # the writer creates the index before any reader looks for it
     if jobs <= 1:
         _start_worker(archive.root, settings)
         outcomes: Iterator[ItemResult | _Extracted] = (
@@ -222,7 +222,7 @@ _worker: dict[str, Any] = {}
 
 
 def _start_worker(root: Path, settings: Settings) -> None:
-    reader = Archive(root, readonly=True)
+    reader = Archive(root, readonly=True, index_url=settings.index or None)
     _worker.update(archive=reader, stripper=Stripper(settings.strip, learned=reader), settings=settings)
 
 

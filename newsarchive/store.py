@@ -1,126 +1,46 @@
-"""The archive on disk: article files laid out by date and section, and the SQLite index.
+"""The archive on disk: article files laid out by date and section, and their index.
 
-Files are the truth; the index is a cache of them that ``reindex`` can always rebuild. Every
-file is written to a temporary name and renamed into place, and the index changes inside a
-transaction, so a crash leaves either the old state or the new one.
+Files are the truth; the index (SQLite beside the files, or PostgreSQL; see index.py) is a
+cache of them that ``reindex`` can always rebuild. Every file is written to a temporary name
+and renamed into place, and the index changes inside a transaction, so a crash leaves either
+the old state or the new one.
 """
 
 from __future__ import annotations
 
 import errno
 import fcntl
-import functools
 import json
 import os
-import re
-import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
-from newsarchive.clean import line_key
-from newsarchive.errors import ArchiveLockedError, NotFoundError, StoreError
-from newsarchive.model import SCHEMA_VERSION, Article, site_of, utc_now
+from newsarchive.errors import ArchiveLockedError, StoreError
+from newsarchive.index import (
+    INDEX_NAME,
+    LEARN_MIN_ARTICLES,
+    TEMP_SUFFIX,
+    Index,
+    SearchHit,
+    damaged_index_message,
+    day_of,
+    open_index,
+)
+from newsarchive.model import SCHEMA_VERSION, Article, utc_now
 from newsarchive.render import article_json, slugify
-from newsarchive.urls import normalize_url
 from newsarchive.warc import RawStore
 
-INDEX_NAME = "index.sqlite"
+__all__ = ["INDEX_NAME", "LEARN_MIN_ARTICLES", "TEMP_SUFFIX", "AddResult", "Archive", "SearchHit"]
+__all__ += ["damaged_index_message", "write_atomic", "write_atomic_bytes"]
+
 LOCK_NAME = ".newsarchive.lock"
 DIRTY_NAME = ".newsarchive.running"  # present while a writing run holds the lock
-TEMP_SUFFIX = ".tmp"
-INDEX_SCHEMA_VERSION = 1
 LOCK_POLL_SECONDS = 0.1
-# A line is a site's boilerplate once it is in this many of the site's articles, and this share.
-LEARN_MIN_ARTICLES = 5
-LEARN_MIN_SHARE = 0.3
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS versions (
-    id TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    url TEXT,
-    canonical_url TEXT,
-    content_sha256 TEXT NOT NULL,
-    title TEXT NOT NULL,
-    published TEXT,
-    section_slug TEXT NOT NULL,
-    site_name TEXT,
-    json_path TEXT NOT NULL UNIQUE,
-    md_path TEXT NOT NULL UNIQUE,
-    archived_at TEXT NOT NULL,
-    PRIMARY KEY (id, version)
-);
-CREATE INDEX IF NOT EXISTS versions_sha ON versions(content_sha256);
-CREATE INDEX IF NOT EXISTS versions_url ON versions(url);
-CREATE INDEX IF NOT EXISTS versions_canonical ON versions(canonical_url);
-CREATE TABLE IF NOT EXISTS articles (
-    id TEXT PRIMARY KEY,
-    version INTEGER NOT NULL,
-    url TEXT,
-    canonical_url TEXT,
-    content_sha256 TEXT NOT NULL,
-    title TEXT NOT NULL,
-    published TEXT,
-    day TEXT,
-    section_slug TEXT NOT NULL,
-    site_name TEXT,
-    word_count INTEGER NOT NULL,
-    json_path TEXT NOT NULL,
-    md_path TEXT NOT NULL,
-    archived_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS articles_day ON articles(day);
-CREATE INDEX IF NOT EXISTS articles_section ON articles(section_slug);
-CREATE INDEX IF NOT EXISTS articles_site ON articles(site_name);
-CREATE TABLE IF NOT EXISTS site_articles (
-    site TEXT PRIMARY KEY,
-    articles INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS site_lines (
-    site TEXT NOT NULL,
-    line_key TEXT NOT NULL,
-    articles INTEGER NOT NULL,
-    PRIMARY KEY (site, line_key)
-);
-CREATE TABLE IF NOT EXISTS raw_inputs (
-    raw_sha256 TEXT PRIMARY KEY,
-    id TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS url_keys (
-    url_key TEXT PRIMARY KEY,
-    id TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS sources (
-    url TEXT PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE,
-    section TEXT,
-    added_at TEXT NOT NULL,
-    etag TEXT,
-    last_modified TEXT,
-    last_success TEXT,
-    last_error TEXT,
-    last_error_at TEXT,
-    consecutive_failures INTEGER NOT NULL DEFAULT 0
-);
-CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
-    id UNINDEXED, title, text, tokenize = 'unicode61 remove_diacritics 2'
-);
-"""
-
-VERSION_COLUMNS = (
-    "id", "version", "url", "canonical_url", "content_sha256", "title", "published",
-    "section_slug", "site_name", "json_path", "md_path", "archived_at",
-)  # fmt: skip
-ARTICLE_COLUMNS = (
-    "id", "version", "url", "canonical_url", "content_sha256", "title", "published", "day",
-    "section_slug", "site_name", "word_count", "json_path", "md_path", "archived_at",
-)  # fmt: skip
-
-T = TypeVar("T")
 Outcome = Literal["archived", "updated", "duplicate"]
 
 
@@ -130,17 +50,6 @@ class AddResult:
     id: str
     version: int
     json_path: str  # relative to the archive root
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    id: str
-    title: str
-    published: str | None
-    section_slug: str
-    site_name: str | None
-    snippet: str
-    score: float
 
 
 def write_atomic(path: Path, data: str) -> None:
@@ -165,51 +74,41 @@ def write_atomic_bytes(path: Path) -> Iterator[Any]:
         raise
 
 
-def _index_errors(method: Callable[..., T]) -> Callable[..., T]:
-    """A damaged index.sqlite is reported as such, with the way out, not as a traceback."""
-
-    @functools.wraps(method)
-    def guarded(self: Archive, *args: Any, **kwargs: Any) -> T:
-        try:
-            return method(self, *args, **kwargs)
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(damaged_index_message(self.index_path, exc)) from None
-
-    return guarded
-
-
-def damaged_index_message(path: Path, exc: Exception) -> str:
-    return f"the index {path} is damaged ({exc}); rebuild it from the article files with 'newsarchive reindex'"
-
-
-def _day_of(published: str | None) -> str | None:
-    """The calendar day a timestamp names, in its own timezone (as the page printed it)."""
-    if published and re.match(r"\d{4}-\d{2}-\d{2}", published):
-        return published[:10]
-    return None
-
-
 class Archive:
     """One archive folder: its files, its index and its lock."""
 
-    def __init__(self, root: Path | str, readonly: bool = False) -> None:
+    def __init__(
+        self, root: Path | str, readonly: bool = False, index_url: str | None = None, writer: str | None = None
+    ) -> None:
         self.root = Path(root)
-        self.index_path = self.root / INDEX_NAME
+        self.index_url = index_url
         self.readonly = readonly  # a reader beside the one writer (import's worker processes)
-        self._db: sqlite3.Connection | None = None
+        self.writer = writer  # names this writer's own WARC files when many write at once
+        self._index: Index | None = None
         self._raw: RawStore | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Any, **options: Any) -> Archive:
+        """The archive the settings name (folder and index)."""
+        return cls(settings.archive, index_url=settings.index or None, **options)
+
+    @property
+    def index(self) -> Index:
+        if self._index is None:
+            self._index = open_index(self.index_url, self.root, readonly=self.readonly)
+        return self._index
 
     @property
     def raw(self) -> RawStore:
         """Where this archive keeps raw pages (WARC files); one per run, for its writer."""
         if self._raw is None:
-            self._raw = RawStore(self.root)
+            self._raw = RawStore(self.root, self.writer)
         return self._raw
 
     # -- opening --------------------------------------------------------------------------
 
     def exists(self) -> bool:
-        return self.index_path.exists()
+        return self.index.exists()
 
     def require(self) -> Archive:
         """For read-only commands: fail clearly rather than create an empty archive."""
@@ -217,56 +116,21 @@ class Archive:
             raise StoreError(f"no archive at {self.root} (run 'newsarchive import' or 'newsarchive fetch' first)")
         return self
 
-    @property
-    def db(self) -> sqlite3.Connection:
-        if self._db is None:
-            try:
-                if self.readonly:
-                    self._db = sqlite3.connect(f"file:{self.index_path}?mode=ro", uri=True, timeout=30)
-                    self._db.row_factory = sqlite3.Row
-                else:
-                    self.root.mkdir(parents=True, exist_ok=True)
-                    self._db = self._connect(self.index_path)
-            except sqlite3.DatabaseError as exc:
-                raise StoreError(damaged_index_message(self.index_path, exc)) from None
-            except (OSError, sqlite3.Error) as exc:
-                raise StoreError(f"cannot open the index {self.index_path}: {exc}") from None
-        return self._db
-
-    @staticmethod
-    def _connect(path: Path) -> sqlite3.Connection:
-        db = sqlite3.connect(path, isolation_level=None, timeout=30)
-        db.row_factory = sqlite3.Row
-        db.execute("PRAGMA journal_mode = WAL")
-        db.execute("PRAGMA synchronous = NORMAL")
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        if version > INDEX_SCHEMA_VERSION:
-            raise StoreError(f"{path}: index schema {version} is newer than this newsarchive understands")
-        db.executescript(SCHEMA)
-        db.execute(f"PRAGMA user_version = {INDEX_SCHEMA_VERSION}")
-        return db
+    def open(self) -> Archive:
+        """Create the index now (a writer does, before its readers look for it)."""
+        self.index.stats()
+        return self
 
     def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        if self._index is not None:
+            self._index.close()
+            self._index = None
 
     def __enter__(self) -> Archive:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        db = self.db
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
 
     # -- locking --------------------------------------------------------------------------
 
@@ -324,14 +188,8 @@ class Archive:
 
     # -- writing --------------------------------------------------------------------------
 
-    def _find_by_content(self, content_sha256: str) -> sqlite3.Row | None:
-        return self.db.execute(
-            "SELECT id, version, json_path FROM versions WHERE content_sha256 = ? LIMIT 1",
-            (content_sha256,),
-        ).fetchone()
-
     def _article_dir(self, article: Article) -> Path:
-        day = _day_of(article.published) or "undated"
+        day = day_of(article.published) or "undated"
         parts = day.split("-") if day != "undated" else ["undated"]
         return self.root.joinpath(*parts, slugify(article.section_slug, "uncategorized"))
 
@@ -362,20 +220,22 @@ class Archive:
             raise StoreError(f"refusing to write outside the archive: {path}")
         return resolved.relative_to(resolved_root).as_posix()
 
-    @_index_errors
     def add(self, article: Article) -> AddResult:
         """Store an article, or recognize it: the same body twice is one article.
 
         A changed body at a known URL becomes a new version; the old version's files stay.
         """
-        existing = self._find_by_content(article.content_sha256)
+        with self.index.exclusive():
+            return self._add(article)
+
+    def _add(self, article: Article) -> AddResult:
+        index = self.index
+        existing = index.find_by_content(article.content_sha256)
         if existing is not None:
-            with self._transaction() as db:
-                _remember_urls(db, article, existing["id"])  # a tracking variant, or another feed's link
-                _remember_raw(db, article, existing["id"])
+            with index.transaction():
+                index.remember(article, existing["id"])  # a tracking variant, or another feed's link
             return AddResult("duplicate", existing["id"], existing["version"], existing["json_path"])
-        row = self.db.execute("SELECT MAX(version) FROM versions WHERE id = ?", (article.id,)).fetchone()
-        previous = row[0] if row else None
+        previous = index.latest_version(article.id)
         article.version = (previous or 0) + 1
         article.archived_at = article.archived_at or utc_now()  # an exported article keeps its own
         json_file, md_file = self._choose_paths(article)
@@ -389,128 +249,43 @@ class Archive:
             if not md_existed:
                 md_file.unlink(missing_ok=True)  # no Markdown without its JSON
             raise StoreError(f"cannot write {json_file}: {exc.strerror or exc}") from None
-        with self._transaction() as db:
-            self._index(db, article, json_rel, md_rel)
-            if not previous:
-                _count_lines(db, article)
+        index.add_version(article, json_rel, md_rel, count_lines=not previous)
         return AddResult("updated" if previous else "archived", article.id, article.version, json_rel)
 
-    @staticmethod
-    def _index(db: sqlite3.Connection, article: Article, json_rel: str, md_rel: str) -> None:
-        row = {
-            "id": article.id,
-            "version": article.version,
-            "url": article.url,
-            "canonical_url": article.canonical_url,
-            "content_sha256": article.content_sha256,
-            "title": article.title,
-            "published": article.published,
-            "day": _day_of(article.published),
-            "section_slug": article.section_slug,
-            "site_name": article.site_name,
-            "word_count": article.word_count,
-            "json_path": json_rel,
-            "md_path": md_rel,
-            "archived_at": article.archived_at,
-        }
-        _insert(db, "versions", VERSION_COLUMNS, row)
-        _remember_urls(db, article, article.id)
-        _remember_raw(db, article, article.id)
-        current = db.execute("SELECT version FROM articles WHERE id = ?", (article.id,)).fetchone()
-        if current is not None and current["version"] > article.version:
-            return
-        _insert(db, "articles", ARTICLE_COLUMNS, row)
-        db.execute("DELETE FROM articles_fts WHERE id = ?", (article.id,))
-        db.execute(
-            "INSERT INTO articles_fts (id, title, text) VALUES (?,?,?)",
-            (article.id, article.title, article.text),
-        )
+    # -- reading (the index answers; see index.py) ------------------------------------------
 
-    # -- reading --------------------------------------------------------------------------
-
-    @_index_errors
     def find_raw(self, raw_sha256: str) -> AddResult | None:
         """The article these exact raw bytes already gave, if any (its current version)."""
         if not self.exists():
             return None
-        row = self.db.execute(
-            "SELECT a.id, a.version, a.json_path FROM raw_inputs r JOIN articles a ON a.id = r.id "
-            "WHERE r.raw_sha256 = ?",
-            (raw_sha256,),
-        ).fetchone()
+        row = self.index.find_raw(raw_sha256)
         return AddResult("duplicate", row["id"], row["version"], row["json_path"]) if row else None
 
-    @_index_errors
     def knows_url(self, url: str) -> bool:
         """Whether an article was already reached by this URL (in any spelling that normalizes
         to the same: tracking parameters, fragment, host case)."""
-        if not self.exists():
-            return False
-        found = self.db.execute("SELECT 1 FROM url_keys WHERE url_key = ?", (normalize_url(url),)).fetchone()
-        return found is not None
+        return self.exists() and self.index.knows_url(url)
 
-    # -- sources ----------------------------------------------------------------------------
-
-    @_index_errors
     def add_source(self, url: str, name: str, section: str | None = None) -> None:
-        clash = self.db.execute("SELECT url, name FROM sources WHERE url = ? OR name = ?", (url, name)).fetchone()
-        if clash is not None:
-            raise StoreError(f"a source with this URL or name exists already: {clash['name']} ({clash['url']})")
-        with self._transaction() as db:
-            db.execute(
-                "INSERT INTO sources (url, name, section, added_at) VALUES (?, ?, ?, ?)",
-                (url, name, section, utc_now()),
-            )
+        self.index.add_source(url, name, section)
 
-    @_index_errors
     def sources(self) -> list[dict[str, Any]]:
-        if not self.exists():
-            return []
-        return [dict(row) for row in self.db.execute("SELECT * FROM sources ORDER BY name")]
+        return self.index.sources() if self.exists() else []
 
-    @_index_errors
     def remove_source(self, name_or_url: str) -> None:
-        with self._transaction() as db:
-            gone = db.execute("DELETE FROM sources WHERE name = ? OR url = ?", (name_or_url, name_or_url)).rowcount
-        if not gone:
-            raise NotFoundError(f"no source named {name_or_url!r}")
+        self.index.remove_source(name_or_url)
 
-    @_index_errors
     def record_source(
         self, url: str, error: str | None = None, etag: str | None = None, last_modified: str | None = None
     ) -> None:
         """Note how reading a source went: validators for the next conditional request on
         success, the error and one more consecutive failure otherwise."""
-        with self._transaction() as db:
-            if error is None:
-                db.execute(
-                    "UPDATE sources SET last_success = ?, consecutive_failures = 0, "
-                    "etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified) WHERE url = ?",
-                    (utc_now(), etag, last_modified, url),
-                )
-            else:
-                db.execute(
-                    "UPDATE sources SET last_error = ?, last_error_at = ?, "
-                    "consecutive_failures = consecutive_failures + 1 WHERE url = ?",
-                    (error, utc_now(), url),
-                )
+        self.index.record_source(url, error, etag, last_modified)
 
-    @_index_errors
     def learned_lines(self, site: str) -> dict[str, str]:
-        """line_key → 'in N of M articles from SITE', for the lines this site repeats enough to
-        be boilerplate. An archive that does not exist yet has learned nothing."""
-        if not self.exists():
-            return {}
-        total = self.db.execute("SELECT articles FROM site_articles WHERE site = ?", (site,)).fetchone()
-        if total is None or total[0] < LEARN_MIN_ARTICLES:
-            return {}
-        rows = self.db.execute(
-            "SELECT line_key, articles FROM site_lines WHERE site = ? AND articles >= ? AND articles >= ?",
-            (site, LEARN_MIN_ARTICLES, LEARN_MIN_SHARE * total[0]),
-        )
-        return {key: f"in {count} of {total[0]} articles from {site}" for key, count in rows}
+        """An archive that does not exist yet has learned nothing."""
+        return self.index.learned_lines(site) if self.exists() else {}
 
-    @_index_errors
     def list(
         self,
         since: str | None = None,
@@ -520,47 +295,11 @@ class Archive:
         limit: int | None = None,
     ) -> list[dict[str, Any]]:
         """Current articles, newest first, filtered by day (inclusive), section slug and site."""
-        clauses, params = [], []
-        if since:
-            clauses.append("day >= ?")
-            params.append(since)
-        if until:
-            clauses.append("day <= ?")
-            params.append(until)
-        if section:
-            clauses.append("section_slug = ?")
-            params.append(slugify(section))
-        if site:
-            clauses.append("(site_name = ? COLLATE NOCASE OR url LIKE ? OR canonical_url LIKE ?)")
-            params += [site, f"%://{site}/%", f"%://{site}/%"]
-        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-        sql = (
-            "SELECT id, version, title, published, section_slug, site_name, url, canonical_url, "
-            f"word_count, json_path, md_path FROM articles {where} "
-            "ORDER BY published DESC, title"
-        )
-        if limit:
-            sql += f" LIMIT {int(limit)}"
-        return [dict(row) for row in self.db.execute(sql, params)]
+        return self.index.list(since=since, until=until, section=section, site=site, limit=limit)
 
-    @_index_errors
-    def find(self, key: str) -> sqlite3.Row:
+    def find(self, key: str) -> dict[str, Any]:
         """The current version of the article with this id (or id prefix), URL or canonical URL."""
-        db = self.db
-        row = db.execute("SELECT * FROM articles WHERE id = ?", (key,)).fetchone()
-        if row is None:
-            row = db.execute(
-                "SELECT a.* FROM versions v JOIN articles a ON a.id = v.id "
-                "WHERE v.url = ? OR v.canonical_url = ? LIMIT 1",
-                (key, key),
-            ).fetchone()
-        if row is None and re.fullmatch(r"[0-9a-f]{4,15}", key):
-            rows = db.execute("SELECT * FROM articles WHERE id LIKE ? LIMIT 2", (key + "%",)).fetchall()
-            if len(rows) == 1:
-                row = rows[0]
-        if row is None:
-            raise NotFoundError(f"no article with id or URL {key!r}")
-        return row
+        return self.index.find(key)
 
     def load(self, key: str) -> Article:
         row = self.find(key)
@@ -580,36 +319,12 @@ class Archive:
         except TypeError as exc:
             raise StoreError(f"{json_file}: missing fields ({exc})") from None
 
-    @_index_errors
     def search(self, query: str, limit: int = 20) -> list[SearchHit]:
-        """Full-text search, best match first; plain words work, FTS5 syntax works too."""
-        sql = (
-            "SELECT f.id, a.title, a.published, a.section_slug, a.site_name, "
-            "snippet(articles_fts, 2, '[', ']', '…', 12) AS snippet, bm25(articles_fts) AS score "
-            "FROM articles_fts f JOIN articles a ON a.id = f.id "
-            "WHERE articles_fts MATCH ? ORDER BY score LIMIT ?"
-        )
-        try:
-            rows = self.db.execute(sql, (query, limit)).fetchall()
-        except sqlite3.OperationalError:
-            rows = self.db.execute(sql, (_quote_terms(query), limit)).fetchall()
-        return [SearchHit(**dict(row)) for row in rows]
+        """Full-text search, best match first."""
+        return self.index.search(query, limit=limit)
 
-    @_index_errors
     def stats(self) -> dict[str, Any]:
-        db = self.db
-
-        def grouped(column: str) -> dict[str, int]:
-            sql = f"SELECT COALESCE({column}, '(unknown)') AS k, COUNT(*) FROM articles GROUP BY k ORDER BY k"
-            return {row[0]: row[1] for row in db.execute(sql)}
-
-        return {
-            "articles": db.execute("SELECT COUNT(*) FROM articles").fetchone()[0],
-            "versions": db.execute("SELECT COUNT(*) FROM versions").fetchone()[0],
-            "by_day": grouped("day"),
-            "by_section": grouped("section_slug"),
-            "by_site": grouped("site_name"),
-        }
+        return self.index.stats()
 
     # -- rebuilding -----------------------------------------------------------------------
 
@@ -627,14 +342,8 @@ class Archive:
         A file that is not a readable article is left out (and passed to `on_error`), so one
         damaged file does not keep the rest of the archive unindexed.
         """
-        self.close()
-        fresh = self.index_path.with_name(f".{INDEX_NAME}.{os.getpid()}{TEMP_SUFFIX}")
-        fresh.unlink(missing_ok=True)
-        db = self._connect(fresh)
-        found = 0
-        try:
-            db.execute("BEGIN")
-            # _index keeps the highest version current whatever order the files come in.
+
+        def readable() -> Iterator[tuple[Article, str, str]]:
             for json_file in self.article_files():
                 try:
                     article = self.read_article(json_file)
@@ -643,84 +352,6 @@ class Archive:
                         on_error(json_file, str(exc))
                     continue
                 json_rel = self._relative(json_file)
-                self._index(db, article, json_rel, json_rel[: -len(".json")] + ".md")
-                if article.version == 1:
-                    _count_lines(db, article)
-                found += 1
-            _carry_sources(db, self.index_path)
-            db.execute("COMMIT")
-        finally:
-            db.close()
-        for suffix in ("-wal", "-shm"):
-            Path(str(self.index_path) + suffix).unlink(missing_ok=True)
-            Path(str(fresh) + suffix).unlink(missing_ok=True)
-        os.replace(fresh, self.index_path)
-        return found
+                yield article, json_rel, json_rel[: -len(".json")] + ".md"
 
-
-def _carry_sources(db: sqlite3.Connection, old_index: Path) -> None:
-    """Sources are configuration, not derived from the files: keep them from the old index
-    when it can still be read (a damaged one loses them, and reindex says nothing it cannot)."""
-    if not old_index.exists():
-        return
-    try:
-        old = sqlite3.connect(f"file:{old_index}?mode=ro", uri=True)
-        try:
-            rows = old.execute("SELECT * FROM sources").fetchall()
-            columns = [d[0] for d in old.execute("SELECT * FROM sources LIMIT 0").description]
-        finally:
-            old.close()
-    except sqlite3.DatabaseError:
-        return
-    if rows:
-        marks = ", ".join("?" * len(columns))
-        db.executemany(f"INSERT OR REPLACE INTO sources ({', '.join(columns)}) VALUES ({marks})", rows)
-
-
-def _remember_raw(db: sqlite3.Connection, article: Article, article_id: str) -> None:
-    """The raw bytes an article came from, so the same bytes again need no extraction."""
-    raw_sha = article.source.get("sha256")
-    if raw_sha:
-        db.execute("INSERT OR IGNORE INTO raw_inputs (raw_sha256, id) VALUES (?, ?)", (raw_sha, article_id))
-
-
-def _remember_urls(db: sqlite3.Connection, article: Article, article_id: str) -> None:
-    """The normalized URLs an article was reached by, so `update` never fetches them again."""
-    asked = article.source.get("location") if article.source.get("kind") == "http" else None
-    keys = {normalize_url(url) for url in (article.url, article.canonical_url, asked) if url}
-    db.executemany("INSERT OR IGNORE INTO url_keys (url_key, id) VALUES (?, ?)", [(k, article_id) for k in keys])
-
-
-def _count_lines(db: sqlite3.Connection, article: Article) -> None:
-    """Count the article once for its site, and each distinct line of its body (including the
-    lines already stripped as the site's boilerplate) once."""
-    site = site_of(article.canonical_url or article.url)
-    if site is None:
-        return
-    lines = [line for line in article.text.split("\n") if line.strip()] + article.boilerplate
-    keys = sorted({line_key(line) for line in lines})
-    db.execute(
-        "INSERT INTO site_articles (site, articles) VALUES (?, 1) "
-        "ON CONFLICT(site) DO UPDATE SET articles = articles + 1",
-        (site,),
-    )
-    db.executemany(
-        "INSERT INTO site_lines (site, line_key, articles) VALUES (?, ?, 1) "
-        "ON CONFLICT(site, line_key) DO UPDATE SET articles = articles + 1",
-        [(site, key) for key in keys],
-    )
-
-
-def _insert(db: sqlite3.Connection, table: str, columns: tuple[str, ...], row: dict[str, Any]) -> None:
-    placeholders = ", ".join(f":{column}" for column in columns)
-    db.execute(f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", row)
-
-
-def _quote_terms(query: str) -> str:
-    """Plain words as FTS5 strings, so punctuation such as 'Russia-Ukraine' is not syntax."""
-    terms = re.findall(r'"[^"]*"|\S+', query)
-    quoted = []
-    for term in terms:
-        inner = term[1:-1] if term.startswith('"') and term.endswith('"') and len(term) > 1 else term
-        quoted.append('"' + inner.replace('"', '""') + '"')
-    return " ".join(quoted) or '""'
+        return self.index.rebuild(readable())

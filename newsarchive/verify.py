@@ -9,14 +9,13 @@ repaired from the archive: it is reported, never guessed at.
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from newsarchive.errors import StoreError
 from newsarchive.model import SCHEMA_VERSION, Article, sha256_hex
-from newsarchive.store import INDEX_NAME, TEMP_SUFFIX, Archive, damaged_index_message, write_atomic
+from newsarchive.store import INDEX_NAME, TEMP_SUFFIX, Archive, write_atomic
 
 ProblemKind = Literal[
     "damaged-index", "not-indexed", "missing-file", "stale-markdown", "checksum", "schema", "temp-file", "orphan"
@@ -134,16 +133,10 @@ def _leftovers(archive: Archive) -> list[Problem]:
 def _index_problems(archive: Archive, valid: set[str]) -> list[Problem]:
     """Index rows without files, and article files the index does not know."""
     try:
-        db = sqlite3.connect(f"file:{archive.index_path}?mode=ro", uri=True)
-        try:
-            check = db.execute("PRAGMA quick_check").fetchone()[0]
-            if check != "ok":
-                raise sqlite3.DatabaseError(check)
-            indexed = {row[0] for row in db.execute("SELECT json_path FROM versions")}
-        finally:
-            db.close()
-    except sqlite3.DatabaseError as exc:
-        return [Problem("damaged-index", INDEX_NAME, damaged_index_message(archive.index_path, exc), True)]
+        archive.index.check()
+        indexed = archive.index.indexed_paths()
+    except StoreError as exc:
+        return [Problem("damaged-index", INDEX_NAME, str(exc), True)]
     problems = [
         Problem("missing-file", path, "indexed, but the article file is missing", True)
         for path in sorted(indexed - valid)

@@ -158,13 +158,15 @@ class RawStore:
     to be whole, so after a crash the next run cuts off a half-written last record first.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, writer: str | None = None) -> None:
         self.root = root
+        self.writer = writer  # many writers at once (workers) each append to their own files
         self._checked: set[Path] = set()  # files whose tail this run has already made whole
 
     def _file_for(self, day: str) -> Path:
         year, month, date = day.split("-")
-        return self.root / RAW_DIR / year / month / f"{date}.warc.gz"
+        name = f"{date}-{self.writer}.warc.gz" if self.writer else f"{date}.warc.gz"
+        return self.root / RAW_DIR / year / month / name
 
     def append(self, raw: RawPage) -> WarcRef:
         """Store the page's raw form (a request and a response for a fetch, a resource record for

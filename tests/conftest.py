@@ -59,3 +59,44 @@ def run(archive_dir: Path):
         return runner.invoke(cli, ["--archive", str(archive_dir), *args], input=input, catch_exceptions=False)
 
     return invoke
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A PostgreSQL server's URL: TEST_POSTGRES_URL, or a throwaway cluster started here."""
+    import importlib.util
+
+    required = os.environ.get("REQUIRE_POSTGRES_TESTS") == "1"
+
+    def unavailable(reason: str) -> None:
+        if required:
+            pytest.fail(f"PostgreSQL is required here (REQUIRE_POSTGRES_TESTS=1): {reason}")
+        pytest.skip(reason)
+
+    if importlib.util.find_spec("psycopg") is None:
+        unavailable("psycopg is not installed (pip install -e '.[test]')")
+    if os.environ.get("TEST_POSTGRES_URL"):
+        yield os.environ["TEST_POSTGRES_URL"]
+        return
+    from tests.pg import Cluster
+
+    try:
+        cluster = Cluster()
+        cluster.start()
+    except (RuntimeError, OSError, LookupError) as exc:
+        unavailable(f"no PostgreSQL server could be started here: {exc}")
+    try:
+        yield cluster.url
+    finally:
+        cluster.stop()
+
+
+_databases = iter(range(1_000_000))
+
+
+@pytest.fixture
+def pg_url(postgres_server: str) -> str:
+    """A fresh empty database for one test."""
+    from tests.pg import database_url
+
+    return database_url(postgres_server, f"test_{os.getpid()}_{next(_databases)}")

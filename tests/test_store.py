@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,14 @@ from newsarchive.errors import ArchiveLockedError, NotFoundError, StoreError
 from newsarchive.model import SCHEMA_VERSION
 from newsarchive.store import Archive
 from tests.pages import LOREM, about, article_from, news_page
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def archive(request: pytest.FixtureRequest, archive_dir: Path) -> Iterator[Archive]:
+    """Every storage test runs against both index backends (PostgreSQL: a fresh database)."""
+    url = request.getfixturevalue("pg_url") if request.param == "postgresql" else None
+    with Archive(archive_dir, index_url=url) as opened:
+        yield opened
 
 
 def test_layout_by_published_day_and_section(archive: Archive, archive_dir: Path) -> None:
@@ -84,8 +93,8 @@ def test_changed_body_at_the_same_url_is_a_new_version_and_the_old_stays(archive
     assert second.json_path != first.json_path
     assert [row["version"] for row in archive.list()] == [2]
     assert "Friday" in archive.load(first.id).text
-    versions = archive.db.execute("SELECT version FROM versions WHERE id = ? ORDER BY version", (first.id,))
-    assert [row[0] for row in versions] == [1, 2]
+    versions = archive.index.execute("SELECT version FROM versions WHERE id = ? ORDER BY version", (first.id,))
+    assert [row["version"] for row in versions] == [1, 2]
 
 
 def test_title_collision_between_different_articles_gets_a_short_hash(archive: Archive) -> None:
@@ -123,7 +132,11 @@ def test_reindex_rebuilds_the_same_index_from_files(archive: Archive, archive_di
         )
     )
     before = archive.list()
-    (archive_dir / "index.sqlite").write_bytes(b"\0" * 4096)  # a zeroed index
+    if archive.index_url:
+        archive.index.execute("DELETE FROM articles")  # rows lost
+    else:
+        archive.close()
+        (archive_dir / "index.sqlite").write_bytes(b"\0" * 4096)  # a zeroed index
     assert archive.reindex() == 3
     assert archive.list() == before
     assert [hit.title for hit in archive.search("ferry")] == ["Ferry timetable changes"]
@@ -191,10 +204,11 @@ def test_lock_excludes_a_second_holder(archive_dir: Path) -> None:
         pass
 
 
-def test_index_uses_wal(archive: Archive, archive_dir: Path) -> None:
-    archive.add(article_from(news_page()))
-    db = sqlite3.connect(archive_dir / "index.sqlite")
-    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+def test_index_uses_wal(archive_dir: Path) -> None:
+    with Archive(archive_dir) as archive:
+        archive.add(article_from(news_page()))
+        db = sqlite3.connect(archive_dir / "index.sqlite")
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_slugs_are_ascii_and_capped(archive: Archive) -> None:

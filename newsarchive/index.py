@@ -1,0 +1,622 @@
+"""The archive's index: one interface, two backends.
+
+SQLite (a file beside the articles) is the embedded default; PostgreSQL is the scale-out
+backend, for many workers on many hosts sharing one archive folder. The SQL is written once, in
+the dialect both understand (`INSERT ... ON CONFLICT`, `?` placeholders that the PostgreSQL
+backend turns into `%s`); only connecting, schema migrations, full-text search and rebuilding
+differ. The index is a cache of the article files: `reindex` can always rebuild it.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from newsarchive.clean import line_key
+from newsarchive.errors import ConfigError, NotFoundError, StoreError
+from newsarchive.model import Article, site_of, utc_now
+from newsarchive.render import slugify
+from newsarchive.urls import normalize_url
+
+INDEX_NAME = "index.sqlite"
+TEMP_SUFFIX = ".tmp"
+# A line is a site's boilerplate once it is in this many of the site's articles, and this share.
+LEARN_MIN_ARTICLES = 5
+LEARN_MIN_SHARE = 0.3
+
+# Tables both backends share, in the SQL both accept.
+COMMON_TABLES = [
+    """CREATE TABLE IF NOT EXISTS versions (
+    id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    url TEXT,
+    canonical_url TEXT,
+    content_sha256 TEXT NOT NULL,
+    title TEXT NOT NULL,
+    published TEXT,
+    section_slug TEXT NOT NULL,
+    site_name TEXT,
+    json_path TEXT NOT NULL UNIQUE,
+    md_path TEXT NOT NULL UNIQUE,
+    archived_at TEXT NOT NULL,
+    PRIMARY KEY (id, version)
+)""",
+    "CREATE INDEX IF NOT EXISTS versions_sha ON versions(content_sha256)",
+    "CREATE INDEX IF NOT EXISTS versions_url ON versions(url)",
+    "CREATE INDEX IF NOT EXISTS versions_canonical ON versions(canonical_url)",
+    """CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    url TEXT,
+    canonical_url TEXT,
+    content_sha256 TEXT NOT NULL,
+    title TEXT NOT NULL,
+    published TEXT,
+    day TEXT,
+    section_slug TEXT NOT NULL,
+    site_name TEXT,
+    word_count INTEGER NOT NULL,
+    json_path TEXT NOT NULL,
+    md_path TEXT NOT NULL,
+    archived_at TEXT NOT NULL
+)""",
+    "CREATE INDEX IF NOT EXISTS articles_day ON articles(day)",
+    "CREATE INDEX IF NOT EXISTS articles_section ON articles(section_slug)",
+    "CREATE INDEX IF NOT EXISTS articles_site ON articles(site_name)",
+    "CREATE TABLE IF NOT EXISTS site_articles (site TEXT PRIMARY KEY, articles INTEGER NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS site_lines (
+    site TEXT NOT NULL,
+    line_key TEXT NOT NULL,
+    articles INTEGER NOT NULL,
+    PRIMARY KEY (site, line_key)
+)""",
+    "CREATE TABLE IF NOT EXISTS raw_inputs (raw_sha256 TEXT PRIMARY KEY, id TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS url_keys (url_key TEXT PRIMARY KEY, id TEXT NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS sources (
+    url TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    section TEXT,
+    added_at TEXT NOT NULL,
+    etag TEXT,
+    last_modified TEXT,
+    last_success TEXT,
+    last_error TEXT,
+    last_error_at TEXT,
+    consecutive_failures INTEGER NOT NULL DEFAULT 0
+)""",
+]
+# Derived from the article files: emptied and refilled by a rebuild (sources are configuration).
+DERIVED_TABLES = ("versions", "articles", "site_articles", "site_lines", "raw_inputs", "url_keys", "articles_fts")
+
+VERSION_COLUMNS = (
+    "id", "version", "url", "canonical_url", "content_sha256", "title", "published",
+    "section_slug", "site_name", "json_path", "md_path", "archived_at",
+)  # fmt: skip
+ARTICLE_COLUMNS = (
+    "id", "version", "url", "canonical_url", "content_sha256", "title", "published", "day",
+    "section_slug", "site_name", "word_count", "json_path", "md_path", "archived_at",
+)  # fmt: skip
+
+T = TypeVar("T")
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    id: str
+    title: str
+    published: str | None
+    section_slug: str
+    site_name: str | None
+    snippet: str
+    score: float
+
+
+def day_of(published: str | None) -> str | None:
+    """The calendar day a timestamp names, in its own timezone (as the page printed it)."""
+    if published and re.match(r"\d{4}-\d{2}-\d{2}", published):
+        return published[:10]
+    return None
+
+
+def _guarded(method: Callable[..., T]) -> Callable[..., T]:
+    """The backend's own database errors become one StoreError saying what to do."""
+
+    @functools.wraps(method)
+    def guarded(self: Index, *args: Any, **kwargs: Any) -> T:
+        try:
+            return method(self, *args, **kwargs)
+        except self.database_errors as exc:
+            raise StoreError(self.damaged(exc)) from None
+
+    return guarded
+
+
+class Index:
+    """What the archive asks of its index; subclasses connect, migrate, search and rebuild."""
+
+    database_errors: tuple[type[BaseException], ...] = ()
+    location: str
+
+    # -- backend hooks --------------------------------------------------------------------
+
+    def exists(self) -> bool:
+        raise NotImplementedError
+
+    def execute(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        raise NotImplementedError
+
+    def executemany(self, sql: str, rows: list[tuple]) -> None:
+        raise NotImplementedError
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        raise NotImplementedError
+        yield
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Held while one article is written (paths chosen, files written, rows added): a no-op
+        where the archive lock already makes this process the only writer."""
+        yield
+
+    def _replace_text(self, article_id: str, title: str, text: str) -> None:
+        raise NotImplementedError
+
+    def search(self, query: str, limit: int = 20) -> list[SearchHit]:
+        raise NotImplementedError
+
+    def rebuild(self, articles: Iterable[tuple[Article, str, str]]) -> int:
+        raise NotImplementedError
+
+    def check(self) -> None:
+        """Raise StoreError when the index is damaged."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def damaged(self, exc: BaseException) -> str:
+        return f"the index {self.location} failed ({exc})"
+
+    # -- shared -----------------------------------------------------------------------------
+
+    def one(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
+        rows = self.execute(sql, params)
+        return rows[0] if rows else None
+
+    @_guarded
+    def find_by_content(self, content_sha256: str) -> Row | None:
+        return self.one(
+            "SELECT id, version, json_path FROM versions WHERE content_sha256 = ? LIMIT 1", (content_sha256,)
+        )
+
+    @_guarded
+    def latest_version(self, article_id: str) -> int | None:
+        row = self.one("SELECT MAX(version) AS latest FROM versions WHERE id = ?", (article_id,))
+        return row["latest"] if row else None
+
+    @_guarded
+    def add_version(self, article: Article, json_rel: str, md_rel: str, count_lines: bool) -> None:
+        with self.transaction():
+            self.index_article(article, json_rel, md_rel)
+            if count_lines:
+                self.count_lines(article)
+
+    def index_article(self, article: Article, json_rel: str, md_rel: str) -> None:
+        """One version's rows; the highest version stays the article's current one."""
+        row = {
+            "id": article.id,
+            "version": article.version,
+            "url": article.url,
+            "canonical_url": article.canonical_url,
+            "content_sha256": article.content_sha256,
+            "title": article.title,
+            "published": article.published,
+            "day": day_of(article.published),
+            "section_slug": article.section_slug,
+            "site_name": article.site_name,
+            "word_count": article.word_count,
+            "json_path": json_rel,
+            "md_path": md_rel,
+            "archived_at": article.archived_at,
+        }
+        # A path is one version's: a stale row naming it (from before a crash) gives way.
+        self.execute(
+            "DELETE FROM versions WHERE (json_path = ? OR md_path = ?) AND NOT (id = ? AND version = ?)",
+            (json_rel, md_rel, article.id, article.version),
+        )
+        self._upsert("versions", VERSION_COLUMNS, ("id", "version"), row)
+        self.remember(article, article.id)
+        current = self.one("SELECT version FROM articles WHERE id = ?", (article.id,))
+        if current is not None and current["version"] > article.version:
+            return
+        self._upsert("articles", ARTICLE_COLUMNS, ("id",), row)
+        self._replace_text(article.id, article.title, article.text)
+
+    def _upsert(self, table: str, columns: tuple[str, ...], key: tuple[str, ...], row: Row) -> None:
+        updates = ", ".join(f"{column} = excluded.{column}" for column in columns if column not in key)
+        self.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+            f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}",
+            [row[column] for column in columns],
+        )
+
+    @_guarded
+    def remember(self, article: Article, article_id: str) -> None:
+        """The raw bytes and the normalized URLs an article came from, so the same bytes need no
+        extraction again and `update` never fetches those URLs again."""
+        raw_sha = article.source.get("sha256")
+        if raw_sha:
+            self.execute(
+                "INSERT INTO raw_inputs (raw_sha256, id) VALUES (?, ?) ON CONFLICT (raw_sha256) DO NOTHING",
+                (raw_sha, article_id),
+            )
+        asked = article.source.get("location") if article.source.get("kind") == "http" else None
+        keys = sorted({normalize_url(url) for url in (article.url, article.canonical_url, asked) if url})
+        if keys:
+            self.executemany(
+                "INSERT INTO url_keys (url_key, id) VALUES (?, ?) ON CONFLICT (url_key) DO NOTHING",
+                [(key, article_id) for key in keys],
+            )
+
+    def count_lines(self, article: Article) -> None:
+        """Count the article once for its site, and each distinct line of its body (including the
+        lines already stripped as the site's boilerplate) once."""
+        site = site_of(article.canonical_url or article.url)
+        if site is None:
+            return
+        lines = [line for line in article.text.split("\n") if line.strip()] + article.boilerplate
+        keys = sorted({line_key(line) for line in lines})
+        self.execute(
+            "INSERT INTO site_articles (site, articles) VALUES (?, 1) "
+            "ON CONFLICT (site) DO UPDATE SET articles = site_articles.articles + 1",
+            (site,),
+        )
+        if keys:
+            self.executemany(
+                "INSERT INTO site_lines (site, line_key, articles) VALUES (?, ?, 1) "
+                "ON CONFLICT (site, line_key) DO UPDATE SET articles = site_lines.articles + 1",
+                [(site, key) for key in keys],
+            )
+
+    @_guarded
+    def find_raw(self, raw_sha256: str) -> Row | None:
+        """The current version of the article these exact raw bytes already gave, if any."""
+        return self.one(
+            "SELECT a.id, a.version, a.json_path FROM raw_inputs r JOIN articles a ON a.id = r.id "
+            "WHERE r.raw_sha256 = ?",
+            (raw_sha256,),
+        )
+
+    @_guarded
+    def knows_url(self, url: str) -> bool:
+        return self.one("SELECT 1 AS known FROM url_keys WHERE url_key = ?", (normalize_url(url),)) is not None
+
+    # -- sources ----------------------------------------------------------------------------
+
+    @_guarded
+    def add_source(self, url: str, name: str, section: str | None = None) -> None:
+        clash = self.one("SELECT url, name FROM sources WHERE url = ? OR name = ?", (url, name))
+        if clash is not None:
+            raise StoreError(f"a source with this URL or name exists already: {clash['name']} ({clash['url']})")
+        with self.transaction():
+            self.execute(
+                "INSERT INTO sources (url, name, section, added_at) VALUES (?, ?, ?, ?)",
+                (url, name, section, utc_now()),
+            )
+
+    @_guarded
+    def sources(self) -> list[Row]:
+        return self.execute("SELECT * FROM sources ORDER BY name")
+
+    @_guarded
+    def remove_source(self, name_or_url: str) -> None:
+        with self.transaction():
+            gone = self.execute(
+                "DELETE FROM sources WHERE name = ? OR url = ? RETURNING url", (name_or_url, name_or_url)
+            )
+        if not gone:
+            raise NotFoundError(f"no source named {name_or_url!r}")
+
+    @_guarded
+    def record_source(
+        self, url: str, error: str | None = None, etag: str | None = None, last_modified: str | None = None
+    ) -> None:
+        with self.transaction():
+            if error is None:
+                self.execute(
+                    "UPDATE sources SET last_success = ?, consecutive_failures = 0, "
+                    "etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified) WHERE url = ?",
+                    (utc_now(), etag, last_modified, url),
+                )
+            else:
+                self.execute(
+                    "UPDATE sources SET last_error = ?, last_error_at = ?, "
+                    "consecutive_failures = consecutive_failures + 1 WHERE url = ?",
+                    (error, utc_now(), url),
+                )
+
+    # -- reading ----------------------------------------------------------------------------
+
+    @_guarded
+    def learned_lines(self, site: str) -> dict[str, str]:
+        """line_key → 'in N of M articles from SITE', for the lines this site repeats enough to
+        be boilerplate."""
+        total = self.one("SELECT articles FROM site_articles WHERE site = ?", (site,))
+        if total is None or total["articles"] < LEARN_MIN_ARTICLES:
+            return {}
+        count = total["articles"]
+        rows = self.execute(
+            "SELECT line_key, articles FROM site_lines WHERE site = ? AND articles >= ? AND articles >= ?",
+            (site, LEARN_MIN_ARTICLES, LEARN_MIN_SHARE * count),
+        )
+        return {row["line_key"]: f"in {row['articles']} of {count} articles from {site}" for row in rows}
+
+    @_guarded
+    def list(
+        self,
+        since: str | None = None,
+        until: str | None = None,
+        section: str | None = None,
+        site: str | None = None,
+        limit: int | None = None,
+    ) -> list[Row]:
+        """Current articles, newest first, filtered by day (inclusive), section slug and site."""
+        clauses, params = [], []
+        if since:
+            clauses.append("day >= ?")
+            params.append(since)
+        if until:
+            clauses.append("day <= ?")
+            params.append(until)
+        if section:
+            clauses.append("section_slug = ?")
+            params.append(slugify(section))
+        if site:
+            clauses.append("(lower(site_name) = lower(?) OR url LIKE ? OR canonical_url LIKE ?)")
+            params += [site, f"%://{site}/%", f"%://{site}/%"]
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        sql = (
+            "SELECT id, version, title, published, section_slug, site_name, url, canonical_url, "
+            f"word_count, json_path, md_path FROM articles {where} "
+            "ORDER BY published IS NULL, published DESC, title"
+        )
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return self.execute(sql, params)
+
+    @_guarded
+    def find(self, key: str) -> Row:
+        """The current version of the article with this id (or id prefix), URL or canonical URL."""
+        row = self.one("SELECT * FROM articles WHERE id = ?", (key,))
+        if row is None:
+            row = self.one(
+                "SELECT a.* FROM versions v JOIN articles a ON a.id = v.id "
+                "WHERE v.url = ? OR v.canonical_url = ? LIMIT 1",
+                (key, key),
+            )
+        if row is None and re.fullmatch(r"[0-9a-f]{4,15}", key):
+            rows = self.execute("SELECT * FROM articles WHERE id LIKE ? LIMIT 2", (key + "%",))
+            if len(rows) == 1:
+                row = rows[0]
+        if row is None:
+            raise NotFoundError(f"no article with id or URL {key!r}")
+        return row
+
+    @_guarded
+    def stats(self) -> dict[str, Any]:
+        def grouped(column: str) -> dict[str, int]:
+            sql = f"SELECT COALESCE({column}, '(unknown)') AS k, COUNT(*) AS n FROM articles GROUP BY k ORDER BY k"
+            return {row["k"]: row["n"] for row in self.execute(sql)}
+
+        return {
+            "articles": self.one("SELECT COUNT(*) AS n FROM articles")["n"],
+            "versions": self.one("SELECT COUNT(*) AS n FROM versions")["n"],
+            "by_day": grouped("day"),
+            "by_section": grouped("section_slug"),
+            "by_site": grouped("site_name"),
+        }
+
+    @_guarded
+    def indexed_paths(self) -> set[str]:
+        return {row["json_path"] for row in self.execute("SELECT json_path FROM versions")}
+
+    def _fill(self, articles: Iterable[tuple[Article, str, str]]) -> int:
+        found = 0
+        for article, json_rel, md_rel in articles:
+            self.index_article(article, json_rel, md_rel)
+            if article.version == 1:
+                self.count_lines(article)
+            found += 1
+        return found
+
+
+# -- SQLite -------------------------------------------------------------------------------------
+
+SQLITE_SCHEMA_VERSION = 1
+SQLITE_FTS = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5("
+    "id UNINDEXED, title, text, tokenize = 'unicode61 remove_diacritics 2')"
+)
+
+
+def _dict_row(cursor: sqlite3.Cursor, values: tuple) -> Row:
+    return {column[0]: value for column, value in zip(cursor.description, values, strict=True)}
+
+
+class SqliteIndex(Index):
+    """index.sqlite in the archive folder: WAL, one writer (the archive lock), readers beside it."""
+
+    database_errors = (sqlite3.DatabaseError,)
+
+    def __init__(self, path: Path, readonly: bool = False) -> None:
+        self.path = path
+        self.location = str(path)
+        self.readonly = readonly
+        self._db: sqlite3.Connection | None = None
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def damaged(self, exc: BaseException) -> str:
+        return damaged_index_message(self.path, exc)
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            try:
+                if self.readonly:
+                    self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
+                    self._db.row_factory = _dict_row
+                else:
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
+                    self._db = _connect_sqlite(self.path)
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(damaged_index_message(self.path, exc)) from None
+            except (OSError, sqlite3.Error) as exc:
+                raise StoreError(f"cannot open the index {self.path}: {exc}") from None
+        return self._db
+
+    def execute(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        return self.db.execute(sql, tuple(params)).fetchall()
+
+    def executemany(self, sql: str, rows: list[tuple]) -> None:
+        self.db.executemany(sql, rows)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def _replace_text(self, article_id: str, title: str, text: str) -> None:
+        self.execute("DELETE FROM articles_fts WHERE id = ?", (article_id,))
+        self.execute("INSERT INTO articles_fts (id, title, text) VALUES (?, ?, ?)", (article_id, title, text))
+
+    @_guarded
+    def search(self, query: str, limit: int = 20) -> list[SearchHit]:
+        """FTS5 with bm25 ranking; plain words work, FTS5 syntax works too."""
+        sql = (
+            "SELECT f.id, a.title, a.published, a.section_slug, a.site_name, "
+            "snippet(articles_fts, 2, '[', ']', '…', 12) AS snippet, bm25(articles_fts) AS score "
+            "FROM articles_fts f JOIN articles a ON a.id = f.id "
+            "WHERE articles_fts MATCH ? ORDER BY score LIMIT ?"
+        )
+        try:
+            rows = self.execute(sql, (query, limit))
+        except sqlite3.OperationalError:
+            rows = self.execute(sql, (_quote_terms(query), limit))
+        return [SearchHit(**row) for row in rows]
+
+    def check(self) -> None:
+        try:
+            db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+            try:
+                result = db.execute("PRAGMA quick_check").fetchone()[0]
+                if result != "ok":
+                    raise sqlite3.DatabaseError(result)
+            finally:
+                db.close()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(damaged_index_message(self.path, exc)) from None
+
+    def rebuild(self, articles: Iterable[tuple[Article, str, str]]) -> int:
+        """A fresh index file, filled from the files and renamed over the old one; sources are
+        carried over from the old index when it can still be read."""
+        self.close()
+        fresh = self.path.with_name(f".{INDEX_NAME}.{os.getpid()}{TEMP_SUFFIX}")
+        fresh.unlink(missing_ok=True)
+        building = SqliteIndex(fresh)
+        try:
+            building.db.execute("BEGIN")
+            found = building._fill(articles)
+            _carry_sources(building.db, self.path)
+            building.db.execute("COMMIT")
+        finally:
+            building.close()
+        for suffix in ("-wal", "-shm"):
+            Path(str(self.path) + suffix).unlink(missing_ok=True)
+            Path(str(fresh) + suffix).unlink(missing_ok=True)
+        os.replace(fresh, self.path)
+        return found
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+def _connect_sqlite(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, isolation_level=None, timeout=30)
+    db.row_factory = _dict_row
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = NORMAL")
+    version = db.execute("PRAGMA user_version").fetchone()["user_version"]
+    if version > SQLITE_SCHEMA_VERSION:
+        raise StoreError(f"{path}: index schema {version} is newer than this newsarchive understands")
+    for statement in [*COMMON_TABLES, SQLITE_FTS]:
+        db.execute(statement)
+    db.execute(f"PRAGMA user_version = {SQLITE_SCHEMA_VERSION}")
+    return db
+
+
+def damaged_index_message(path: Path, exc: BaseException) -> str:
+    return f"the index {path} is damaged ({exc}); rebuild it from the article files with 'newsarchive reindex'"
+
+
+def _carry_sources(db: sqlite3.Connection, old_index: Path) -> None:
+    """Sources are configuration, not derived from the files: keep them from the old index
+    when it can still be read (a damaged one loses them, and reindex says nothing it cannot)."""
+    if not old_index.exists():
+        return
+    try:
+        old = sqlite3.connect(f"file:{old_index}?mode=ro", uri=True)
+        try:
+            cursor = old.execute("SELECT * FROM sources")
+            columns = [d[0] for d in cursor.description]
+            rows = cursor.fetchall()
+        finally:
+            old.close()
+    except sqlite3.DatabaseError:
+        return
+    if rows:
+        marks = ", ".join("?" * len(columns))
+        db.executemany(f"INSERT OR REPLACE INTO sources ({', '.join(columns)}) VALUES ({marks})", rows)
+
+
+def _quote_terms(query: str) -> str:
+    """Plain words as FTS5 strings, so punctuation such as 'Russia-Ukraine' is not syntax."""
+    terms = re.findall(r'"[^"]*"|\S+', query)
+    quoted = []
+    for term in terms:
+        inner = term[1:-1] if term.startswith('"') and term.endswith('"') and len(term) > 1 else term
+        quoted.append('"' + inner.replace('"', '""') + '"')
+    return " ".join(quoted) or '""'
+
+
+# -- choosing ---------------------------------------------------------------------------------
+
+
+def open_index(url: str | None, root: Path, readonly: bool = False) -> Index:
+    """`sqlite:///path` (or nothing: ROOT/index.sqlite) or `postgresql://user@host/db`."""
+    if not url:
+        return SqliteIndex(root / INDEX_NAME, readonly=readonly)
+    if url.startswith("sqlite:///"):
+        return SqliteIndex(Path(url[len("sqlite:///") :]), readonly=readonly)
+    if url.startswith(("postgresql://", "postgres://")):
+        from newsarchive.pgindex import PostgresIndex
+
+        return PostgresIndex(url)
+    raise ConfigError(f"unknown index {url!r}: use sqlite:///PATH or postgresql://USER@HOST/DB")

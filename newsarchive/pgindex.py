@@ -1,0 +1,216 @@
+"""The PostgreSQL backend of the index (psycopg 3): same tables and behaviour as SQLite, full-text
+search with a tsvector column and a GIN index, versioned migrations, and an advisory lock that
+lets many workers on many hosts write into one archive folder one article at a time."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from newsarchive.errors import ConfigError, StoreError
+from newsarchive.index import COMMON_TABLES, DERIVED_TABLES, Index, Row, SearchHit, _guarded
+from newsarchive.model import Article
+
+# Each migration is applied once, in order, inside one transaction; `newsarchive db upgrade`
+# applies the missing ones (an empty database gets them all on first use).
+MIGRATIONS: list[tuple[int, str, list[str]]] = [
+    (
+        1,
+        "articles, versions, sources and full-text search",
+        [
+            *COMMON_TABLES,
+            """CREATE TABLE IF NOT EXISTS articles_fts (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    text TEXT NOT NULL,
+    document tsvector GENERATED ALWAYS AS (
+        setweight(to_tsvector('simple', title), 'A') || setweight(to_tsvector('simple', text), 'B')
+    ) STORED
+)""",
+            "CREATE INDEX IF NOT EXISTS articles_fts_document ON articles_fts USING GIN (document)",
+        ],
+    ),
+    (
+        2,
+        "the work queue shared by workers",
+        [
+            """CREATE TABLE IF NOT EXISTS queue (
+    url_key TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    source TEXT,
+    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'claimed', 'done', 'parked')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    not_before TIMESTAMPTZ NOT NULL DEFAULT now(),
+    claimed_by TEXT,
+    lease_until TIMESTAMPTZ,
+    last_error TEXT,
+    article_id TEXT,
+    outcome TEXT,
+    added_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    done_at TIMESTAMPTZ
+)""",
+            "CREATE INDEX IF NOT EXISTS queue_ready ON queue (state, not_before)",
+        ],
+    ),
+]
+LATEST_SCHEMA = MIGRATIONS[-1][0]
+WRITE_LOCK_KEY = 0x6E657773  # 'news': the advisory lock held while one article is written
+
+
+def _database_errors() -> tuple[type[BaseException], ...]:
+    try:
+        import psycopg
+    except ImportError:
+        raise ConfigError("a PostgreSQL index needs psycopg: pip install 'newsarchive[postgresql]'") from None
+
+    return (psycopg.Error,)
+
+
+class PostgresIndex(Index):
+    """An index in a PostgreSQL database that many processes on many hosts share."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.location = _without_password(url)
+        self.database_errors = _database_errors()
+        self._db: Any = None
+
+    def damaged(self, exc: BaseException) -> str:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"the index {self.location} failed: {first_line}"
+
+    def _connect(self) -> None:
+        import psycopg
+        from psycopg.rows import dict_row
+
+        try:
+            self._db = psycopg.connect(self.url, autocommit=True, row_factory=dict_row, connect_timeout=10)
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot connect to the index {self.location}: {_first_line(exc)}") from None
+
+    @property
+    def db(self) -> Any:
+        if self._db is None:
+            self._connect()
+            if self.schema_version() < LATEST_SCHEMA and not self._has_articles():
+                self.upgrade()  # an empty database is set up on first use
+            elif self.schema_version() < LATEST_SCHEMA:
+                raise StoreError(
+                    f"the index {self.location} is at schema {self.schema_version()}, this newsarchive needs "
+                    f"{LATEST_SCHEMA}: run 'newsarchive db upgrade'"
+                )
+        return self._db
+
+    def _raw_execute(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        cursor = self._db.execute(sql, tuple(params))
+        return cursor.fetchall() if cursor.description else []
+
+    def schema_version(self) -> int:
+        self._raw_execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                          "description TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")  # fmt: skip
+        row = self._raw_execute("SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations")
+        return row[0]["version"]
+
+    def _has_articles(self) -> bool:
+        return bool(self._raw_execute("SELECT 1 FROM pg_tables WHERE tablename = 'articles' LIMIT 1"))
+
+    def upgrade(self) -> list[str]:
+        """Apply the migrations this database lacks; returns their descriptions. Two processes
+        upgrading at once are serialized by a lock on the migrations table."""
+        if self._db is None:
+            self._connect()
+        applied = []
+        with self._db.transaction():
+            self._raw_execute("LOCK TABLE schema_migrations IN EXCLUSIVE MODE")
+            current = self.schema_version()
+            for version, description, statements in MIGRATIONS:
+                if version <= current:
+                    continue
+                for statement in statements:
+                    self._raw_execute(statement)
+                self._raw_execute(
+                    "INSERT INTO schema_migrations (version, description) VALUES (%s, %s)", (version, description)
+                )
+                applied.append(f"{version}: {description}")
+        return applied
+
+    def exists(self) -> bool:
+        return self.db is not None
+
+    def execute(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        cursor = self.db.execute(_placeholders(sql), tuple(params))
+        return cursor.fetchall() if cursor.description else []
+
+    def executemany(self, sql: str, rows: list[tuple]) -> None:
+        with self.db.cursor() as cursor:
+            cursor.executemany(_placeholders(sql), rows)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self.db.transaction():
+            yield
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Many workers write into one folder: choosing a free file name, writing the files and
+        adding the rows happen for one article at a time (the lock dies with its session)."""
+        self.execute("SELECT pg_advisory_lock(?)", (WRITE_LOCK_KEY,))
+        try:
+            yield
+        finally:
+            self.execute("SELECT pg_advisory_unlock(?)", (WRITE_LOCK_KEY,))
+
+    def _replace_text(self, article_id: str, title: str, text: str) -> None:
+        self.execute(
+            "INSERT INTO articles_fts (id, title, text) VALUES (?, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET title = excluded.title, text = excluded.text",
+            (article_id, title, text),
+        )
+
+    @_guarded
+    def search(self, query: str, limit: int = 20) -> list[SearchHit]:
+        """Web-search syntax ("a phrase", OR, -word) over titles (weighted higher) and texts."""
+        rows = self.execute(
+            "SELECT f.id, a.title, a.published, a.section_slug, a.site_name, "
+            "ts_headline('simple', f.text, q, 'StartSel=[, StopSel=], MaxWords=14, MinWords=6, "
+            "MaxFragments=1, FragmentDelimiter=…') AS snippet, -ts_rank(f.document, q) AS score "
+            "FROM articles_fts f JOIN articles a ON a.id = f.id, websearch_to_tsquery('simple', ?) AS q "
+            "WHERE f.document @@ q ORDER BY score, a.published DESC LIMIT ?",
+            (query, limit),
+        )
+        return [SearchHit(**row) for row in rows]
+
+    def check(self) -> None:
+        try:
+            self.execute("SELECT COUNT(*) AS n FROM articles")
+        except self.database_errors as exc:
+            raise StoreError(self.damaged(exc)) from None
+
+    @_guarded
+    def rebuild(self, articles: Iterable[tuple[Article, str, str]]) -> int:
+        """Empty the tables derived from the files and fill them again, in one transaction (so
+        readers see the old index until the new one is whole); sources and the queue stay."""
+        with self.transaction():
+            self.execute(f"TRUNCATE {', '.join(DERIVED_TABLES)}")
+            return self._fill(articles)
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+def _placeholders(sql: str) -> str:
+    """The shared SQL's `?` as psycopg's `%s` (no literal ? or % appears in our statements)."""
+    return sql.replace("?", "%s")
+
+
+def _without_password(url: str) -> str:
+    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
