@@ -693,6 +693,9 @@ def update(
 ) -> None:
     """Read every source and archive the articles they list that are not archived yet.
 
+    With a PostgreSQL index (--index postgresql://...) the URLs are queued for `newsarchive
+    worker` processes instead of fetched here.
+
     Made for cron: feeds and sitemaps are read with conditional requests (an unchanged feed
     costs one 304), URLs are normalized (tracking parameters, fragments) before the "already
     archived?" check, robots.txt and its Crawl-delay are honoured, each host gets at most
@@ -724,8 +727,37 @@ def update(
         sources = archive.sources()
         if not sources:
             raise click.UsageError("no sources yet: add one with 'newsarchive sources add URL'")
+        if _has_queue(archive):
+            _enqueue(env, archive, settings, sources)
+            return
         summary = _collect(env, archive, settings, sources, reporter, jobs=settings.jobs, obey_robots=not ignore_robots)
     reporter.finish(summary)
+
+
+def _has_queue(archive: Any) -> bool:
+    from newsarchive.pgindex import PostgresIndex
+
+    return isinstance(archive.index, PostgresIndex)
+
+
+def _enqueue(env: Env, archive: Any, settings: Settings, sources: list[dict]) -> None:
+    """With a PostgreSQL index, `update` reads the sources and queues what they list for the
+    workers (`newsarchive worker`) instead of fetching it here."""
+    from newsarchive.collect import Fetchers, gather
+    from newsarchive.workqueue import WorkQueue
+
+    fetchers = Fetchers(settings)
+    failed = []
+    try:
+        leads = gather(archive, fetchers.get(), sources, on_source=lambda r: r.status == "failed" and failed.append(r))
+    finally:
+        fetchers.close()
+    for result in failed:
+        env.error(f"source {result.name}: {result.reason}")
+    added = WorkQueue(archive.index).enqueue((lead.url, lead.source) for lead in leads)
+    env.say(f"queued {added} new URL(s) of {len(leads)} listed and not archived, for the workers")
+    if failed:
+        raise SystemExit(int(ExitStatus.SOME_FAILED))
 
 
 @cli.group()
@@ -791,6 +823,184 @@ def sources_remove(env: Env, name_or_url: str) -> None:
     with _locked(env.settings(), 0) as archive:
         archive.remove_source(name_or_url)
     env.say(f"removed source {name_or_url}")
+
+
+@cli.command()
+@click.option("--name", help="This worker's name in the queue and in its WARC files.  [default: HOST-PID]")
+@click.option("--batch", type=click.IntRange(min=1), default=10, show_default=True, help="URLs claimed at once.")
+@click.option(
+    "--lease",
+    type=click.FloatRange(min=1),
+    default=300.0,
+    show_default=True,
+    help="Seconds a claim is held; a worker that dies loses its URLs to others after this.",
+)
+@click.option("--max-attempts", type=click.IntRange(min=1), default=3, show_default=True, help="Then parked.")
+@click.option(
+    "--backoff", type=click.FloatRange(min=0), default=60.0, show_default=True, help="Seconds before a retry, doubling."
+)
+@click.option("--poll", type=click.FloatRange(min=0.1), default=5.0, show_default=True, help="Seconds between looks.")
+@click.option("--until-empty", is_flag=True, help="Stop when nothing is pending or claimed (else run until stopped).")
+@click.option("--rate", type=click.FloatRange(min=0), help="Requests per second to any one host.  [default: 1]")
+@click.option("--ignore-robots", is_flag=True, help="Fetch pages robots.txt disallows (it is honoured by default).")
+@_strip_option
+@_log_file_option
+@_json_option
+@pass_env
+def worker(
+    env: Env,
+    name: str | None,
+    batch: int,
+    lease: float,
+    max_attempts: int,
+    backoff: float,
+    poll: float,
+    until_empty: bool,
+    rate: float | None,
+    ignore_robots: bool,
+    strip: tuple[str, ...],
+    log_file: TextIO | None,
+    as_json: bool,
+) -> None:
+    """Fetch and archive URLs from the shared work queue (needs a PostgreSQL index).
+
+    Run any number of workers, on any number of hosts, against one database and one archive
+    folder: each claims a batch of URLs (SKIP LOCKED, so workers never wait for each other),
+    archives them, and marks them done. A worker that dies loses its claims after --lease
+    seconds; failures are retried after --backoff seconds (doubling), then parked.
+
+    \b
+    Examples:
+      newsarchive --index postgresql://news@db/news --archive /srv/news worker
+      newsarchive --index postgresql://news@db/news worker --until-empty --rate 2
+    """
+    import re
+    import socket
+
+    from newsarchive.store import Archive
+    from newsarchive.workqueue import WorkerOptions, run_worker
+
+    settings = env.settings(strip=strip, rate=rate)
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", name or f"{socket.gethostname()}-{os.getpid()}")
+    options = WorkerOptions(batch, lease, max_attempts, backoff, poll, until_empty, not ignore_robots)
+    reporter = _Reporter(env, as_json, None, log_file)
+    with Archive.from_settings(settings, writer=name) as archive:
+        env.say(f"worker {name}: archive {settings.archive}, index {archive.index.location}", level=1)
+        summary = run_worker(archive, settings, name, options, on_result=reporter)
+    reporter.finish(summary)
+
+
+@cli.group(invoke_without_command=True)
+@_json_option
+@click.pass_context
+def queue(ctx: click.Context, as_json: bool) -> None:
+    """The shared work queue: counts by state and the parked URLs (needs a PostgreSQL index).
+
+    \b
+    Examples:
+      newsarchive --index postgresql://news@db/news queue
+      newsarchive --index postgresql://news@db/news queue add https://example.com/a.html
+      newsarchive --index postgresql://news@db/news queue retry
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from newsarchive.workqueue import WorkQueue
+
+    env = ctx.find_object(Env)
+    with _open_archive(env.settings()) as archive:
+        work = WorkQueue(archive.index)
+        counts, parked = work.counts(), work.parked()
+    if as_json:
+        click.echo(json.dumps({"counts": counts, "parked": parked}, ensure_ascii=False, indent=2), file=env.stdout)
+        return
+    click.echo("  ".join(f"{state} {count}" for state, count in counts.items()), file=env.stdout)
+    for row in parked:
+        click.echo(f"parked after {row['attempts']}: {printable(row['url'])}: {printable(row['last_error'] or '')}")
+
+
+@queue.command(name="add")
+@click.argument("urls", nargs=-1)
+@click.option("--from-file", type=click.File("r", encoding="utf-8"), help="More URLs, one per line (- for stdin).")
+@pass_env
+def queue_add(env: Env, urls: tuple[str, ...], from_file: TextIO | None) -> None:
+    """Queue URLs for the workers (a URL queued before is not queued again)."""
+    from newsarchive.fetch import check_scheme
+    from newsarchive.workqueue import WorkQueue
+
+    wanted = [*urls, *(line.strip() for line in (from_file or []) if line.strip() and not line.startswith("#"))]
+    for url in wanted:
+        check_scheme(url)
+    with _open_archive(env.settings()) as archive:
+        added = WorkQueue(archive.index).enqueue((url, None) for url in wanted)
+    env.say(f"queued {added} new of {len(wanted)}")
+
+
+@queue.command(name="retry")
+@click.argument("url", required=False)
+@pass_env
+def queue_retry(env: Env, url: str | None) -> None:
+    """Put parked URLs (all, or this one) back in the queue with fresh attempts."""
+    from newsarchive.workqueue import WorkQueue
+
+    with _open_archive(env.settings()) as archive:
+        count = WorkQueue(archive.index).retry(url)
+    env.say(f"re-queued {count} parked URL(s)")
+
+
+@cli.group()
+def db() -> None:
+    """The index's schema."""
+
+
+@db.command(name="upgrade")
+@pass_env
+def db_upgrade(env: Env) -> None:
+    """Apply the schema migrations the index lacks (an empty database gets them on first use)."""
+    from newsarchive.pgindex import PostgresIndex
+
+    with _open_archive(env.settings()) as archive:
+        index = archive.index
+        if isinstance(index, PostgresIndex):
+            applied = index.upgrade()
+            for line in applied:
+                env.say(f"applied migration {line}")
+            env.say(f"{index.location}: schema up to date" + ("" if applied else " (nothing to do)"))
+        else:
+            index.stats()  # SQLite brings its schema up to date whenever it opens
+            env.say(f"{index.location}: schema up to date (SQLite indexes upgrade themselves)")
+
+
+@cli.command()
+@click.option("--from", "source_url", required=True, metavar="URL", help="The index to copy: sqlite:///PATH or ...")
+@click.option("--to", "target_url", required=True, metavar="URL", help="The empty index to fill: postgresql://...")
+@_wait_option
+@pass_env
+def migrate(env: Env, source_url: str, target_url: str, wait: float) -> None:
+    """Copy an archive's index to another backend without refetching or re-reading anything.
+
+    The article files stay where they are; afterwards pass the new index with --index (or
+    NEWSARCHIVE_INDEX). The target must be empty.
+
+    \b
+    Example:
+      newsarchive --archive ~/news migrate --from sqlite:///$HOME/news/index.sqlite \\
+          --to postgresql://news@db.example/news
+    """
+    from newsarchive.index import copy_index, open_index
+
+    settings = env.settings()
+    with _locked(settings, wait):
+        source = open_index(source_url, settings.archive, readonly=True)
+        target = open_index(target_url, settings.archive)
+        try:
+            if not source.exists():
+                raise click.UsageError(f"no index at {source_url}")
+            copied = copy_index(source, target, on_table=lambda t, n: env.say(f"{t}: {n} row(s)", level=1))
+        finally:
+            source.close()
+            target.close()
+    env.say(f"copied {copied['articles']} article(s), {copied['versions']} version(s), "
+            f"{copied['sources']} source(s) to {target.location}")  # fmt: skip
 
 
 @cli.command()

@@ -104,6 +104,23 @@ ARTICLE_COLUMNS = (
     "section_slug", "site_name", "word_count", "json_path", "md_path", "archived_at",
 )  # fmt: skip
 
+# Every table an index holds, with its columns and key: what `migrate` copies.
+TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "versions": (VERSION_COLUMNS, ("id", "version")),
+    "articles": (ARTICLE_COLUMNS, ("id",)),
+    "articles_fts": (("id", "title", "text"), ("id",)),
+    "site_articles": (("site", "articles"), ("site",)),
+    "site_lines": (("site", "line_key", "articles"), ("site", "line_key")),
+    "raw_inputs": (("raw_sha256", "id"), ("raw_sha256",)),
+    "url_keys": (("url_key", "id"), ("url_key",)),
+    "sources": (
+        ("url", "name", "section", "added_at", "etag", "last_modified", "last_success", "last_error",
+         "last_error_at", "consecutive_failures"),
+        ("url",),
+    ),
+}  # fmt: skip
+MIGRATE_CHUNK = 5_000
+
 T = TypeVar("T")
 Row = dict[str, Any]
 
@@ -606,7 +623,35 @@ def _quote_terms(query: str) -> str:
     return " ".join(quoted) or '""'
 
 
-# -- choosing ---------------------------------------------------------------------------------
+# -- choosing and moving ------------------------------------------------------------------------
+
+
+def copy_index(source: Index, target: Index, on_table: Callable[[str, int], None] | None = None) -> dict[str, int]:
+    """Copy every row of `source` into an empty `target` (another backend, say) in one
+    transaction, a chunk at a time; the article files stay where they are."""
+    if target.exists() and target.stats()["versions"]:
+        raise StoreError(f"the target index {target.location} already holds articles; migrate into an empty one")
+    copied: dict[str, int] = {}
+    with target.transaction():
+        for table, (columns, key) in TABLES.items():
+            count = 0
+            insert = (
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+                f"ON CONFLICT ({', '.join(key)}) DO NOTHING"
+            )
+            while True:
+                rows = source.execute(
+                    f"SELECT {', '.join(columns)} FROM {table} ORDER BY {', '.join(key)} LIMIT ? OFFSET ?",
+                    (MIGRATE_CHUNK, count),
+                )
+                if not rows:
+                    break
+                target.executemany(insert, [tuple(row[column] for column in columns) for row in rows])
+                count += len(rows)
+            copied[table] = count
+            if on_table:
+                on_table(table, count)
+    return copied
 
 
 def open_index(url: str | None, root: Path, readonly: bool = False) -> Index:

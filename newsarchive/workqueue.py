@@ -1,0 +1,177 @@
+"""A work queue in the PostgreSQL index, for many `newsarchive worker` processes on many hosts.
+
+`update` enqueues the article URLs its sources list (one row per normalized URL: a unique key,
+so a URL listed twice is queued once). A worker claims a batch with `SELECT ... FOR UPDATE
+SKIP LOCKED` (workers never wait for each other's rows), holds it for a lease, fetches,
+extracts and archives each URL, and marks it done. A worker that dies leaves its claim to
+expire; another worker takes the rows again, and the archive's own duplicate check (same body,
+same article) makes the second attempt a no-op if the first had finished. A URL that fails is
+retried after a growing delay, up to a limit, then parked with its error until `queue retry`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from newsarchive.clean import Stripper
+from newsarchive.config import Settings
+from newsarchive.errors import ConfigError, InputError
+from newsarchive.index import Index
+from newsarchive.pipeline import ItemResult, RunSummary, archive_page, run_guarded
+from newsarchive.store import Archive
+from newsarchive.urls import normalize_url
+
+STATES = ("pending", "claimed", "done", "parked")
+
+
+@dataclass(frozen=True)
+class Claim:
+    url_key: str
+    url: str
+    attempts: int  # including this one
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    batch: int = 10  # URLs claimed at once
+    lease: float = 300.0  # seconds a claim is held before another worker may take it
+    max_attempts: int = 3
+    backoff: float = 60.0  # seconds before the first retry; doubles with each attempt
+    poll: float = 5.0  # seconds between looks at an empty queue
+    until_empty: bool = False  # stop when nothing is pending or claimed (for batch runs and tests)
+    obey_robots: bool = True
+
+
+class WorkQueue:
+    """The queue table of a PostgreSQL index."""
+
+    def __init__(self, index: Index) -> None:
+        from newsarchive.pgindex import PostgresIndex
+
+        if not isinstance(index, PostgresIndex):
+            raise ConfigError("the work queue needs a PostgreSQL index: pass --index postgresql://USER@HOST/DB")
+        self.index = index
+
+    def enqueue(self, urls: Iterable[tuple[str, str | None]]) -> int:
+        """Queue (url, source) pairs not queued before; returns how many were new."""
+        added = 0
+        with self.index.transaction():
+            for url, source in urls:
+                rows = self.index.execute(
+                    "INSERT INTO queue (url_key, url, source) VALUES (?, ?, ?) "
+                    "ON CONFLICT (url_key) DO NOTHING RETURNING url_key",
+                    (normalize_url(url), url, source),
+                )
+                added += len(rows)
+        return added
+
+    def claim(self, worker: str, batch: int, lease: float) -> list[Claim]:
+        """Take up to `batch` ready URLs (pending and due, or claimed by a worker whose lease ran
+        out), oldest first, without waiting for rows other workers are taking."""
+        rows = self.index.execute(
+            "UPDATE queue SET state = 'claimed', claimed_by = ?, attempts = attempts + 1, "
+            "lease_until = now() + make_interval(secs => ?) "
+            "WHERE url_key IN (SELECT url_key FROM queue "
+            "  WHERE (state = 'pending' AND not_before <= now()) OR (state = 'claimed' AND lease_until < now()) "
+            "  ORDER BY added_at, url_key LIMIT ? FOR UPDATE SKIP LOCKED) "
+            "RETURNING url_key, url, attempts",
+            (worker, lease, batch),
+        )
+        return [Claim(row["url_key"], row["url"], row["attempts"]) for row in rows]
+
+    def done(self, claim: Claim, worker: str, result: ItemResult) -> None:
+        """Only the worker still holding the claim marks it (one whose lease ran out does not)."""
+        self.index.execute(
+            "UPDATE queue SET state = 'done', done_at = now(), outcome = ?, article_id = ?, last_error = ?, "
+            "lease_until = NULL WHERE url_key = ? AND claimed_by = ? AND state = 'claimed'",
+            (result.status, result.id, result.reason, claim.url_key, worker),
+        )
+
+    def failed(self, claim: Claim, worker: str, error: str, options: WorkerOptions) -> bool:
+        """Back to pending after a delay, or parked once out of attempts; True when parked."""
+        parked = claim.attempts >= options.max_attempts
+        delay = options.backoff * 2 ** (claim.attempts - 1)
+        self.index.execute(
+            "UPDATE queue SET state = ?, last_error = ?, lease_until = NULL, "
+            "not_before = now() + make_interval(secs => ?) "
+            "WHERE url_key = ? AND claimed_by = ? AND state = 'claimed'",
+            ("parked" if parked else "pending", error, delay, claim.url_key, worker),
+        )
+        return parked
+
+    def counts(self) -> dict[str, int]:
+        rows = self.index.execute("SELECT state, COUNT(*) AS n FROM queue GROUP BY state")
+        found = {row["state"]: row["n"] for row in rows}
+        return {state: found.get(state, 0) for state in STATES}
+
+    def parked(self, limit: int = 100) -> list[dict]:
+        return self.index.execute(
+            "SELECT url, attempts, last_error FROM queue WHERE state = 'parked' ORDER BY url LIMIT ?", (limit,)
+        )
+
+    def retry(self, url: str | None = None) -> int:
+        """Parked URLs (all, or one) back to pending with fresh attempts."""
+        where, params = ("AND url_key = ?", (normalize_url(url),)) if url else ("", ())
+        rows = self.index.execute(
+            "UPDATE queue SET state = 'pending', attempts = 0, not_before = now(), claimed_by = NULL "
+            f"WHERE state = 'parked' {where} RETURNING url_key",
+            params,
+        )
+        return len(rows)
+
+    def seconds_until_ready(self) -> float | None:
+        """None when nothing is left to do (nothing pending, nothing claimed); else how long until
+        the next pending URL is due or the next lease runs out."""
+        row = self.index.execute(
+            "SELECT EXTRACT(EPOCH FROM MIN(CASE WHEN state = 'pending' THEN not_before ELSE lease_until END) - now()) "
+            "AS wait, COUNT(*) AS n FROM queue WHERE state IN ('pending', 'claimed')"
+        )[0]
+        return None if not row["n"] else max(0.0, float(row["wait"] or 0.0))
+
+
+def run_worker(
+    archive: Archive,
+    settings: Settings,
+    name: str,
+    options: WorkerOptions,
+    on_result: Callable[[ItemResult], None] | None = None,
+) -> RunSummary:
+    """Claim, fetch, archive, mark; until stopped (or, with until_empty, until no work is left)."""
+    from newsarchive.fetch import Fetcher
+    from newsarchive.politeness import HostPacer, Robots
+
+    queue = WorkQueue(archive.index)
+    stripper = Stripper(settings.strip, learned=archive)
+    summary = RunSummary()
+    with Fetcher(settings) as fetcher:
+        robots = Robots(fetcher.fetch, settings.user_agent) if options.obey_robots else None
+        pacer = HostPacer(1.0 / settings.rate if settings.rate > 0 else 0.0)
+
+        def fetch(url: str):  # -> RawPage
+            if robots is not None and not robots.allowed(url):
+                raise InputError("disallowed by robots.txt")
+            pacer.wait(url, robots.crawl_delay(url) if robots is not None else None)
+            return fetcher.fetch(url)
+
+        def process(url: str) -> ItemResult:
+            return archive_page(archive, fetch(url), stripper, settings, url)
+
+        while True:
+            claims = queue.claim(name, options.batch, options.lease)
+            if not claims:
+                wait = queue.seconds_until_ready()
+                if wait is None and options.until_empty:
+                    return summary
+                time.sleep(min(options.poll, wait if wait is not None else options.poll) + 0.05)
+                continue
+            for claim in claims:
+                result = run_guarded(claim.url, process, claim.url)
+                if result.status == "failed":
+                    queue.failed(claim, name, result.reason or "failed", options)
+                else:
+                    queue.done(claim, name, result)
+                summary.add(result)
+                if on_result:
+                    on_result(result)

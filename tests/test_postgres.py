@@ -1,0 +1,154 @@
+"""The PostgreSQL backend from the command line, the migration from SQLite, and the work queue
+with several worker processes (one of them killed) against a real server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from newsarchive.store import Archive
+from tests.conftest import FIXTURES
+from tests.localserver import LocalServer, Response
+from tests.pages import about, news_page
+
+
+@pytest.fixture
+def pg_run(run, pg_url: str):
+    """The CLI on the test archive folder with its index in a fresh PostgreSQL database."""
+
+    def invoke(*args: str, input: str | None = None):
+        return run("--index", pg_url, *args, input=input)
+
+    return invoke
+
+
+def test_the_commands_work_the_same_on_a_postgresql_index(pg_run, archive_dir: Path, tmp_path: Path) -> None:
+    result = pg_run("import", "--jobs", "2", str(FIXTURES / "pages"))
+    assert result.exit_code == 1 and "archived 13" in result.stderr  # the section front is no article
+    rows = json.loads(pg_run("list", "--json").stdout)
+    assert len(rows) == 13 and not (archive_dir / "index.sqlite").exists()
+    hits = json.loads(pg_run("search", "ferry", "--json").stdout)
+    assert [hit["title"] for hit in hits][:1] == [
+        "Norland budget vote live: Assembly passes Adeyemi-Kerr budget after day of drama"
+    ]
+    assert "[ferry]" in hits[0]["snippet"].lower()
+    assert pg_run("show", rows[0]["id"][:8]).stdout.startswith("---\n")
+    assert json.loads(pg_run("stats", "--json").stdout)["articles"] == 13
+    assert "duplicates 13" in pg_run("import", "--jobs", "1", str(FIXTURES / "pages")).stderr
+    assert pg_run("verify").exit_code == 0
+    assert pg_run("reindex").exit_code == 0 and json.loads(pg_run("list", "--json").stdout) == rows
+    assert "nothing to do" in pg_run("db", "upgrade").stderr
+    assert pg_run("site", str(tmp_path / "site")).exit_code == 0
+    assert pg_run("sources", "add", "https://feeds.example/rss", "--name", "feed").exit_code == 0
+    assert [row["name"] for row in json.loads(pg_run("sources", "list", "--json").stdout)] == ["feed"]
+
+
+def test_migrate_moves_an_index_from_sqlite_to_postgresql(run, pg_url: str, archive_dir: Path) -> None:
+    assert run("import", "--jobs", "1", str(FIXTURES / "pages")).exit_code == 1
+    assert run("sources", "add", "https://feeds.example/rss", "--name", "feed").exit_code == 0
+    before = json.loads(run("list", "--json").stdout)
+    result = run("migrate", "--from", f"sqlite:///{archive_dir / 'index.sqlite'}", "--to", pg_url)
+    assert result.exit_code == 0 and "copied 13 article(s), 13 version(s), 1 source(s)" in result.stderr
+    assert json.loads(run("--index", pg_url, "list", "--json").stdout) == before
+    assert json.loads(run("--index", pg_url, "search", "Veldra", "--json").stdout)[0]["title"].startswith("River")
+    again = run("migrate", "--from", f"sqlite:///{archive_dir / 'index.sqlite'}", "--to", pg_url)
+    assert again.exit_code == 1 and "already holds articles" in again.stderr
+
+
+def test_the_queue_needs_postgresql(run) -> None:
+    result = run("queue")
+    assert result.exit_code == 2 and "needs a PostgreSQL index" in result.stderr
+
+
+def test_update_queues_what_sources_list_and_a_worker_archives_it(pg_run, archive_dir: Path) -> None:
+    server = LocalServer()
+    try:
+        links = [
+            server.route(f"/a/{n}", news_page(f"Queued story {n}", about(f"queue {n}", 3), url=None)) for n in range(3)
+        ]
+        items = "".join(f"<item><title>{n}</title><link>{link}</link></item>" for n, link in enumerate(links))
+        feed = f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'
+        feed_url = server.route("/feed", Response(feed.encode(), headers={"Content-Type": "application/rss+xml"}))
+        assert pg_run("sources", "add", feed_url, "--name", "local").exit_code == 0
+        queued = pg_run("update")
+        assert queued.exit_code == 0 and "queued 3 new URL(s)" in queued.stderr
+        assert "queued 0 new" in pg_run("update").stderr  # listed again: queued once
+        done = pg_run("worker", "--until-empty", "--rate", "0", "--name", "w1", "--poll", "0.2")
+        assert done.exit_code == 0 and "archived 3" in done.stderr
+        counts = json.loads(pg_run("queue", "--json").stdout)["counts"]
+        assert counts == {"pending": 0, "claimed": 0, "done": 3, "parked": 0}
+        assert len(list((archive_dir / "raw").rglob("*-w1.warc.gz"))) == 1  # the worker's own WARC file
+    finally:
+        server.close()
+
+
+def _worker(archive_dir: Path, pg_url: str, name: str) -> subprocess.Popen:
+    command = [sys.executable, "-m", "newsarchive", "--archive", str(archive_dir), "--index", pg_url, "-q", "worker"]
+    command += ["--name", name, "--until-empty", "--rate", "0", "--ignore-robots", "--batch", "4"]
+    command += ["--lease", "4", "--backoff", "0.2", "--max-attempts", "2", "--poll", "0.2"]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+@pytest.mark.slow
+def test_four_workers_one_killed_archive_every_url_once(pg_url: str, archive_dir: Path, tmp_path: Path, run) -> None:
+    server = LocalServer()
+    urls, failing = [], set()
+    for n in range(500):
+        if n % 50 == 7:
+            url = server.route(f"/s/{n}", Response(b"gone", status=404))
+            failing.add(url)
+        elif n % 50 == 8:
+            url = server.route(f"/s/{n}", Response(b"down", status=500))
+            failing.add(url)
+        else:
+            page = news_page(f"Story {n} of the shared queue", about(f"shared {n}", 3), url=None).encode()
+            url = server.route(f"/s/{n}", Response(page, delay=0.3 if n % 10 == 3 else 0.0))
+        urls.append(url)
+    listing = tmp_path / "urls.txt"
+    listing.write_text("\n".join(urls) + "\n")
+    try:
+        assert "queued 500 new of 500" in run("--index", pg_url, "queue", "add", "--from-file", str(listing)).stderr
+        workers = [_worker(archive_dir, pg_url, f"w{n}") for n in range(4)]
+        with Archive(archive_dir, index_url=pg_url) as archive:
+            deadline = time.monotonic() + 120
+            while archive.index.one("SELECT COUNT(*) AS n FROM queue WHERE state = 'done'")["n"] < 100:
+                assert time.monotonic() < deadline, "the workers made no progress"
+                time.sleep(0.1)
+        workers[0].send_signal(signal.SIGKILL)  # mid-run, holding a claimed batch
+        for process in workers[1:]:
+            _, errors = process.communicate(timeout=300)
+            assert process.returncode in (0, 1), errors.decode()
+        workers[0].wait()
+    finally:
+        server.close()
+        for process in workers:
+            if process.poll() is None:
+                process.kill()
+
+    with Archive(archive_dir, index_url=pg_url) as archive:
+        rows = archive.index.execute("SELECT url, state, article_id, last_error FROM queue")
+        assert len(rows) == 500
+        by_state: dict[str, list[dict]] = {}
+        for row in rows:
+            by_state.setdefault(row["state"], []).append(row)
+        assert set(by_state) <= {"done", "parked"}, {state: len(group) for state, group in by_state.items()}
+        assert {row["url"] for row in by_state["parked"]} == failing
+        assert all(row["last_error"].startswith("HTTP ") for row in by_state["parked"])
+        done = by_state["done"]
+        assert len(done) == 500 - len(failing)
+        articles = archive.index.execute("SELECT id FROM articles")
+        versions = archive.index.execute("SELECT id, version, json_path FROM versions")
+        assert len(articles) == len(versions) == len(done)  # each URL archived exactly once
+        assert {row["article_id"] for row in done} == {row["id"] for row in articles}
+    json_files = [p for p in archive_dir.rglob("*.json") if "raw" not in p.parts]
+    assert len(json_files) == len(done)
+    run("--index", pg_url, "verify", "--repair")  # a killed worker may have left a temp file
+    checked = run("--index", pg_url, "verify", "--json")
+    assert checked.exit_code == 0, checked.stdout
+    assert len(list((archive_dir / "raw").rglob("*.warc.gz"))) >= 4  # each worker appends to its own files
