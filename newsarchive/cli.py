@@ -949,7 +949,12 @@ def queue_retry(env: Env, url: str | None) -> None:
 
 @cli.group()
 def db() -> None:
-    """The index's schema."""
+    """The index's schema: bring a PostgreSQL index up to date after an upgrade.
+
+    \b
+    Example:
+      newsarchive --index postgresql://news@db.example/news db upgrade
+    """
 
 
 @db.command(name="upgrade")
