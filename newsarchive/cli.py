@@ -242,6 +242,16 @@ def _log_file_option(function: Any) -> Any:
     )(function)
 
 
+def _politeness_options(function: Any) -> Any:
+    """--rate and --ignore-robots, for the commands that fetch what sources list."""
+    function = click.option(
+        "--ignore-robots", is_flag=True, help="Fetch pages robots.txt disallows (it is honoured by default)."
+    )(function)
+    return click.option(
+        "--rate", type=click.FloatRange(min=0), help="Requests per second to any one host.  [default: 1]"
+    )(function)
+
+
 def _json_option(function: Any) -> Any:
     return click.option("--json", "as_json", is_flag=True, help="Machine-readable output on stdout.")(function)
 
@@ -673,8 +683,7 @@ def export(
 @cli.command()
 @click.option("--dry-run", is_flag=True, help="Read the sources and list the articles that would be fetched.")
 @click.option("--jobs", type=click.IntRange(min=1), help="Pages fetched at once (threads).  [default: 4]")
-@click.option("--rate", type=click.FloatRange(min=0), help="Requests per second to any one host.  [default: 1]")
-@click.option("--ignore-robots", is_flag=True, help="Fetch pages robots.txt disallows (it is honoured by default).")
+@_politeness_options
 @_strip_option
 @_wait_option
 @_log_file_option
@@ -841,8 +850,7 @@ def sources_remove(env: Env, name_or_url: str) -> None:
 )
 @click.option("--poll", type=click.FloatRange(min=0.1), default=5.0, show_default=True, help="Seconds between looks.")
 @click.option("--until-empty", is_flag=True, help="Stop when nothing is pending or claimed (else run until stopped).")
-@click.option("--rate", type=click.FloatRange(min=0), help="Requests per second to any one host.  [default: 1]")
-@click.option("--ignore-robots", is_flag=True, help="Fetch pages robots.txt disallows (it is honoured by default).")
+@_politeness_options
 @_strip_option
 @_log_file_option
 @_json_option

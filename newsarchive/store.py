@@ -286,16 +286,9 @@ class Archive:
         """An archive that does not exist yet has learned nothing."""
         return self.index.learned_lines(site) if self.exists() else {}
 
-    def list(
-        self,
-        since: str | None = None,
-        until: str | None = None,
-        section: str | None = None,
-        site: str | None = None,
-        limit: int | None = None,
-    ) -> list[dict[str, Any]]:
-        """Current articles, newest first, filtered by day (inclusive), section slug and site."""
-        return self.index.list(since=since, until=until, section=section, site=site, limit=limit)
+    def list(self, **filters: Any) -> list[dict[str, Any]]:
+        """Current articles, newest first; filters as Index.list (since, until, section, site, limit)."""
+        return self.index.list(**filters)
 
     def find(self, key: str) -> dict[str, Any]:
         """The current version of the article with this id (or id prefix), URL or canonical URL."""
