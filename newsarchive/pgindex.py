@@ -78,8 +78,7 @@ class PostgresIndex(Index):
         self._db: Any = None
 
     def damaged(self, exc: BaseException) -> str:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return f"the index {self.location} failed: {first_line}"
+        return f"the index {self.location} failed: {_first_line(exc)}"
 
     def _connect(self) -> None:
         import psycopg
@@ -94,11 +93,12 @@ class PostgresIndex(Index):
     def db(self) -> Any:
         if self._db is None:
             self._connect()
-            if self.schema_version() < LATEST_SCHEMA and not self._has_articles():
+            version = self.schema_version()
+            if version < LATEST_SCHEMA and not self._has_articles():
                 self.upgrade()  # an empty database is set up on first use
-            elif self.schema_version() < LATEST_SCHEMA:
+            elif version < LATEST_SCHEMA:
                 raise StoreError(
-                    f"the index {self.location} is at schema {self.schema_version()}, this newsarchive needs "
+                    f"the index {self.location} is at schema {version}, this newsarchive needs "
                     f"{LATEST_SCHEMA}: run 'newsarchive db upgrade'"
                 )
         return self._db
@@ -140,8 +140,8 @@ class PostgresIndex(Index):
         return self.db is not None
 
     def execute(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
-        cursor = self.db.execute(_placeholders(sql), tuple(params))
-        return cursor.fetchall() if cursor.description else []
+        self.db  # noqa: B018 - connects (and checks the schema) on first use
+        return self._raw_execute(_placeholders(sql), params)
 
     def executemany(self, sql: str, rows: list[tuple]) -> None:
         with self.db.cursor() as cursor:

@@ -94,7 +94,7 @@ def _build(archive: Archive, outdir: Path, since: str | None) -> SiteReport:
     report = SiteReport(articles=len(entries))
     pages: dict[str, str] = {}
 
-    def emit(relative: str, fingerprint: str, render: Callable[[], str | bytes]) -> None:
+    def emit(relative: str, fingerprint: str, render: Callable[[], str]) -> None:
         pages[relative] = fingerprint
         target = outdir / relative
         if previous.get(relative) == fingerprint and target.exists():
@@ -102,8 +102,6 @@ def _build(archive: Archive, outdir: Path, since: str | None) -> SiteReport:
             return
         content = render()
         target.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            content = content.decode("utf-8")
         write_atomic(target, content)
         report.written.append(relative)
 

@@ -26,7 +26,6 @@ from newsarchive.index import (
     TEMP_SUFFIX,
     Index,
     SearchHit,
-    damaged_index_message,
     day_of,
     open_index,
 )
@@ -35,7 +34,7 @@ from newsarchive.render import article_json, slugify
 from newsarchive.warc import RawStore
 
 __all__ = ["INDEX_NAME", "LEARN_MIN_ARTICLES", "TEMP_SUFFIX", "AddResult", "Archive", "SearchHit"]
-__all__ += ["damaged_index_message", "write_atomic", "write_atomic_bytes"]
+__all__ += ["write_atomic", "write_atomic_bytes"]
 
 LOCK_NAME = ".newsarchive.lock"
 DIRTY_NAME = ".newsarchive.running"  # present while a writing run holds the lock

@@ -61,6 +61,17 @@ def test_migrate_moves_an_index_from_sqlite_to_postgresql(run, pg_url: str, arch
     assert again.exit_code == 1 and "already holds articles" in again.stderr
 
 
+def test_an_index_behind_this_version_asks_for_db_upgrade(pg_run, pg_url: str, archive_dir: Path) -> None:
+    assert pg_run("import", "--jobs", "1", str(FIXTURES / "pages" / "guardian-style.html")).exit_code == 0
+    with Archive(archive_dir, index_url=pg_url) as archive:  # an index made before the work queue existed
+        archive.index.execute("DELETE FROM schema_migrations WHERE version = 2")
+    behind = pg_run("list")
+    assert behind.exit_code == 1 and "is at schema 1, this newsarchive needs 2" in behind.stderr
+    upgraded = pg_run("db", "upgrade")
+    assert upgraded.exit_code == 0 and "applied migration 2: the work queue shared by workers" in upgraded.stderr
+    assert len(json.loads(pg_run("list", "--json").stdout)) == 1
+
+
 def test_the_queue_needs_postgresql(run) -> None:
     result = run("queue")
     assert result.exit_code == 2 and "needs a PostgreSQL index" in result.stderr
