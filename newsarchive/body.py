@@ -252,7 +252,9 @@ def _with_sibling_chunks(tree: lxml_html.HtmlElement, blocks: list[Block]) -> li
     parents = [elements[b.text].getparent() for b in blocks if b.kind == "paragraph" and b.text in elements]
     if not parents:
         return blocks
-    home = max(set(parents), key=parents.count)
+    # dict.fromkeys keeps page order, so a tie goes to the first container (a set's order would
+    # follow the hash seed, and the same page could give different text in different runs).
+    home = max(dict.fromkeys(parents), key=parents.count)
     chunks = _sibling_chunks(home)
     if not chunks:
         return blocks
