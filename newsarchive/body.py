@@ -195,7 +195,12 @@ def _readability_blocks(html_text: str) -> list[Block]:
 
 
 def extract_body(tree: lxml_html.HtmlElement, html_text: str, url: str | None, stripper: Stripper) -> Body:
-    """The article body as blocks, and which extractor found it."""
+    """The article body as blocks, and which extractor found it.
+
+    trafilatura chooses the body without images: asked for images, it picks other containers
+    and keeps figure text (teaser cards, galleries). Figures and their captions are placed
+    afterwards, by their position in the page, inside the container the body came from.
+    """
     import trafilatura
 
     captions = _captions(tree, url)
@@ -203,7 +208,7 @@ def extract_body(tree: lxml_html.HtmlElement, html_text: str, url: str | None, s
         _without_widgets(_without_hidden(copy.deepcopy(tree)), stripper),
         url=url,
         include_comments=False,
-        include_images=True,
+        include_images=False,
         include_tables=True,
         with_metadata=False,
         deduplicate=False,
@@ -211,11 +216,112 @@ def extract_body(tree: lxml_html.HtmlElement, html_text: str, url: str | None, s
     body = getattr(document, "body", None)
     blocks = list(_trafilatura_blocks(body, captions, url)) if body is not None else []
     if any(b.kind != "image" for b in blocks) and not _mostly_layout_table(blocks):
-        return Body(_with_sibling_chunks(tree, blocks), "trafilatura")
+        layout = _PageLayout(tree)
+        return Body(_with_figures(layout, _with_sibling_chunks(layout, blocks), captions, url), "trafilatura")
     second = _readability_blocks(html_text)
     if second:
         return Body(second, "readability")
     return Body(blocks, "trafilatura" if blocks else "none")
+
+
+class _PageLayout:
+    """Where each element stands in the page, and which element holds a given text, so that
+    blocks from an extractor's output can be put back in page order beside other elements."""
+
+    def __init__(self, tree: lxml_html.HtmlElement) -> None:
+        self.tree = tree
+        self.position = {element: index for index, element in enumerate(tree.iter())}
+        self.holder: dict[str, etree._Element] = {}
+        for element in tree.iter(*TEXT_TAGS):
+            self.holder.setdefault(normalize_space(element.text_content()), element)
+
+    def placed(self, blocks: list[Block]) -> list[tuple[int, Block]]:
+        """Each block with a page position: its element's, or the one before it for a block
+        whose text no single element holds."""
+        placed, last = [], -1
+        for block in blocks:
+            holder = self.holder.get(block.text)
+            last = max(last, self.position[holder] if holder is not None else -1)
+            placed.append((last, block))
+        return placed
+
+
+TEXT_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre")
+FIGURE_SKIP_XPATH = "ancestor::a[@href] | ancestor::aside | ancestor::nav | ancestor::footer | ancestor::noscript"
+MIN_IMAGE_SIDE = 50  # declared width or height below this: an icon, a spacer or a tracking pixel
+
+
+def _with_figures(
+    layout: _PageLayout, blocks: list[Block], captions: dict[str, tuple[str | None, str]], base_url: str | None
+) -> list[Block]:
+    """The body's images, each with its caption, where they stand among the body's text.
+
+    Images are taken from the smallest container that holds all the body's text, and after its
+    last paragraph only until other text begins: what follows is teasers. A linked image is a
+    teaser too.
+    """
+    anchors = [layout.holder[b.text] for b in blocks if b.text in layout.holder]
+    if not anchors:
+        return blocks
+    container = _common_container(anchors)
+    positions = [layout.position[a] for a in anchors]
+    first, last = min(positions), max(positions)
+    caption_texts = {text for _, text in captions.values()}
+    last = next(
+        (
+            layout.position[element] - 1
+            for element in container.iter(*TEXT_TAGS)
+            if layout.position[element] > last
+            and (text := normalize_space(element.text_content()))
+            and text not in caption_texts
+        ),
+        len(layout.position),
+    )
+    whole_page = container.tag in ("body", "html")
+    figures: list[tuple[int, Block]] = []
+    seen: set[str] = set()
+    for image in container.iter("img", "amp-img"):
+        where = layout.position[image]
+        if where > last or (whole_page and where < first) or _is_decoration(image):
+            continue
+        raw_src = image.get("src") or image.get("data-src") or ""
+        if not raw_src or raw_src in seen or image.xpath(FIGURE_SKIP_XPATH):
+            continue
+        seen.add(raw_src)
+        alt, caption = captions.get(_image_key(raw_src, base_url), (image.get("alt"), ""))
+        # An inlined image (SingleFile) is megabytes of base64, not a link worth keeping.
+        src = None if raw_src.startswith("data:") else urljoin(base_url, raw_src) if base_url else raw_src
+        figures.append((where, Block("image", caption or "", alt=alt or image.get("alt"), src=src)))
+    if not figures:
+        return blocks
+    placed_captions = {figure.text.casefold() for _, figure in figures if figure.text}
+    text_blocks = [
+        (where, block)
+        for where, block in layout.placed(blocks)
+        if not (block.kind == "image" and not block.src and block.text.casefold() in placed_captions)
+    ]
+    return [block for _, block in sorted(text_blocks + figures, key=lambda pair: pair[0])]
+
+
+def _common_container(elements: list[etree._Element]) -> etree._Element:
+    """The innermost element holding all of them (at least the first one's parent)."""
+    chain = list(elements[0].iterancestors())
+    height = {element: index for index, element in enumerate(chain)}
+    highest = 0
+    for element in elements[1:]:
+        for ancestor in element.iterancestors():
+            if ancestor in height:
+                highest = max(highest, height[ancestor])
+                break
+    return chain[highest] if chain else elements[0]
+
+
+def _is_decoration(image: etree._Element) -> bool:
+    for side in ("width", "height"):
+        value = (image.get(side) or "").strip().removesuffix("px")
+        if value.isdigit() and int(value) < MIN_IMAGE_SIDE:
+            return True
+    return False
 
 
 HIDDEN_STYLE = re.compile(r"(^|;)\s*(display\s*:\s*none|visibility\s*:\s*hidden)", re.IGNORECASE)
@@ -240,7 +346,7 @@ CHUNK_SKIP_CLASS = re.compile(r"author|byline|date|meta|share|caption|credit|rel
 CHUNK_KINDS = {"li": "list_item", "blockquote": "quote", "h2": "heading", "h3": "heading", "h4": "heading"}
 
 
-def _with_sibling_chunks(tree: lxml_html.HtmlElement, blocks: list[Block]) -> list[Block]:
+def _with_sibling_chunks(layout: _PageLayout, blocks: list[Block]) -> list[Block]:
     """Add the rest of a body that the template split into sibling chunks.
 
     Some templates cut the story into several containers of the same class between ads;
@@ -248,8 +354,8 @@ def _with_sibling_chunks(tree: lxml_html.HtmlElement, blocks: list[Block]) -> li
     siblings up the tree join, in page order.
     """
     known = {b.text for b in blocks}
-    elements = {normalize_space(p.text_content()): p for p in tree.iter("p")}
-    parents = [elements[b.text].getparent() for b in blocks if b.kind == "paragraph" and b.text in elements]
+    holders = [layout.holder.get(b.text) for b in blocks if b.kind == "paragraph"]
+    parents = [holder.getparent() for holder in holders if holder is not None and holder.tag == "p"]
     if not parents:
         return blocks
     # dict.fromkeys keeps page order, so a tie goes to the first container (a set's order would
@@ -258,12 +364,8 @@ def _with_sibling_chunks(tree: lxml_html.HtmlElement, blocks: list[Block]) -> li
     chunks = _sibling_chunks(home)
     if not chunks:
         return blocks
-    position = {element: index for index, element in enumerate(tree.iter())}
-    placed = []
-    last = -1
-    for block in blocks:
-        last = max(last, position.get(elements.get(block.text), -1))
-        placed.append((last, block))
+    position = layout.position
+    placed = layout.placed(blocks)
     for chunk in chunks:
         for element in chunk.iter(*CHUNK_TEXT_TAGS):
             text = normalize_space(element.text_content())
