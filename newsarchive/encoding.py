@@ -5,12 +5,26 @@ detection. A declaration is trusted only if the bytes decode cleanly under it (a
 UTF-32 one, which nearly any bytes satisfy, only if they hold NULs), and a single-byte
 declaration loses to UTF-8 when the bytes are valid UTF-8 with non-ASCII in them (a legacy
 charset producing valid multi-byte UTF-8 by chance is vanishingly rare).
+
+UTF-8 need not be perfect. A UTF-8 page with one stray byte (a bad paste, a mangled
+template) is still UTF-8: reading it as windows-1252 would turn every other accented or
+CJK character into mojibake to save one. So the bytes count as UTF-8 when their well-formed
+multi-byte characters far outnumber their invalid bytes: at least UTF8_DECLARED_RATIO to
+one if UTF-8 is what the page declares, UTF8_UNDECLARED_RATIO to one if it declares nothing
+usable; the invalid bytes then decode to U+FFFD. Legacy text is nowhere near either ratio:
+in windows-1250/1251/1252 nearly every high byte is an invalid sequence on its own, and
+even Shift_JIS, GBK or EUC-KR, whose byte pairs often look like UTF-8 by chance, make
+fewer than one well-formed character per invalid byte. A multi-byte character cut off at
+the very end (a truncated download) is not counted as an error at all. A legacy charset
+that is declared and decodes cleanly is still believed over nearly-valid UTF-8; only
+valid UTF-8 overrides it, as above.
 """
 
 from __future__ import annotations
 
 import codecs
 import re
+from typing import NamedTuple
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -28,6 +42,10 @@ _WHATWG_ALIASES = {"iso8859-1": "cp1252", "ascii": "cp1252"}
 _CENTRAL_EUROPEAN = frozenset({"cs", "pl", "hu", "sk", "sl", "hr", "ro", "bs"})
 _HTML_LANG = re.compile(rb"""<html[^>]*\slang\s*=\s*["']?([a-zA-Z]{2})""", re.IGNORECASE)
 LATIN_SCRIPT_SHARE = 0.3  # below this share of non-ASCII letters, the text is in a Latin script
+# Well-formed multi-byte characters needed per invalid byte for imperfect bytes to be UTF-8.
+UTF8_DECLARED_RATIO = 2
+UTF8_UNDECLARED_RATIO = 4
+_HIGH_BYTES = bytes(range(0x80, 0x100))
 
 
 def _normalize(label: str) -> str | None:
@@ -74,6 +92,32 @@ def _valid(content: bytes, encoding: str) -> bool:
     return True
 
 
+class _Utf8Evidence(NamedTuple):
+    multibyte: int  # well-formed multi-byte characters
+    invalid: int  # bytes that are not part of any well-formed character
+    cut: bool  # the bytes end partway through a multi-byte character
+
+    @property
+    def valid(self) -> bool:
+        """Valid UTF-8, allowing for a cut-off last character if there is other non-ASCII to go by
+        (ASCII ending in one high byte is as likely windows-1252)."""
+        return not self.invalid and (not self.cut or self.multibyte > 0)
+
+    def nearly_valid(self, ratio: int) -> bool:
+        return self.multibyte > 0 and self.invalid * ratio <= self.multibyte
+
+
+def _utf8_evidence(content: bytes) -> _Utf8Evidence:
+    """How far content reads as UTF-8, in a few linear passes at C speed (no per-byte Python)."""
+    decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
+    text = decoder.decode(content, final=False)  # an incomplete last character stays buffered
+    cut = len(decoder.getstate()[0])
+    ascii_bytes = len(content.translate(None, _HIGH_BYTES))  # an ASCII byte is always one character
+    # surrogateescape turns each invalid byte into one lone surrogate, which encoding drops.
+    invalid = len(content) - cut - len(text.encode("utf-8", errors="ignore"))
+    return _Utf8Evidence(multibyte=len(text) - ascii_bytes - invalid, invalid=invalid, cut=cut > 0)
+
+
 def _single_byte(encoding: str) -> bool:
     """True for charsets that map every byte to one character (cp1252, iso-8859-x, koi8-r…)."""
     high_bytes = bytes(range(0x80, 0x100))
@@ -95,9 +139,12 @@ def detect_encoding(content: bytes, content_type: str | None = None) -> str:
     utf16 = _is_utf16_without_bom(content)
     if utf16:
         return utf16
-    is_utf8 = _valid(content, "utf-8")
+    utf8 = _utf8_evidence(content)
+    is_utf8 = utf8.valid
     for label in (header_charset(content_type), meta_charset(content)):
         declared = _normalize(label) if label else None
+        if declared == "utf-8" and (is_utf8 or utf8.nearly_valid(UTF8_DECLARED_RATIO)):
+            return "utf-8"
         if not declared or not _valid(content, declared):
             continue
         if _wide(declared) and b"\0" not in content:
@@ -105,7 +152,7 @@ def detect_encoding(content: bytes, content_type: str | None = None) -> str:
         if is_utf8 and _single_byte(declared) and not content.isascii():
             return "utf-8"
         return declared
-    if is_utf8:
+    if is_utf8 or utf8.nearly_valid(UTF8_UNDECLARED_RATIO):
         return "utf-8"
     return _guess_legacy(content)
 

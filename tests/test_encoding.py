@@ -134,3 +134,77 @@ def test_undeclared_cyrillic_and_central_european_pages() -> None:
     czech = "Vláda oznámila reformu škol a nemocnic, říká ministr. " * 20
     page = html(czech).replace("<html>", '<html lang="cs">').encode("cp1250")
     assert "říká" in decode(page)[0]
+
+
+CJK = "\u65e5\u672c\u8a9e\u306e\u6587\u7ae0\u3067\u3059"  # 日本語の文章です
+
+
+def stray_byte_page(meta: str = "") -> tuple[bytes, str]:
+    """A UTF-8 page with one 0xff byte (never valid in UTF-8) in the middle of its text."""
+    first, second = f"{TEXT} {CJK}", f"{CJK} {TEXT}"
+    page = html(f"{first} STRAY {second}", meta)
+    before, after = page.split("STRAY")
+    return before.encode("utf-8") + b"\xff" + after.encode("utf-8"), page.replace("STRAY", "\ufffd")
+
+
+@pytest.mark.parametrize(
+    ("meta", "content_type"),
+    [
+        ('<meta charset="utf-8">', None),
+        ("", "text/html; charset=utf-8"),
+        ("", None),
+    ],
+    ids=["meta-utf8", "header-utf8", "undeclared"],
+)
+def test_one_stray_byte_does_not_make_utf8_legacy(meta: str, content_type: str | None) -> None:
+    content, expected = stray_byte_page(meta)
+    text, used = decode(content, content_type)
+    assert used == "utf-8"
+    assert text == expected  # every other accented and CJK character intact
+    assert text.count("\ufffd") == 1
+
+
+def test_a_legacy_page_declared_utf8_with_a_few_chance_utf8_pairs_stays_legacy() -> None:
+    # „Spaß“ in cp1252 holds DF 93, a well-formed UTF-8 pair; the rest of the high bytes are not.
+    body = "Der Spaß „Größe“ für „Spaß“ und süße Äpfel. " * 10
+    text, used = decode(html(body).encode("cp1252"), "text/html; charset=utf-8")
+    assert used == "cp1252"
+    assert body in text
+
+
+def test_an_undeclared_cp1252_page_is_still_cp1252() -> None:
+    body = "Le gouvernement a annonc\u00e9 une r\u00e9forme \u2014 \u201cna\u00efve\u201d, \u20ac5 \u00fcber. " * 20
+    text, used = decode(html(body).encode("cp1252"))
+    assert used == "cp1252"
+    assert body in text
+
+
+@pytest.mark.parametrize("content_type", [None, "text/html; charset=utf-8"])
+def test_a_page_cut_mid_character_is_utf8(content_type: str | None) -> None:
+    page = html(f"{TEXT} {CJK}").encode("utf-8")
+    cut = page[: page.rindex(CJK[-1].encode("utf-8")) + 1]  # a download ending inside the last CJK character
+    text, used = decode(cut, content_type)
+    assert used == "utf-8"
+    assert text == html(f"{TEXT} {CJK}")[: len(text) - 1] + "\ufffd"
+    assert TEXT in text and CJK[:-1] in text
+
+
+def test_ascii_ending_in_one_high_byte_is_not_called_utf8() -> None:
+    # A lone \u00e9 (E9) at the end is also the start of a three-byte UTF-8 character: nothing else says UTF-8.
+    assert decode(b"<html><body><p>Caf\xe9") == ("<html><body><p>Caf\u00e9", "cp1252")
+
+
+def test_a_declared_legacy_charset_that_decodes_cleanly_beats_nearly_valid_utf8() -> None:
+    # Only valid UTF-8 overrides a single-byte declaration (koi8-r, like latin-1, decodes any bytes).
+    content, _expected = stray_byte_page()
+    assert decode(content, "text/html; charset=koi8-r") == (content.decode("koi8-r"), "koi8-r")
+
+
+def test_nearly_valid_utf8_is_judged_in_linear_time() -> None:
+    import time
+
+    content, _expected = stray_byte_page()
+    big = content * 20_000  # ~3 MB, 20,000 stray bytes among 480,000 well-formed characters
+    started = time.perf_counter()
+    assert detect_encoding(big) == "utf-8"
+    assert time.perf_counter() - started < 2
