@@ -44,6 +44,9 @@ CJK_OR_WORD = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]|\w+")
 class Body:
     blocks: list[Block]
     method: str
+    # Share of the body's words in teasers (linked headlines and the lines under them): most
+    # of the body, and the page is a list of articles rather than one.
+    teaser_share: float = 0.0
 
 
 def count_words(text: str) -> int:
@@ -215,12 +218,13 @@ def extract_body(tree: lxml_html.HtmlElement, html_text: str, url: str | None, s
     )
     body = getattr(document, "body", None)
     blocks = list(_trafilatura_blocks(body, captions, url)) if body is not None else []
+    layout = _PageLayout(tree)
     if any(b.kind != "image" for b in blocks) and not _mostly_layout_table(blocks):
-        layout = _PageLayout(tree)
-        return Body(_with_figures(layout, _with_sibling_chunks(layout, blocks), captions, url), "trafilatura")
+        blocks = _with_figures(layout, _with_sibling_chunks(layout, blocks), captions, url)
+        return Body(blocks, "trafilatura", _teaser_share(layout, blocks, url))
     second = _readability_blocks(html_text)
     if second:
-        return Body(second, "readability")
+        return Body(second, "readability", _teaser_share(layout, second, url))
     return Body(blocks, "trafilatura" if blocks else "none")
 
 
@@ -235,15 +239,77 @@ class _PageLayout:
         for element in tree.iter(*TEXT_TAGS):
             self.holder.setdefault(normalize_space(element.text_content()), element)
 
+    def holder_of(self, block: Block) -> etree._Element | None:
+        """The first element whose text is the block's, or else one of its lines' (an item
+        that joins a kicker and a headline has no single element with its text)."""
+        holders = self.holders_of(block)
+        return holders[0] if holders else None
+
+    def holders_of(self, block: Block) -> list[etree._Element]:
+        whole = self.holder.get(normalize_space(block.text))
+        if whole is not None:
+            return [whole]
+        lines = (self.holder.get(normalize_space(line)) for line in block.text.split("\n"))
+        return [holder for holder in lines if holder is not None] if "\n" in block.text else []
+
     def placed(self, blocks: list[Block]) -> list[tuple[int, Block]]:
         """Each block with a page position: its element's, or the one before it for a block
         whose text no single element holds."""
         placed, last = [], -1
         for block in blocks:
-            holder = self.holder.get(block.text)
+            holder = self.holder_of(block)
             last = max(last, self.position[holder] if holder is not None else -1)
             placed.append((last, block))
         return placed
+
+
+HEADLINE_TAGS = ("h2", "h3", "h4", "h5", "h6")
+HEADLINE_XPATH = ".//*[self::h2 or self::h3 or self::h4 or self::h5 or self::h6]"
+LINKED_TEXT_SHARE = 0.8  # a line this much link text is a link, not prose
+MIN_TEASERS = 3
+
+
+def _teaser_share(layout: _PageLayout, blocks: list[Block], url: str | None) -> float:
+    """How much of the body is teasers for other pages: headlines that link away, the lines
+    that follow such a headline, and lines that are nearly all link text; zero for a body with
+    fewer than MIN_TEASERS of them. In-page anchors (a README's table of contents) link
+    nowhere else and do not count."""
+    words = teaser_words = 0
+    teasers: set[etree._Element] = set()
+    for block in blocks:
+        size = count_words(block.text)
+        words += size
+        found = [teaser for holder in layout.holders_of(block) if (teaser := _teaser_of(holder, url)) is not None]
+        if size and found:
+            teaser_words += size
+            teasers.update(found)
+    return teaser_words / words if words and len(teasers) >= MIN_TEASERS else 0.0
+
+
+def _teaser_of(element: etree._Element, url: str | None) -> etree._Element | None:
+    """The linked headline (or link) that makes this element part of a teaser, if any."""
+    headlines = [element] if element.tag in HEADLINE_TAGS else element.xpath(HEADLINE_XPATH)
+    before = element.getprevious()
+    if before is not None and before.tag in HEADLINE_TAGS:
+        headlines.append(before)
+    linked = next((headline for headline in headlines if _away_links(headline, url)), None)
+    if linked is not None:
+        return linked
+    text = len(normalize_space(element.text_content()))
+    links = _away_links(element, url)
+    link_text = sum(len(normalize_space(a.text_content())) for a in links)
+    return links[0] if text and link_text >= LINKED_TEXT_SHARE * text else None
+
+
+def _away_links(element: etree._Element, url: str | None) -> list[etree._Element]:
+    """Links inside or around the element that lead to another page."""
+    page = (url or "").split("#", 1)[0]
+    links = [*element.iter("a"), *element.iterancestors("a")]
+    return [
+        a
+        for a in links
+        if (href := (a.get("href") or "").strip()) and not href.startswith("#") and href.split("#", 1)[0] != page
+    ]
 
 
 TEXT_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre")
@@ -260,7 +326,7 @@ def _with_figures(
     last paragraph only until other text begins: what follows is teasers. A linked image is a
     teaser too.
     """
-    anchors = [layout.holder[b.text] for b in blocks if b.text in layout.holder]
+    anchors = [holder for holder in map(layout.holder_of, blocks) if holder is not None]
     if not anchors:
         return blocks
     container = _common_container(anchors)
@@ -354,7 +420,7 @@ def _with_sibling_chunks(layout: _PageLayout, blocks: list[Block]) -> list[Block
     siblings up the tree join, in page order.
     """
     known = {b.text for b in blocks}
-    holders = [layout.holder.get(b.text) for b in blocks if b.kind == "paragraph"]
+    holders = [layout.holder_of(b) for b in blocks if b.kind == "paragraph"]
     parents = [holder.getparent() for holder in holders if holder is not None and holder.tag == "p"]
     if not parents:
         return blocks

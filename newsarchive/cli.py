@@ -223,6 +223,16 @@ def _strip_option(function: Any) -> Any:
     )(function)
 
 
+def _keep_non_articles_option(function: Any) -> Any:
+    return click.option(
+        "--keep-non-articles",
+        is_flag=True,
+        default=None,
+        help="Archive pages judged not to be an article (a section front, a list of links) all the same.  "
+        "[env NEWSARCHIVE_KEEP_NON_ARTICLES]",
+    )(function)
+
+
 def _wait_option(function: Any) -> Any:
     return click.option(
         "--wait",
@@ -280,6 +290,7 @@ def _locked(settings: Settings, wait: float) -> Iterator[Any]:
 @click.option("--user-agent", help="User-Agent header to send.  [env NEWSARCHIVE_USER_AGENT]")
 @click.option("--timeout", type=click.FloatRange(min=0.1), help="Seconds to wait for the server to answer.")
 @_strip_option
+@_keep_non_articles_option
 @_wait_option
 @_log_file_option
 @_json_option
@@ -292,6 +303,7 @@ def fetch(
     user_agent: str | None,
     timeout: float | None,
     strip: tuple[str, ...],
+    keep_non_articles: bool | None,
     wait: float,
     log_file: TextIO | None,
     as_json: bool,
@@ -317,7 +329,9 @@ def fetch(
     all_urls = list(urls) + (read_url_list(from_file.read()) if from_file else [])
     if not all_urls and not listings:
         raise click.UsageError("give at least one URL, --from-file FILE, --feed URL or --sitemap URL")
-    settings = env.settings(user_agent=user_agent, read_timeout=timeout, strip=strip)
+    settings = env.settings(
+        user_agent=user_agent, read_timeout=timeout, strip=strip, keep_non_articles=keep_non_articles
+    )
     reporter = _Reporter(env, as_json, len(all_urls), log_file)
     with _locked(settings, wait) as archive:
         summary = fetch_urls(archive, all_urls, settings, on_result=reporter)
@@ -364,6 +378,7 @@ def _collect(env: Env, archive: Any, settings: Settings, sources: list[dict], re
     help="Processes that read and extract pages (one writer stores them).  [default: number of cores]",
 )
 @_strip_option
+@_keep_non_articles_option
 @_wait_option
 @_log_file_option
 @_json_option
@@ -376,6 +391,7 @@ def import_(
     dry_run: bool,
     jobs: int | None,
     strip: tuple[str, ...],
+    keep_non_articles: bool | None,
     wait: float,
     log_file: TextIO | None,
     as_json: bool,
@@ -398,7 +414,7 @@ def import_(
     from newsarchive.pipeline import import_paths
     from newsarchive.sources import iter_inputs
 
-    settings = env.settings(strip=strip)
+    settings = env.settings(strip=strip, keep_non_articles=keep_non_articles)
     total = None
     if env.stderr.isatty() and not as_json and env.verbosity >= 0:
         total = sum(1 for _ in iter_inputs(paths, globs))

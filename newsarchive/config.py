@@ -34,6 +34,7 @@ class Settings:
     max_bytes: int = 10_000_000
     max_redirects: int = 10
     min_words: int = 20  # fewer words than this is "no article body found"
+    keep_non_articles: bool = False  # archive pages judged a list of articles (section fronts) all the same
     strip: tuple[str, ...] = ()  # extra whole-line regexes for the stripper
     rate: float = 1.0  # requests per second to any one host during `update` (0: no limit)
     jobs: int = 4  # pages fetched at once during `update` (threads)
@@ -61,7 +62,7 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
                 return tuple(value)
             raise TypeError("expected a list of strings")
         if isinstance(default, bool):
-            raise TypeError("no boolean settings")  # pragma: no cover - none exist yet
+            return _boolean(value)
         if isinstance(default, int):
             coerced = int(value)
         elif isinstance(default, float):
@@ -73,6 +74,19 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
     if isinstance(coerced, (int, float)) and coerced < 0:
         raise ConfigError(f"{origin}: {name!r} must not be negative, got {value!r}")
     return coerced
+
+
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
+
+
+def _boolean(value: Any) -> bool:
+    """A TOML boolean, or an environment variable's 1/0, true/false, yes/no, on/off."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in TRUE_WORDS | FALSE_WORDS:
+        return value.strip().lower() in TRUE_WORDS
+    raise TypeError("expected true or false")
 
 
 def load_settings(

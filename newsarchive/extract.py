@@ -111,6 +111,7 @@ def _section(md: PageMetadata, title: str | None, url: str | None) -> tuple[str 
 
 PAYWALL_RULES = frozenset({"subscription"})
 TRUNCATED_SHARE = 0.5  # a body under half the page's own word count is a teaser
+INDEX_TEASER_SHARE = 0.5  # of the body's words in teasers for other pages: a section front
 
 
 def _access(md: PageMetadata, removed: list[Removal], words: int) -> str:
@@ -159,11 +160,14 @@ def page_url(raw: RawPage) -> str | None:
     return _page_urls(raw, read_metadata(parse_html(text), raw.url))[0]
 
 
-def build_article(raw: RawPage, stripper: Stripper, min_words: int = 20) -> Article:
-    """Turn one raw page into a normalized Article, or raise ExtractionError saying why not."""
+def build_article(raw: RawPage, stripper: Stripper, min_words: int = 20, keep_non_articles: bool = False) -> Article:
+    """Turn one raw page into a normalized Article, or raise ExtractionError saying why not.
+
+    With keep_non_articles, a page judged to be a list of articles is archived all the same.
+    """
     if raw.format in ("text", "markdown"):
         return _article_from_text(raw, stripper, min_words)
-    return _article_from_html(raw, stripper, min_words)
+    return _article_from_html(raw, stripper, min_words, keep_non_articles)
 
 
 def _not_after(raw: RawPage) -> datetime:
@@ -200,7 +204,7 @@ def _page_urls(raw: RawPage, md: PageMetadata) -> tuple[str | None, str | None]:
     return declared or raw.url, declared or raw.url
 
 
-def _article_from_html(raw: RawPage, stripper: Stripper, min_words: int) -> Article:
+def _article_from_html(raw: RawPage, stripper: Stripper, min_words: int, keep_non_articles: bool) -> Article:
     page = _read_html(raw, stripper)
     md = page.metadata
     md.site_name = md.site_name or _site_named_in_title_and_page(md.html_title, page.tree)
@@ -214,8 +218,11 @@ def _article_from_html(raw: RawPage, stripper: Stripper, min_words: int) -> Arti
     if words < min_words:
         detail = "the page has no text" if words == 0 else f"only {words} words of text"
         raise ExtractionError(f"no article body found ({detail})")
-    if not md.is_article and _looks_like_index(page.tree):
-        raise ExtractionError("no article body found (the page is a list of articles)")
+    if not md.is_article and page.body.teaser_share >= INDEX_TEASER_SHARE and not keep_non_articles:
+        raise ExtractionError(
+            f"not an article: the page is a list of articles ({page.body.teaser_share:.0%} of its text is"
+            " headlines linking to other pages and their teasers)"
+        )
 
     dates = _dates(md, page.tree, page.url, raw)
     published, date_source = (dates.published, dates.source) if dates.published else _fallback_date(raw)
@@ -326,12 +333,6 @@ def _article_from_text(raw: RawPage, stripper: Stripper, min_words: int) -> Arti
         tags=save.tags,
     )
     return _assemble(raw, fields, blocks, raw.format)
-
-
-def _looks_like_index(tree: lxml_html.HtmlElement) -> bool:
-    """A section front: many teaser headlines, each a link, and no article declared."""
-    teasers = tree.xpath("//*[self::h2 or self::h3 or self::h4][.//a[@href]]")
-    return len(teasers) >= 8
 
 
 def _drop_headline_header(blocks: list[Block], tree: lxml_html.HtmlElement, title: str | None) -> list[Block]:

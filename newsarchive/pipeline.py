@@ -64,7 +64,7 @@ def archive_page(archive: Archive, raw: RawPage, stripper: Stripper, settings: S
     known = archive.find_raw(raw.sha256)
     if known is not None:
         return ItemResult(label, known.outcome, known.id, known.json_path)
-    article = build_article(raw, stripper, settings.min_words)
+    article = build_article(raw, stripper, settings.min_words, settings.keep_non_articles)
     added = _keep(archive, raw, article)
     return ItemResult(label, added.outcome, added.id, added.json_path, article.title)
 
@@ -234,7 +234,9 @@ def _extract(task: _Task) -> ItemResult | _Extracted:
         known = _worker["archive"].find_raw(raw.sha256)
         if known is not None:
             return ItemResult(task.label, known.outcome, known.id, known.json_path)
-        return _Extracted(task.label, build_article(raw, _worker["stripper"], _worker["settings"].min_words), raw)
+        settings = _worker["settings"]
+        article = build_article(raw, _worker["stripper"], settings.min_words, settings.keep_non_articles)
+        return _Extracted(task.label, article, raw)
 
     return run_guarded(task.label, work)
 
@@ -288,7 +290,7 @@ def _reextract_one(archive: Archive, row: dict, stripper: Stripper, settings: Se
     if not ref:
         return ItemResult(article_id, "skipped", old.id, reason="no raw page kept (archived before raw pages were)")
     raw = read_raw(archive.root, ref)
-    article = build_article(raw, stripper, settings.min_words)
+    article = build_article(raw, stripper, settings.min_words, settings.keep_non_articles)
     article.source["warc"] = ref
     article.id = old.id  # the same article, even where its id came from its (now changed) body
     if article.content_sha256 == old.content_sha256:

@@ -382,3 +382,13 @@ def test_import_in_worker_processes_gives_the_same_archive(run, tmp_path: Path) 
         assert "archived 13, updated 0, duplicates 0, failed 1" in result.stderr
         results[jobs] = snapshot(archive)
     assert results["1"] == results["3"] and len(results["1"]) == 13
+
+
+def test_a_page_that_is_not_an_article_says_why_and_can_be_kept(run, tmp_path: Path) -> None:
+    front = REPO / "fixtures" / "pages" / "section-front.html"
+    refused = run("import", "--jobs", "1", str(front))
+    assert refused.exit_code == 1
+    assert "section-front.html" in refused.output and "not an article: the page is a list of articles" in refused.output
+    kept = run("import", "--jobs", "1", "--keep-non-articles", str(front))
+    assert kept.exit_code == 0, kept.output
+    assert "archived 1" in kept.output

@@ -190,8 +190,34 @@ def test_a_section_front_is_not_an_article() -> None:
     )
     head = '<title>Sport | Gazette</title><meta property="og:type" content="website">'
     page = f"<html><head>{head}</head><body><main>{teasers}</main></body></html>"
-    with pytest.raises(ExtractionError, match="no article body found"):
+    with pytest.raises(ExtractionError, match=r"not an article: the page is a list of articles \(\d+% of its text"):
         article_from(page)
+    raw = RawPage(content=page.encode(), kind="file", location="/front.html", format="html")
+    kept = build_article(raw, Stripper(), keep_non_articles=True)
+    assert "home crowd, number 3." in kept.text
+
+
+def test_an_article_beside_many_linked_headlines_is_still_an_article() -> None:
+    """Sidebars and menus full of linked headlines do not make the story a list: the body does."""
+    sidebar = "".join(
+        f'<li><h3><a href="/news/other-story-{i}">Another headline number {i} for the rail</a></h3></li>'
+        for i in range(12)
+    )
+    page = news_page(extra_body="").replace("</main>", f'</main><aside class="rail"><ul>{sidebar}</ul></aside>')
+    page = page.replace('<meta property="og:type" content="article">', "")
+    article = article_from(page)
+    assert "committee met on Monday" in article.text
+
+
+def test_in_page_anchors_are_not_teasers() -> None:
+    """A guide whose headings link to themselves (a table of contents) is one document."""
+    sections = "".join(
+        f'<h2 id="part-{i}"><a href="#part-{i}">Part {i} of the guide</a></h2>'
+        f"<p>{paragraph}</p>"
+        for i, paragraph in enumerate(about(f"step {i}", 1)[0] for i in range(10))
+    )
+    page = f"<html><head><title>A guide</title></head><body><main><h1>A guide</h1>{sections}</main></body></html>"
+    assert "Part 4 of the guide" in article_from(page).text
 
 
 def test_plain_text_served_as_a_page_keeps_its_shape() -> None:
