@@ -200,32 +200,45 @@ def _readability_blocks(html_text: str) -> list[Block]:
 def extract_body(tree: lxml_html.HtmlElement, html_text: str, url: str | None, stripper: Stripper) -> Body:
     """The article body as blocks, and which extractor found it.
 
-    trafilatura chooses the body without images: asked for images, it picks other containers
+    trafilatura chooses the body, without images: asked for images, it picks other containers
     and keeps figure text (teaser cards, galleries). Figures and their captions are placed
     afterwards, by their position in the page, inside the container the body came from.
     """
+    captions = _captions(tree, url)
+    cleaned = _without_widgets(_without_hidden(copy.deepcopy(tree)), stripper)
+    # Precision first: it leaves out paywall prompts, keyword and recommendation boxes the
+    # default keeps; it can also throw out a sparse page's only text, which the default keeps.
+    blocks = _trafilatura_body(copy.deepcopy(cleaned), captions, url, favor_precision=True)
+    if not any(b.kind != "image" for b in blocks):
+        blocks = _trafilatura_body(cleaned, captions, url, favor_precision=False)
+    layout = _PageLayout(tree)
+    if any(b.kind != "image" for b in blocks) and not _mostly_layout_table(blocks):
+        blocks = _with_sibling_chunks(layout, blocks)
+        blocks = _with_figures(layout, _with_subheadings(layout, blocks, url), captions, url)
+        return Body(blocks, "trafilatura", _teaser_share(layout, blocks, url))
+    second = _readability_blocks(html_text)
+    if second:
+        return Body(second, "readability", _teaser_share(layout, second, url))
+    return Body(blocks, "trafilatura" if blocks else "none")
+
+
+def _trafilatura_body(
+    tree: lxml_html.HtmlElement, captions: dict[str, tuple[str | None, str]], url: str | None, favor_precision: bool
+) -> list[Block]:
     import trafilatura
 
-    captions = _captions(tree, url)
     document = trafilatura.bare_extraction(
-        _without_widgets(_without_hidden(copy.deepcopy(tree)), stripper),
+        tree,
         url=url,
         include_comments=False,
+        favor_precision=favor_precision,
         include_images=False,
         include_tables=True,
         with_metadata=False,
         deduplicate=False,
     )
     body = getattr(document, "body", None)
-    blocks = list(_trafilatura_blocks(body, captions, url)) if body is not None else []
-    layout = _PageLayout(tree)
-    if any(b.kind != "image" for b in blocks) and not _mostly_layout_table(blocks):
-        blocks = _with_figures(layout, _with_sibling_chunks(layout, blocks), captions, url)
-        return Body(blocks, "trafilatura", _teaser_share(layout, blocks, url))
-    second = _readability_blocks(html_text)
-    if second:
-        return Body(second, "readability", _teaser_share(layout, second, url))
-    return Body(blocks, "trafilatura" if blocks else "none")
+    return list(_trafilatura_blocks(body, captions, url)) if body is not None else []
 
 
 class _PageLayout:
@@ -322,9 +335,9 @@ def _with_figures(
 ) -> list[Block]:
     """The body's images, each with its caption, where they stand among the body's text.
 
-    Images are taken from the smallest container that holds all the body's text, and after its
-    last paragraph only until other text begins: what follows is teasers. A linked image is a
-    teaser too.
+    Images are taken from the smallest container that holds all the body's text, and around
+    it only while no other text intervenes: a lede photo between the headline and the body
+    belongs to the story, what follows the body's end is teasers. A linked image is a teaser.
     """
     anchors = [holder for holder in map(layout.holder_of, blocks) if holder is not None]
     if not anchors:
@@ -332,23 +345,21 @@ def _with_figures(
     container = _common_container(anchors)
     positions = [layout.position[a] for a in anchors]
     first, last = min(positions), max(positions)
-    caption_texts = {text for _, text in captions.values()}
-    last = next(
-        (
-            layout.position[element] - 1
-            for element in container.iter(*TEXT_TAGS)
-            if layout.position[element] > last
-            and (text := normalize_space(element.text_content()))
-            and text not in caption_texts
-        ),
-        len(layout.position),
-    )
+    body_texts = {normalize_space(b.text) for b in blocks} | {text for _, text in captions.values()}
+    foreign = [
+        layout.position[element]
+        for element in layout.tree.iter(*TEXT_TAGS)
+        if (text := normalize_space(element.text_content())) and text not in body_texts
+    ]
+    start = max((where for where in foreign if where < first), default=-1)
+    end = min((where for where in foreign if where > last), default=len(layout.position))
     whole_page = container.tag in ("body", "html")
+    lede = [image for image in layout.tree.iter("img", "amp-img") if start < layout.position[image] < first]
     figures: list[tuple[int, Block]] = []
     seen: set[str] = set()
-    for image in container.iter("img", "amp-img"):
+    for image in [*lede, *container.iter("img", "amp-img")]:
         where = layout.position[image]
-        if where > last or (whole_page and where < first) or _is_decoration(image):
+        if where >= end or (whole_page and where <= start) or _is_decoration(image):
             continue
         raw_src = image.get("src") or image.get("data-src") or ""
         if not raw_src or raw_src in seen or image.xpath(FIGURE_SKIP_XPATH):
@@ -367,6 +378,59 @@ def _with_figures(
         if not (block.kind == "image" and not block.src and block.text.casefold() in placed_captions)
     ]
     return [block for _, block in sorted(text_blocks + figures, key=lambda pair: pair[0])]
+
+
+SUBHEADING_MAX_WORDS = 25
+INTRODUCES_MAX_LEVELS = 3
+
+
+def _with_subheadings(layout: _PageLayout, blocks: list[Block], url: str | None) -> list[Block]:
+    """Subheadings between the body's paragraphs, which precise extraction drops (a live
+    blog's entry headlines, a feature's section titles), each over body text; one that links
+    away is a teaser."""
+    anchors = [holder for holder in map(layout.holder_of, blocks) if holder is not None and holder.tag == "p"]
+    if len(anchors) < 2:
+        return blocks
+    container = _common_container(anchors)
+    last = max(layout.position[anchor] for anchor in anchors)
+    known = {normalize_space(b.text) for b in blocks}
+    added = []
+    for heading in container.iter(*HEADLINE_TAGS):
+        text = normalize_space(heading.text_content())
+        if (
+            layout.position[heading] < last
+            and text
+            and text not in known
+            and len(text.split()) <= SUBHEADING_MAX_WORDS
+            and not _away_links(heading, url)
+            and not heading.xpath(CHUNK_SKIP_XPATH)
+            and _introduces(heading, known)
+        ):
+            level = int(heading.tag[1])
+            added.append((layout.position[heading], Block("heading", text, level=level)))
+            known.add(text)
+    if not added:
+        return blocks
+    return [block for _, block in sorted(layout.placed(blocks) + added, key=lambda pair: pair[0])]
+
+
+def _introduces(heading: etree._Element, known: set[str]) -> bool:
+    """True when the next text after the heading (in its wrapper, or after the wrapper, as in a
+    live blog entry's header) is body text: a heading over an author's bio or a box of links
+    introduces something the extractor rightly left out."""
+    element = heading
+    for _ in range(INTRODUCES_MAX_LEVELS):
+        after = element.getnext()
+        while after is not None and not normalize_space(after.text_content()):
+            after = after.getnext()
+        if after is not None:
+            return normalize_space(after.text_content()) in known or any(
+                normalize_space(p.text_content()) in known for p in after.iter("p")
+            )
+        element = element.getparent()
+        if element is None:
+            return False
+    return False
 
 
 def _common_container(elements: list[etree._Element]) -> etree._Element:
@@ -440,7 +504,7 @@ def _with_sibling_chunks(layout: _PageLayout, blocks: list[Block]) -> list[Block
                 or text in known
                 or CHUNK_SKIP_CLASS.search(element.get("class") or "")
                 or element.xpath(CHUNK_SKIP_XPATH)
-                or element.find(".//p") is not None
+                or any(inner is not element for inner in element.iter(*CHUNK_TEXT_TAGS))
             ):
                 continue
             links = sum(len(normalize_space(a.text_content())) for a in element.iter("a"))

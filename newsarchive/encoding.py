@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import unicodedata
 from typing import NamedTuple
 
 _BOMS = (
@@ -177,6 +178,11 @@ def _guess_legacy(content: bytes) -> str:
 
 
 def decode(content: bytes, content_type: str | None = None) -> tuple[str, str]:
-    """Decode page bytes to text; returns the text and the encoding used."""
+    """Decode page bytes to text; returns the text and the encoding used.
+
+    The text is composed (Unicode NFC): "é" typed as e + combining accent and "é" as one
+    character are the same word to search, compare and deduplicate.
+    """
     encoding = detect_encoding(content, content_type)
-    return content.decode(encoding, errors="replace"), encoding
+    text = content.decode(encoding, errors="replace")
+    return (text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)), encoding
