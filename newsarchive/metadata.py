@@ -16,6 +16,7 @@ from lxml import html as lxml_html
 
 from newsarchive.clean import normalize_space
 from newsarchive.dates import find_visible_dates
+from newsarchive.titles import headline_h1, unescape_entities, without_h1_suffix
 
 ARTICLE_TYPES = (
     "NewsArticle",
@@ -135,10 +136,16 @@ OTHER_STORIES_XPATH = (
     "ancestor::aside | ancestor::nav | ancestor::footer | ancestor::li | "
     "ancestor::*[re:test(concat(@class, ' ', @id), 'related|sidebar|most-?(read|popular)|teaser|recommend', 'i')]"
 )
+# Controls and hidden dialogs that an author box carries: "Follow" buttons, a login prompt's "Cancel".
+NOT_SHOWN_XPATH = (
+    "ancestor-or-self::button | ancestor-or-self::form | ancestor-or-self::dialog | "
+    "ancestor-or-self::*[@role='button' or @hidden or @aria-hidden='true' or "
+    "contains(translate(@style, ' ', ''), 'display:none')]"
+)
 BYLINE_SEARCH_BLOCKS = 4
 HANDLE = re.compile(r"@\w+")
 BYLINE_PREFIX = re.compile(
-    r"^(?:(?:written\s+)?(?:by|von|par|por|di|door|av|af)\s+|بقلم\s*:?\s*|(?:文|撰文|记者|記者)\s*[／/:：]\s*)",
+    r"^(?:(?:written\s+)?(?:by|von|par|por|di|door|av|af)(?:\s*:)?\s+|بقلم\s*:?\s*|(?:文|撰文|记者|記者)\s*[／/:：]\s*)",
     re.IGNORECASE,
 )
 NAME_SUFFIX = re.compile(r"\s*(?:記者|记者|特派員|編集委員)$")
@@ -146,6 +153,31 @@ DATE_WORDS = re.compile(
     r"(?:updated|published|posted|today|yesterday|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b.*", re.IGNORECASE
 )
 AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\be\b|\||\sو\s|、)\s*", re.IGNORECASE)
+# A credit that names where a text or a picture came from, not who wrote it: "Quelle: dpa",
+# "Source: Reuters", "(Image: Getty Images)", "Foto: ...".
+CREDIT_LABEL = re.compile(
+    r"^[(\[]?\s*(?:quellen?|sources?|fuentes?|fontes?|fotos?|photos?|images?|bilder?|credits?|crédits?|"
+    r"pictures?|illustrations?|grafik|video)\s*:",
+    re.IGNORECASE,
+)
+# Words that stand alone in an author box: the byline's "By", buttons such as "Follow".
+NOT_NAMES = frozenset(
+    {
+        "by", "von", "par", "por", "di", "door", "av", "af", "follow", "folgen", "suivre", "seguir", "segui",
+        "volgen", "abonnieren", "subscribe", "more", "mehr", "profile", "profil", "author", "autor", "auteur",
+        "autore", "email", "e-mail", "share", "teilen", "contact", "kontakt",
+    }
+)  # fmt: skip
+# Initials a newsroom adds after a name: "Jane Doe (jd)", "Jane Doe (AFP)".
+NAME_INITIALS = re.compile(r"\s*\((?:[a-z]{2,5}\.?|[A-Z]{2,5})\)$")
+# A link given as a name ("https://...", "www.example.com", "facebook.com/somepaper"), and a
+# site named by its address ("example.co.uk"), which is the outlet, not a writer.
+LINK = re.compile(r"^(?:https?://|www\.)|^[\w-]+(?:\.[\w-]+)+/", re.IGNORECASE)
+WEB_ADDRESS = re.compile(r"^[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}$", re.IGNORECASE)
+# Meta tags naming the author, in the order they are trusted; the citation ones write "Family, Given".
+AUTHOR_META = ("article:author", "author", "parsely-author", "sailthru.author", "dc.creator", "citation_author")
+INVERTED_NAME_META = ("dc.creator", "citation_author")
+INVERTED_NAME = re.compile(r"^(?P<family>[^,]{2,40}),\s*(?P<given>[^,]{2,40})$")
 
 
 @dataclass
@@ -176,8 +208,9 @@ class PageMetadata:
 
 
 def _text(value: Any) -> str | None:
+    """A declared string value, whitespace-normalized, with entities a CMS escaped twice decoded."""
     if isinstance(value, str):
-        cleaned = normalize_space(value)
+        cleaned = normalize_space(unescape_entities(value))
         return cleaned or None
     return None
 
@@ -185,15 +218,23 @@ def _text(value: Any) -> str | None:
 def _names(value: Any, by_id: dict[str, dict[str, Any]] | None = None) -> list[str]:
     """Names out of a JSON-LD value that may be a string, an object, an {"@id"} reference to
     another node of the page's graph, or a list of any of these."""
+    return [name for name, _ in _credits(value, by_id)]
+
+
+def _credits(value: Any, by_id: dict[str, dict[str, Any]] | None = None) -> list[tuple[str, bool]]:
+    """(name, is an organization) for each entry of a JSON-LD author value. A Person may give
+    only givenName and familyName; an Organization author is the outlet, not a writer."""
     if isinstance(value, list):
-        return [name for item in value for name in _names(item, by_id)]
+        return [credit for item in value for credit in _credits(item, by_id)]
     if isinstance(value, dict):
         if "name" not in value and by_id and isinstance(value.get("@id"), str):
             value = by_id.get(value["@id"], value)
-        name = _text(value.get("name"))
-        return [name] if name else []
+        name = _text(value.get("name")) or _text(
+            " ".join(part for part in (value.get("givenName"), value.get("familyName")) if isinstance(part, str))
+        )
+        return [(name, any(kind.endswith("Organization") for kind in _types(value)))] if name else []
     text = _text(value)
-    return [text] if text else []
+    return [(text, False)] if text else []
 
 
 def _first_url(value: Any) -> str | None:
@@ -254,7 +295,7 @@ def _first(meta: dict[str, list[str]], *keys: str) -> str | None:
 
 
 BYLINE_TEXT = re.compile(
-    r"^(?:(?:by|posted by|written by|words by|story by|von|par|por|door|di|av|af)\s+|"
+    r"^(?:(?:by|posted by|written by|words by|story by|von|par|por|door|di|av|af)(?:\s*:)?\s+|"
     r"(?:كتب|كتبت|بقلم|نویسنده|作者|文|撰文|本报记者|本報記者|记者|記者)\s*[:：／/]?\s*)(?P<names>.+)$",
     re.IGNORECASE,
 )
@@ -305,7 +346,7 @@ def byline_authors(tree: lxml_html.HtmlElement, blocks: Sequence[Any] = ()) -> l
     marked: list[str] = []
     candidates: list[tuple[str, bool]] = []
     for element in containers[0].xpath(BYLINE_XPATH, namespaces=REGEX_NS) if containers else []:
-        if element.xpath(OTHER_STORIES_XPATH, namespaces=REGEX_NS):
+        if element.xpath(OTHER_STORIES_XPATH, namespaces=REGEX_NS) or element.xpath(NOT_SHOWN_XPATH):
             continue
         if element.get("rel") == "author" or element.get("itemprop") == "author":
             marked += [name for line in element_lines(element) for name in parse_byline(line, labelled=True)]
@@ -323,14 +364,14 @@ def byline_authors(tree: lxml_html.HtmlElement, blocks: Sequence[Any] = ()) -> l
         dateline = CJK_DATELINE.match(block.text)
         if dateline:
             return clean_authors([dateline["names"]])
-    return []
+    return declared_outlets(tree)
 
 
 def parse_byline(text: str, labelled: bool = False) -> list[str]:
     """Names in a byline line: 'By Jane Doe, Staff Writer' → ['Jane Doe']. Without a 'By'
     the line counts only when its element is labelled as the author."""
     text = text.strip(BYLINE_BRACKETS)
-    if len(text.split()) > BYLINE_MAX_WORDS:
+    if len(text.split()) > BYLINE_MAX_WORDS or CREDIT_LABEL.match(text):
         return []
     match = BYLINE_TEXT.match(text)
     if not match and not labelled:
@@ -395,27 +436,35 @@ def section_from_url(url: str | None) -> str | None:
 
 
 def clean_authors(names: list[str], site_name: str | None = None) -> list[str]:
-    """A clean list: no 'By', no 'and', no handles, no site name, no job titles, no dates."""
-    site_key = re.sub(r"\W+", "", site_name.casefold()) if site_name else None
+    """A clean list: no 'By', no 'and', no handles, no links, no job titles, no dates, no
+    buttons or picture credits. The site itself (its name, its web address) stays only when
+    no one else is named: then the outlet is whom the page credits."""
     result: list[str] = []
-    for raw in names:
-        if raw.startswith(("http://", "https://")):
+    for name in (name for raw in names for name in _author_names(raw)):
+        if name.casefold() not in {existing.casefold() for existing in result}:
+            result.append(name)
+    return [name for name in result if not names_outlet(name, site_name)] or result
+
+
+def _author_names(raw: str) -> list[str]:
+    """The names in one declared or printed author string."""
+    raw = normalize_space(raw)
+    if CREDIT_LABEL.match(raw):
+        return []
+    raw = BYLINE_PREFIX.sub("", HANDLE.sub("", raw))
+    parts = [BYLINE_PREFIX.sub("", part).strip(" .,-–—|") for part in AUTHOR_SPLIT.split(raw)]
+    parts = [name for part in parts for name in _split_joined_names(part)]
+    parts = [NAME_INITIALS.sub("", NAME_SUFFIX.sub("", part)).strip() for part in parts if part]
+    names = []
+    for index, name in enumerate(parts):
+        if not name or len(name) > 60 or any(ch.isdigit() for ch in name) or DATE_WORDS.fullmatch(name):
             continue
-        raw = HANDLE.sub("", normalize_space(raw))
-        raw = BYLINE_PREFIX.sub("", raw)
-        parts = [BYLINE_PREFIX.sub("", part).strip(" .,-–—|") for part in AUTHOR_SPLIT.split(raw)]
-        parts = [name for part in parts for name in _split_joined_names(part)]
-        parts = [NAME_SUFFIX.sub("", part).strip() for part in parts if part]
-        for index, name in enumerate(parts):
-            if not name or len(name) > 60 or any(ch.isdigit() for ch in name) or DATE_WORDS.fullmatch(name):
-                continue
-            if index and ROLE_WORDS.search(name):
-                continue  # "Jane Doe, Staff Writer": the role, not a second author
-            if site_key and re.sub(r"\W+", "", name.casefold()) == site_key:
-                continue
-            if name.casefold() not in {existing.casefold() for existing in result}:
-                result.append(name)
-    return result
+        if name.casefold() in NOT_NAMES or LINK.match(name):
+            continue
+        if index and ROLE_WORDS.search(name):
+            continue  # "Jane Doe, Staff Writer": the role, not a second author
+        names.append(name)
+    return names
 
 
 def _split_joined_names(text: str) -> list[str]:
@@ -476,33 +525,20 @@ def read_metadata(tree: lxml_html.HtmlElement, url: str | None = None) -> PageMe
     """Collect what the page declares, JSON-LD first, then OpenGraph/article:, then plain meta."""
     nodes = _json_ld_nodes(tree)
     meta = _meta(tree)
-    article = next((node for kind in ARTICLE_TYPES for node in nodes if kind in _types(node)), {})
-    publisher = article.get("publisher") if isinstance(article.get("publisher"), dict) else {}
-    website = next((n for n in nodes if "WebSite" in _types(n)), {})
+    article = _article_node(nodes)
 
     md = PageMetadata()
     md.is_article = bool(article) or (_first(meta, "og:type") or "").lower() == "article"
     md.og_type = _first(meta, "og:type")
-    md.title = _text(article.get("headline")) or _first(meta, "og:title", "twitter:title")
-    title_element = tree.find(".//title")
-    md.html_title = normalize_space(title_element.text_content()) if title_element is not None else None
-    h1 = tree.find(".//h1")
-    md.h1 = normalize_space(h1.text_content()) if h1 is not None else None
     md.description = _text(article.get("description")) or _first(
         meta, "og:description", "description", "twitter:description"
     )
-    md.site_name = (
-        _first(meta, "og:site_name", "application-name") or _text(publisher.get("name")) or _text(website.get("name"))
-    )
-    by_id = {node["@id"]: node for node in nodes if isinstance(node.get("@id"), str)}
-    md.authors = clean_authors(
-        _names(article.get("author"), by_id)
-        or [a for a in meta.get("article:author", []) if not a.startswith("http")]
-        or meta.get("author", [])
-        or meta.get("parsely-author", [])
-        or meta.get("sailthru.author", []),
-        md.site_name,
-    )
+    md.site_name = _site_name(meta, article, nodes)
+    title_element = tree.find(".//title")
+    md.html_title = _text(title_element.text_content()) if title_element is not None else None
+    md.h1 = headline_h1(tree, md.site_name)
+    md.title = _text(article.get("headline")) or without_h1_suffix(_first(meta, "og:title", "twitter:title"), md.h1)
+    md.authors = declared_writers(article, _by_id(nodes), meta, md.site_name)[0]
     md.published, md.published_source = _first_found(
         ("json-ld", _text(article.get("datePublished")) or _text(article.get("dateCreated"))),
         ("meta", _first(meta, *PUBLISHED_META)),
@@ -541,6 +577,79 @@ def read_metadata(tree: lxml_html.HtmlElement, url: str | None = None) -> PageMe
         _first(meta, "og:image", "og:image:url", "twitter:image") or _first_url(article.get("image")) or "", url
     )
     return md
+
+
+def _article_node(nodes: list[dict[str, Any]]) -> dict[str, Any]:
+    return next((node for kind in ARTICLE_TYPES for node in nodes if kind in _types(node)), {})
+
+
+def _by_id(nodes: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {node["@id"]: node for node in nodes if isinstance(node.get("@id"), str)}
+
+
+def _site_name(meta: dict[str, list[str]], article: dict[str, Any], nodes: list[dict[str, Any]]) -> str | None:
+    publisher = article.get("publisher") if isinstance(article.get("publisher"), dict) else {}
+    website = next((n for n in nodes if "WebSite" in _types(n)), {})
+    return (
+        _first(meta, "og:site_name", "application-name") or _text(publisher.get("name")) or _text(website.get("name"))
+    )
+
+
+def declared_outlets(tree: lxml_html.HtmlElement) -> list[str]:
+    """The outlet a page credits as its author ('DER SPIEGEL', 'BBC News') when it declares no
+    writer: what a reader is told wrote the story, so better than no author at all."""
+    nodes = _json_ld_nodes(tree)
+    meta = _meta(tree)
+    article = _article_node(nodes)
+    return declared_writers(article, _by_id(nodes), meta, _site_name(meta, article, nodes))[1]
+
+
+def declared_writers(
+    article: dict[str, Any], by_id: dict[str, dict[str, Any]], meta: dict[str, list[str]], site_name: str | None
+) -> tuple[list[str], list[str]]:
+    """(writers, outlets) the page credits: the first source, JSON-LD author then the author meta
+    tags, that names a person. An Organization author, or one that is the site under any
+    spelling ('mdr.de' for MDR), is the outlet: kept apart, for pages that name no one else."""
+    outlets: list[str] = []
+    for credits in [_credits(article.get("author"), by_id)] + [_meta_credits(meta, key) for key in AUTHOR_META]:
+        writers = [name for name, is_outlet in credits if not is_outlet and not names_outlet(name, site_name)]
+        outlets = outlets or [name for name, is_outlet in credits if is_outlet or names_outlet(name, site_name)]
+        writers = clean_authors(writers, site_name)
+        if writers:
+            return writers, []
+    return [], clean_authors(outlets)
+
+
+def _meta_credits(meta: dict[str, list[str]], key: str) -> list[tuple[str, bool]]:
+    """A meta tag's authors as (name, False); 'Family, Given' turned round where the tag is a
+    citation one that always writes names so."""
+    values = meta.get(key, [])
+    if key in INVERTED_NAME_META:
+        values = [INVERTED_NAME.sub(r"\g<given> \g<family>", value.strip()) for value in values]
+    return [(value, False) for value in values]
+
+
+def names_outlet(name: str, site_name: str | None) -> bool:
+    """Whether an author credit is the site itself: its name, its web address ('mdr.de'), the
+    initials of a name of several words ('LTO' for 'Legal Tribune Online'), or a desk of it
+    ('MDR THÜRINGEN' for MDR). A credit that starts with the site ('example.com, Springfield')
+    is the site's address line."""
+    name = name.split(",", 1)[0].strip()
+    if WEB_ADDRESS.match(name):
+        return True
+    if not site_name:
+        return False
+    site_key = _key(re.sub(r"\.[a-z]{2,3}$", "", site_name.strip(), flags=re.IGNORECASE))
+    initials = "".join(word[0] for word in re.findall(r"\w+", site_name.casefold()))
+    name_key, words = _key(name), {_key(word) for word in name.split()}
+    if len(initials) >= 2 and name_key == initials:
+        return True
+    return bool(name_key) and (name_key == site_key or (len(site_key) >= 3 and site_key in words))
+
+
+def _key(text: str) -> str:
+    """Letters and digits only, casefolded: how two spellings of one name compare."""
+    return re.sub(r"[\W_]+", "", text.casefold())
 
 
 def _first_found(*candidates: tuple[str, str | None]) -> tuple[str | None, str | None]:
