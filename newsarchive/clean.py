@@ -84,7 +84,25 @@ LINE_RULES: tuple[tuple[str, str], ...] = (
         r"keep an eye on your inbox[^\n]{0,80}|an error (has )?occurred[^\n]{0,60}|"
         r"this article has been sent to[^\n]{0,80}|loading( comments)?|please try again( later)?",
     ),
-    ("timestamp-line", r"(updated|published|posted|last updated)( on| at)?:?\s[\w ,:.+/-]{3,40}"),
+    (
+        "timestamp-line",
+        r"(updated|published|posted|last updated|stand|aktualisiert|ver[öo]ffentlicht|publi[ée]|mis [àa] jour|"
+        r"actualizado|publicado|pubblicato|aggiornato|opdateret|publiceret|publicerad|uppdaterad|oppdatert|"
+        r"publisert|bijgewerkt|gepubliceerd)( on| at| am| le| el| il)?:?\s[\w ,:.+/-]{3,40}",
+    ),
+    # A credit on its own line: the photo's, the graphic's or the agency's ("Quelle: AFP").
+    (
+        "credit-line",
+        r"\(?(photos?|images?|pictures?|foto|fotos|bild|bilder|quelle|quellen|source|sources|kuva|zdroj|"
+        r"źródło|fuente|fonte|crédits?|credits?|grafik|infografik)\s*:\s*([^\s.!?]+(\s+[^\s.!?]+){0,5})?\)?",
+    ),
+    # "Read also: <headline>" in the languages the related rules know, and the Nordic/Dutch ones.
+    (
+        "read-also-link",
+        r"(read (more|also)|also read|see also|les også|læs også|läs också|lees ook|lue myös|"
+        r"lesen sie (auch|mehr)|mehr zum thema|lire aussi|à lire aussi|leia também|lee también|leggi anche|"
+        r"czytaj (też|także)|přečtěte si (také|též)|читайте также)\s*:\s*[^\n]{3,200}",
+    ),
     (
         "copyright",
         r"(©|\(c\)|copyright)\s*(©\s*)?(\d{4}[-–]?(\d{4})?)[^\n]{0,100}|"

@@ -354,14 +354,16 @@ def _drop_headline_header(blocks: list[Block], tree: lxml_html.HtmlElement, titl
 
 
 def _drop_bylines(blocks: list[Block], authors: list[str]) -> list[Block]:
-    """Byline-only lines at the start or end of the body name the authors, who are stored apart."""
-    if not authors:
-        return blocks
+    """Byline-only lines at the start or end of the body name the authors, who are stored apart:
+    a line with a byline label ('By', 'Von', 'Por') whoever it names, a bare name only when it
+    is one of the article's authors."""
     known = {name.casefold() for name in authors}
 
     def is_byline(block: Block) -> bool:
         if block.kind not in ("paragraph", "heading") or len(block.text.split()) > BYLINE_MAX_WORDS:
             return False
+        if parse_byline(block.text):  # 'By …', 'Von …': a byline whoever it names
+            return True
         names = parse_byline(block.text, labelled=True)
         return bool(names) and all(name.casefold() in known for name in names)
 

@@ -49,6 +49,14 @@ BODY = "The council approved the budget after a long debate on Tuesday evening."
         "Keep an eye on your inbox for the latest news.",
         "An error has occurred, please try again later.",
         "Updated at 1:23 p.m.",
+        "Stand: 14.03.2025, 09:30 Uhr",
+        "Mis à jour le 14 mars 2025 à 09:30",
+        "Quelle: dpa",
+        "(Image: Northfield Photo Agency)",
+        "Foto: Lena Vogt / Rheintal-Kurier",
+        "Les også: Ferjen til øya går igjen fra mandag",
+        "Läs också: Nya tåg på linjen i höst",
+        "Lesen Sie auch: Neue Buslinie ab Montag",
     ],
 )
 def test_known_junk_lines_are_removed(junk: str) -> None:
@@ -67,6 +75,7 @@ def test_known_junk_lines_are_removed(junk: str) -> None:
         "Copyright law was the subject of the second hearing.",
         "Thank you notes poured in from across the county after the rescue, the mayor said.",
         "Updated figures published on Monday showed the deficit had narrowed for a third month.",
+        "Source: the council's own figures, published on Monday, show the deficit narrowed again.",
         "https://shop.example.net/item/123",
     ],
 )

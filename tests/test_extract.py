@@ -364,3 +364,11 @@ def test_a_body_split_into_same_class_chunks_between_ads_is_joined_in_order() ->
     assert -1 not in positions, text
     assert positions == sorted(positions)
     assert "Ad slot" not in text
+
+
+def test_a_labelled_byline_at_the_top_of_the_body_goes_whoever_it_names() -> None:
+    """The page's metadata may name nobody, or someone else: 'By …' is a byline all the same."""
+    page = news_page(author=None, paragraphs=["By Priya Raman", *about("harbour", 3)])
+    article = article_from(page)
+    assert not article.text.startswith("By Priya Raman")
+    assert "harbour was discussed again" in article.text
