@@ -212,8 +212,7 @@ def test_an_article_beside_many_linked_headlines_is_still_an_article() -> None:
 def test_in_page_anchors_are_not_teasers() -> None:
     """A guide whose headings link to themselves (a table of contents) is one document."""
     sections = "".join(
-        f'<h2 id="part-{i}"><a href="#part-{i}">Part {i} of the guide</a></h2>'
-        f"<p>{paragraph}</p>"
+        f'<h2 id="part-{i}"><a href="#part-{i}">Part {i} of the guide</a></h2><p>{paragraph}</p>'
         for i, paragraph in enumerate(about(f"step {i}", 1)[0] for i in range(10))
     )
     page = f"<html><head><title>A guide</title></head><body><main><h1>A guide</h1>{sections}</main></body></html>"
