@@ -458,14 +458,32 @@ HIDDEN_STYLE = re.compile(r"(^|;)\s*(display\s*:\s*none|visibility\s*:\s*hidden)
 
 
 def _without_hidden(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
-    """Drop what the page hides from readers (inline display:none), such as a second copy of the
-    article kept for search engines' microdata."""
+    """Drop what the page hides from readers (hidden, inline display:none), such as a second
+    copy of the article kept for search engines' microdata, unless the hidden part holds most
+    of the page's paragraphs: then a script reveals the story (or a paywall veils it), and
+    dropping it would lose the article itself."""
     candidates = tree.xpath("//*[@hidden or @style]")
     hidden = [e for e in candidates if e.get("hidden") is not None or HIDDEN_STYLE.search(e.get("style") or "")]
+    hidden = [e for e in hidden if e.getparent() is not None and e.tag not in ("html", "body")]
+    if not hidden:
+        return tree
+    hidden_words = sum(_paragraph_words(element) for element in _outermost(hidden))
+    if hidden_words > _paragraph_words(tree) - hidden_words:
+        return tree
     for element in hidden:
-        if element.getparent() is not None and element.tag not in ("html", "body"):
+        if element.getparent() is not None:
             element.drop_tree()
     return tree
+
+
+def _paragraph_words(element: etree._Element) -> int:
+    return sum(len(p.text_content().split()) for p in element.iter("p"))
+
+
+def _outermost(elements: list[etree._Element]) -> list[etree._Element]:
+    """Those not inside another of them (so nested hidden elements are counted once)."""
+    chosen = set(elements)
+    return [e for e in elements if not any(ancestor in chosen for ancestor in e.iterancestors())]
 
 
 CHUNK_TEXT_TAGS = ("p", "h2", "h3", "h4", "li", "blockquote")

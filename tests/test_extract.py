@@ -371,3 +371,13 @@ def test_a_labelled_byline_at_the_top_of_the_body_goes_whoever_it_names() -> Non
     article = article_from(page)
     assert not article.text.startswith("By Priya Raman")
     assert "harbour was discussed again" in article.text
+
+
+def test_a_story_the_page_hides_until_a_script_reveals_it_is_kept() -> None:
+    """Hidden elements go only while the visible rest is still the article."""
+    story = "".join(f"<p>{paragraph}</p>" for paragraph in about("reservoir", 6))
+    page = news_page(paragraphs=["Loading the story…"]).replace(
+        "<p>Loading the story…</p>", f'<div class="story-body" hidden>{story}</div>'
+    )
+    article = article_from(page)
+    assert "paragraph 6 of the story" in article.text
