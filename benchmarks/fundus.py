@@ -3,7 +3,7 @@
 Pages and expected values are read from ../shared/bench/fundus/ at run time (third-party text:
 nothing of it is copied into this repository). Every system is scored on the same fields:
 
-- body: bag-of-words F1 over lower-cased Unicode word tokens of summary + headlines +
+- body: bag-of-words F1 over lower-cased Unicode word tokens (of the NFC text) of summary + headlines +
   paragraphs against the system's text (CJK characters count one token each);
 - title: equal after NFKC and whitespace normalization;
 - authors: set F1 after whitespace normalization (a page where neither side names anyone is
@@ -59,11 +59,11 @@ class Extracted:
 
 def load_fundus(bench: Path) -> list[FundusPage]:
     truth = json.loads((bench / "truth.json").read_text(encoding="utf-8"))
+    paths = {page_id: bench / "html" / f"{page_id}.html.gz" for page_id in sorted(truth)}
     return [
-        FundusPage(page_id, truth[page_id]["url"], gzip.decompress((bench / "html" / f"{page_id}.html.gz").read_bytes()),
-                   truth[page_id])  # fmt: skip
-        for page_id in sorted(truth)
-        if (bench / "html" / f"{page_id}.html.gz").exists()
+        FundusPage(page_id, truth[page_id]["url"], gzip.decompress(path.read_bytes()), truth[page_id])
+        for page_id, path in paths.items()
+        if path.exists()
     ]
 
 
@@ -76,7 +76,9 @@ def truth_body(truth: dict[str, Any]) -> str:
 
 
 def _tokens(text: str | None) -> Counter[str]:
-    return Counter(WORD.findall((text or "").lower()))
+    """Word tokens of the composed text (NFC): a letter typed as base + combining mark is the
+    same letter, and \\w would otherwise split the word at the mark."""
+    return Counter(WORD.findall(unicodedata.normalize("NFC", text or "").lower()))
 
 
 def bag_f1(found: str | None, expected: str | None) -> float:
