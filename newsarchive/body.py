@@ -21,6 +21,8 @@ from newsarchive.errors import ExtractionError
 from newsarchive.metadata import element_lines
 from newsarchive.model import Block, sha256_hex
 
+PRECISE_CHECK_WORDS = 100  # a precise body shorter than this is compared with the default's
+DEFAULT_WINS_RATIO = 2.0
 MAX_PARSE_CHARS = 10_000_000  # bounds memory: a 60 MB page stays well under 1 GB
 # As trafilatura parses for itself: comments and processing instructions would otherwise reach
 # its extractor as text nodes (what a saved file's comments say is read from its bytes).
@@ -207,10 +209,14 @@ def extract_body(tree: lxml_html.HtmlElement, html_text: str, url: str | None, s
     captions = _captions(tree, url)
     cleaned = _without_widgets(_without_hidden(copy.deepcopy(tree)), stripper)
     # Precision first: it leaves out paywall prompts, keyword and recommendation boxes the
-    # default keeps; it can also throw out a sparse page's only text, which the default keeps.
+    # default keeps. On a sparse page it can keep a notice and throw out the story: a short
+    # result is checked against the default's, and a far longer default wins.
     blocks = _trafilatura_body(copy.deepcopy(cleaned), captions, url, favor_precision=True)
-    if not any(b.kind != "image" for b in blocks):
-        blocks = _trafilatura_body(cleaned, captions, url, favor_precision=False)
+    precise_words = sum(count_words(b.text) for b in blocks if b.kind != "image")
+    if precise_words < PRECISE_CHECK_WORDS:
+        default = _trafilatura_body(cleaned, captions, url, favor_precision=False)
+        if sum(count_words(b.text) for b in default if b.kind != "image") > DEFAULT_WINS_RATIO * precise_words:
+            blocks = default
     layout = _PageLayout(tree)
     if any(b.kind != "image" for b in blocks) and not _mostly_layout_table(blocks):
         blocks = _with_sibling_chunks(layout, blocks)

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from newsarchive.errors import ConfigError
 from newsarchive.model import Block, sha256_hex, site_of
 
+AGENCIES = "dpa|afp|ap|reuters|kna|epd|sid|apa|ansa|efe|tt|ntb|ritzau|anp|belga|ctk|pap|tass|ria|aa|dha|ians|pti|xinhua"
 # (rule name, whole-line pattern); matched case-insensitively against a trimmed line.
 LINE_RULES: tuple[tuple[str, str], ...] = (
     ("source-link", r"source link|source"),
@@ -38,7 +39,7 @@ LINE_RULES: tuple[tuple[str, str], ...] = (
     (
         "related-intl",
         r"(voc[eê] (pode|tamb[eé]m pode) gostar|leia tamb[eé]m|veja tamb[eé]m|mat[eé]rias relacionadas|"
-        r"lesen sie (auch|mehr)|mehr zum thema|das k[öo]nnte sie (auch )?interessieren|"
+        r"lesen sie (auch|mehr)|mehr zum thema|das k[öo]nnte sie (auch )?interessieren|auch interessant|"
         r"(à )?lire aussi|sur le m[eê]me sujet|(à )?voir aussi|"
         r"te puede interesar|lee tambi[eé]n|noticias relacionadas|m[aá]s noticias|"
         r"articoli correlati|leggi anche|potrebbe interessarti|"
@@ -50,7 +51,7 @@ LINE_RULES: tuple[tuple[str, str], ...] = (
         r"share( this)?( article| story| post| page)?( on| via)?"
         r"([ ,]*(facebook|twitter|x|whatsapp|e-?mail|linkedin|telegram|reddit|pinterest|messenger|copy link))*|"
         r"tweet|e-?mail|print|copy link|link copied|(follow|like) us( on [^.!?]{1,40})?|"
-        r"follow [^.!?]{1,40} on (twitter|x|facebook|instagram|google news)",
+        r"follow [^.!?]{1,40} on (twitter|x|facebook|instagram|google news)( and [^.!?]{1,120})?",
     ),
     (
         "newsletter",
@@ -112,6 +113,20 @@ LINE_RULES: tuple[tuple[str, str], ...] = (
         "comment-count",
         r"\d+ comments?|(view|show|read|leave|post|add) (a |all )?comments?( \(\d+\))?|"
         r"comments?( \(\d+\))?|join the (conversation|discussion)",
+    ),
+    (
+        "comment-login",
+        r"(you must|please) (log ?in|sign ?in|register|confirm [^.!?]{0,40})[^.!?]{0,80}(comment|display name)[^.!?]*|"
+        r"please log ?out and then log ?in again[^\n]{0,120}",
+    ),
+    # A news agency's credit closing the story: "mit dpa", "(AFP/Reuters)", "Quelle: sid/dpa".
+    (
+        "agency-credit",
+        rf"\(?((mit|with|von|avec|con|med|z) )?(material )?(von )?({AGENCIES})([ /,&]+({AGENCIES}|[a-z]{{2,3}}))*\)?",
+    ),
+    (
+        "newsletter-prompt",
+        r"(sign up|subscribe|register) (now |today )?(for|to get) [^.!?]{0,80}(and more|deals|updates|alerts|news)",
     ),
 )
 

@@ -57,6 +57,11 @@ BODY = "The council approved the budget after a long debate on Tuesday evening."
         "Les også: Ferjen til øya går igjen fra mandag",
         "Läs också: Nya tåg på linjen i höst",
         "Lesen Sie auch: Neue Buslinie ab Montag",
+        "mit dpa",
+        "(AFP/Reuters)",
+        "You must confirm your public display name before commenting",
+        "Sign up for breaking news, reviews, opinion and more.",
+        "Follow the Meridian on Google News and add us as a preferred source.",
     ],
 )
 def test_known_junk_lines_are_removed(junk: str) -> None:
@@ -76,6 +81,7 @@ def test_known_junk_lines_are_removed(junk: str) -> None:
         "Thank you notes poured in from across the county after the rescue, the mayor said.",
         "Updated figures published on Monday showed the deficit had narrowed for a third month.",
         "Source: the council's own figures, published on Monday, show the deficit narrowed again.",
+        "Reuters reported that the talks had stalled by Tuesday night.",
         "https://shop.example.net/item/123",
     ],
 )
