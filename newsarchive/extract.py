@@ -235,7 +235,7 @@ def _article_from_html(raw: RawPage, stripper: Stripper, min_words: int, keep_no
         title=title or _first_line(plain),
         published=published,
         date_source=date_source,
-        description=md.description,
+        description=md.description or _standfirst(page.tree, title, blocks),
         authors=authors,
         modified=dates.modified,
         section=section,
@@ -335,22 +335,55 @@ def _article_from_text(raw: RawPage, stripper: Stripper, min_words: int) -> Arti
     return _assemble(raw, fields, blocks, raw.format)
 
 
+def _headline_header(tree: lxml_html.HtmlElement) -> etree._Element | None:
+    """The <header> or <hgroup> around the page's h1, unless it is the site's (it holds the menu)."""
+    h1 = next(tree.iter("h1"), None)
+    header = next((a for a in h1.iterancestors() if a.tag in ("header", "hgroup")), None) if h1 is not None else None
+    return header if header is not None and header.find(".//nav") is None else None
+
+
 def _drop_headline_header(blocks: list[Block], tree: lxml_html.HtmlElement, title: str | None) -> list[Block]:
     """Leading blocks that belong to the headline, not the body: the title itself, and a
-    kicker, standfirst or byline that share the headline's <header>."""
+    kicker, standfirst or byline that share the headline's <header>.
+
+    A site-wide <header> (one with the menu) or one that wraps the story itself says nothing
+    of which lines are the headline's: then only the title goes, and never the whole body."""
     header_texts: set[str] = set()
-    for h1 in tree.iter("h1"):
-        header = next((a for a in h1.iterancestors() if a.tag in ("header", "hgroup")), None)
-        if header is not None:
-            header_texts |= {normalize_space(e.text_content()).casefold() for e in header.iter(etree.Element)}
-        break
+    header = _headline_header(tree)
+    if header is not None:
+        texts = {normalize_space(e.text_content()).casefold() for e in header.iter(etree.Element)}
+        if not any(block.text.casefold() in texts for block in blocks[HEADER_MAX_BLOCKS:]):
+            header_texts = texts
     if title:
         header_texts.add(title.casefold())
     header_texts.discard("")
     start = 0
     while start < len(blocks) and start < HEADER_MAX_BLOCKS and blocks[start].text.casefold() in header_texts:
         start += 1
-    return blocks[start:]
+    return blocks if start == len(blocks) else blocks[start:]
+
+
+def _standfirst(tree: lxml_html.HtmlElement, title: str | None, blocks: list[Block]) -> str | None:
+    """The standfirst in the headline's <header>: a sentence-long line that is not the title,
+    a byline or body text. It is not the story, but it is the article's own summary."""
+    header = _headline_header(tree)
+    if header is None:
+        return None
+    body = {block.text.casefold() for block in blocks}
+    for element in header.iter("p", "h2", "h3", "div"):
+        text = normalize_space(element.text_content())
+        if (
+            len(text.split()) >= STANDFIRST_MIN_WORDS
+            and element.find(".//h1") is None
+            and text.casefold() not in body
+            and text.casefold() != (title or "").casefold()
+            and not parse_byline(text)
+        ):
+            return text
+    return None
+
+
+STANDFIRST_MIN_WORDS = 8
 
 
 def _drop_bylines(blocks: list[Block], authors: list[str]) -> list[Block]:

@@ -381,3 +381,25 @@ def test_a_story_the_page_hides_until_a_script_reveals_it_is_kept() -> None:
     )
     article = article_from(page)
     assert "paragraph 6 of the story" in article.text
+
+
+def test_a_header_that_wraps_the_story_does_not_take_the_body_with_it() -> None:
+    """When the h1's <header> holds the story itself, its lines say nothing of the headline's."""
+    paragraphs = about("tunnel", 6)
+    story = "".join(f"<p>{p}</p>" for p in paragraphs)
+    page = (
+        "<html><head><title>Tunnel works begin | Valley Post</title></head><body>"
+        f"<header><h1>Tunnel works begin</h1><div class='story'>{story}</div></header></body></html>"
+    )
+    assert article_from(page).text.startswith(paragraphs[0])
+
+
+def test_a_standfirst_in_the_headline_header_becomes_the_description() -> None:
+    standfirst = "Crews will close the eastern bore for six weeks while the ventilation is replaced."
+    page = news_page().replace(
+        "<h1>Harbour bridge reopens after repairs</h1>",
+        f'<header><h1>Harbour bridge reopens after repairs</h1><p class="standfirst">{standfirst}</p></header>',
+    )
+    article = article_from(page)
+    assert standfirst not in article.text
+    assert article.description == standfirst
