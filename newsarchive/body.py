@@ -49,6 +49,8 @@ class Body:
     # Share of the body's words in teasers (linked headlines and the lines under them): most
     # of the body, and the page is a list of articles rather than one.
     teaser_share: float = 0.0
+    # What was decided for the page as a whole, for `clean --explain`: one line each.
+    decisions: tuple[str, ...] = ()
 
 
 def count_words(text: str) -> int:
@@ -207,7 +209,8 @@ def extract_body(tree: lxml_html.HtmlElement, html_text: str, url: str | None, s
     afterwards, by their position in the page, inside the container the body came from.
     """
     captions = _captions(tree, url)
-    cleaned = _without_widgets(_without_hidden(copy.deepcopy(tree)), stripper)
+    notes: list[str] = []
+    cleaned = _without_widgets(_without_hidden(copy.deepcopy(tree), notes), stripper, notes)
     # Precision first: it leaves out paywall prompts, keyword and recommendation boxes the
     # default keeps. On a sparse page it can keep a notice and throw out the story: a short
     # result is checked against the default's, and a far longer default wins.
@@ -215,17 +218,39 @@ def extract_body(tree: lxml_html.HtmlElement, html_text: str, url: str | None, s
     precise_words = sum(count_words(b.text) for b in blocks if b.kind != "image")
     if precise_words < PRECISE_CHECK_WORDS:
         default = _trafilatura_body(cleaned, captions, url, favor_precision=False)
-        if sum(count_words(b.text) for b in default if b.kind != "image") > DEFAULT_WINS_RATIO * precise_words:
+        default_words = sum(count_words(b.text) for b in default if b.kind != "image")
+        if default_words > DEFAULT_WINS_RATIO * precise_words:
+            notes.append(
+                f"extractor: precise extraction found {precise_words} words, the default {default_words}: default used"
+            )
             blocks = default
     layout = _PageLayout(tree)
     if any(b.kind != "image" for b in blocks) and not _mostly_layout_table(blocks):
-        blocks = _with_sibling_chunks(layout, blocks)
-        blocks = _with_figures(layout, _with_subheadings(layout, blocks, url), captions, url)
-        return Body(blocks, "trafilatura", _teaser_share(layout, blocks, url))
+        joined = _with_sibling_chunks(layout, blocks)
+        headed = _with_subheadings(layout, joined, url)
+        with_figures = _with_figures(layout, headed, captions, url)
+        notes += _added("sibling-chunks", "paragraphs joined from same-class containers", blocks, joined)
+        notes += _added("subheadings", "subheadings over body text put back", joined, headed)
+        notes += _figure_notes(headed, with_figures)
+        return Body(with_figures, "trafilatura", _teaser_share(layout, with_figures, url), tuple(notes))
     second = _readability_blocks(html_text)
     if second:
-        return Body(second, "readability", _teaser_share(layout, second, url))
-    return Body(blocks, "trafilatura" if blocks else "none")
+        notes.append("extractor: trafilatura found no text or only a layout table: readability-lxml used")
+        return Body(second, "readability", _teaser_share(layout, second, url), tuple(notes))
+    return Body(blocks, "trafilatura" if blocks else "none", decisions=tuple(notes))
+
+
+def _added(name: str, what: str, before: list[Block], after: list[Block]) -> list[str]:
+    count = len(after) - len(before)
+    return [f"{name}: {count} {what}"] if count > 0 else []
+
+
+def _figure_notes(before: list[Block], after: list[Block]) -> list[str]:
+    """Which images were placed, and which caption lines moved out of the text into them."""
+    notes = [f"figure: {b.src or '(inline image)'}" + (f" with caption {b.text!r}" if b.text else "")
+             for b in after if b.kind == "image" and b.src]  # fmt: skip
+    notes += [f"caption: moved out of the text: {b.text!r}" for b in before if b.kind == "image" and b.text]
+    return notes
 
 
 def _trafilatura_body(
@@ -463,7 +488,7 @@ def _is_decoration(image: etree._Element) -> bool:
 HIDDEN_STYLE = re.compile(r"(^|;)\s*(display\s*:\s*none|visibility\s*:\s*hidden)", re.IGNORECASE)
 
 
-def _without_hidden(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
+def _without_hidden(tree: lxml_html.HtmlElement, notes: list[str]) -> lxml_html.HtmlElement:
     """Drop what the page hides from readers (hidden, inline display:none), such as a second
     copy of the article kept for search engines' microdata, unless the hidden part holds most
     of the page's paragraphs: then a script reveals the story (or a paywall veils it), and
@@ -474,8 +499,13 @@ def _without_hidden(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
     if not hidden:
         return tree
     hidden_words = sum(_paragraph_words(element) for element in _outermost(hidden))
-    if hidden_words > _paragraph_words(tree) - hidden_words:
+    visible_words = _paragraph_words(tree) - hidden_words
+    if hidden_words > visible_words:
+        notes.append(f"hidden: {len(hidden)} hidden elements kept: they hold {hidden_words} words of paragraphs, "
+                     f"the visible page {visible_words}")  # fmt: skip
         return tree
+    if hidden_words:
+        notes.append(f"hidden: {len(hidden)} hidden elements dropped ({hidden_words} words of paragraphs)")
     for element in hidden:
         if element.getparent() is not None:
             element.drop_tree()
@@ -562,7 +592,7 @@ def _sibling_chunks(home: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
 RELATED_RULES = frozenset({"related", "related-intl"})
 
 
-def _without_widgets(tree: lxml_html.HtmlElement, stripper: Stripper) -> lxml_html.HtmlElement:
+def _without_widgets(tree: lxml_html.HtmlElement, stripper: Stripper, notes: list[str]) -> lxml_html.HtmlElement:
     """Drop a container that a 'Related articles'-style heading opens, teasers and all.
 
     Teasers with whole-sentence excerpts survive line rules; the heading that opens their
@@ -575,6 +605,10 @@ def _without_widgets(tree: lxml_html.HtmlElement, stripper: Stripper) -> lxml_ht
         if stripper.match_line(normalize_space(heading.text_content())) not in RELATED_RULES:
             continue
         if container.find(".//h1") is None and container.getparent() is not None:
+            words = len(container.text_content().split())
+            notes.append(
+                f"related: container opened by {normalize_space(heading.text_content())!r} dropped ({words} words)"
+            )
             container.drop_tree()
     return tree
 

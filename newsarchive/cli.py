@@ -1102,7 +1102,7 @@ def clean(env: Env, file: Path, base_url: str | None, explain: bool, strip: tupl
         for removal in preview.removed:
             click.echo(f"[{removal.rule}] {removal.text}", file=env.stdout)
     if not preview.removed and preview.title_before == preview.title_after:
-        env.say("nothing to strip")
+        env.say("no line stripped")
 
 
 class Interrupted(SystemExit):

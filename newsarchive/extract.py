@@ -260,6 +260,7 @@ class StripPreview:
     removed: list[Removal]
     title_before: str
     title_after: str
+    decisions: tuple[str, ...] = ()  # page-level: extractor, hidden and related containers, figures, verdict
 
     def diff(self, name: str) -> str:
         def lines(title: str, blocks: list[Block]) -> list[str]:
@@ -277,7 +278,7 @@ class StripPreview:
     def explanation(self) -> list[str]:
         """One line per removal: where, which rule (or learned line, and how often the site
         repeats it), and the text."""
-        lines = []
+        lines = [f"page      {decision}" for decision in self.decisions]
         if self.title_before != self.title_after:
             lines.append(f"title     title-suffix  {self.title_before!r} -> {self.title_after!r}")
         for removal in self.removed:
@@ -287,18 +288,39 @@ class StripPreview:
 
 
 def preview_strip(raw: RawPage, stripper: Stripper) -> StripPreview:
-    """Extract a page and show what stripping takes out, without storing anything."""
+    """Extract a page and show what stripping takes out, without storing anything: line by
+    line, and page-level decisions (extractor, hidden and related containers, figures, the
+    headline's lines, bylines, whether the page is an article)."""
     if raw.format in ("text", "markdown"):
         save = _read_save(raw)
-        before, title_before, site_name, url = save.blocks, save.title, None, save.url or raw.url
-    else:
-        page = _read_html(raw, stripper)
-        before = page.body.blocks
-        title_before = page.metadata.title or page.metadata.html_title or ""
-        site_name = page.metadata.site_name
-        url = page.url
-    result = stripper.strip(before, url)
-    return StripPreview(before, result.blocks, result.removed, title_before, split_title(title_before, site_name)[0])
+        result = stripper.strip(save.blocks, save.url or raw.url)
+        title = save.title
+        return StripPreview(save.blocks, result.blocks, result.removed, title, split_title(title)[0])
+    page = _read_html(raw, stripper)
+    md = page.metadata
+    title_before = md.title or md.html_title or ""
+    title = _choose_title(md)[0]
+    result = stripper.strip(page.body.blocks, page.url)
+    after_header = _drop_headline_header(result.blocks, page.tree, title)
+    authors = md.authors or byline_authors(page.tree, page.body.blocks)
+    after = _drop_bylines(after_header, authors)
+    decisions = [f"extractor: {page.body.method}", *page.body.decisions]
+    decisions += [
+        f"headline: {b.text!r} belongs to the headline, not the body" for b in _missing(result.blocks, after_header)
+    ]
+    decisions += [f"byline: {b.text!r}" for b in _missing(after_header, after)]
+    verdict = "not an article (a list of articles)" if page.body.teaser_share >= INDEX_TEASER_SHARE else "an article"
+    if md.is_article:
+        verdict = "an article (the page declares one)"
+    decisions.append(f"verdict: {verdict}; {page.body.teaser_share:.0%} of the body is teasers")
+    # The diff shows the line rules' work; what the headline and byline steps take is a decision.
+    return StripPreview(page.body.blocks, result.blocks, result.removed, title_before,
+                        split_title(title_before, md.site_name)[0], tuple(decisions))  # fmt: skip
+
+
+def _missing(before: list[Block], after: list[Block]) -> list[Block]:
+    kept = {id(block) for block in after}
+    return [block for block in before if id(block) not in kept]
 
 
 def _read_save(raw: RawPage) -> TextSave:

@@ -392,3 +392,26 @@ def test_a_page_that_is_not_an_article_says_why_and_can_be_kept(run, tmp_path: P
     kept = run("import", "--jobs", "1", "--keep-non-articles", str(front))
     assert kept.exit_code == 0, kept.output
     assert "archived 1" in kept.output
+
+
+def test_clean_explain_shows_the_page_level_decisions(run, tmp_path: Path) -> None:
+    """Every paragraph of the page that is not in the body can be traced to what removed it."""
+    story = "".join(f"<p>On day {i} the reservoir works went on, said the engineers on the site.</p>" for i in range(8))
+    related = "".join(f'<li><a href="/other-{i}">Another story number {i}</a></li>' for i in range(4))
+    page = tmp_path / "page.html"
+    page.write_text(
+        "<html><head><title>Reservoir works</title></head><body><main>"
+        f"<h1>Reservoir works</h1><div class='story' hidden>{story}</div><p>Loading…</p>"
+        f"<section><h2>Related articles</h2><ul>{related}</ul></section>"
+        '<div style="display:none"><p>A copy kept for crawlers.</p></div>'
+        "</main></body></html>",
+        encoding="utf-8",
+    )
+    explained = run("clean", "--explain", str(page))
+    assert explained.exit_code == 0, explained.output
+    assert "page      extractor: trafilatura" in explained.output
+    assert "hidden elements kept" in explained.output
+    assert "related: container opened by 'Related articles' dropped" in explained.output
+    assert "verdict: an article" in explained.output
+    front = run("clean", "--explain", str(REPO / "fixtures" / "pages" / "section-front.html"))
+    assert "verdict: not an article (a list of articles)" in front.output
