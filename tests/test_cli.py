@@ -379,9 +379,9 @@ def test_import_in_worker_processes_gives_the_same_archive(run, tmp_path: Path) 
         archive = tmp_path / f"archive-{jobs}"
         result = run("--archive", str(archive), "import", "--jobs", jobs, str(FIXTURES / "pages"))
         assert result.exit_code == 1  # the section front is not an article
-        assert "archived 13, updated 0, duplicates 0, failed 1" in result.stderr
+        assert "archived 25, updated 0, duplicates 0, failed 1" in result.stderr
         results[jobs] = snapshot(archive)
-    assert results["1"] == results["3"] and len(results["1"]) == 13
+    assert results["1"] == results["3"] and len(results["1"]) == 25
 
 
 def test_a_page_that_is_not_an_article_says_why_and_can_be_kept(run, tmp_path: Path) -> None:

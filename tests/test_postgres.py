@@ -30,17 +30,17 @@ def pg_run(run, pg_url: str):
 
 def test_the_commands_work_the_same_on_a_postgresql_index(pg_run, archive_dir: Path, tmp_path: Path) -> None:
     result = pg_run("import", "--jobs", "2", str(FIXTURES / "pages"))
-    assert result.exit_code == 1 and "archived 13" in result.stderr  # the section front is no article
+    assert result.exit_code == 1 and "archived 25" in result.stderr  # the section front is no article
     rows = json.loads(pg_run("list", "--json").stdout)
-    assert len(rows) == 13 and not (archive_dir / "index.sqlite").exists()
+    assert len(rows) == 25 and not (archive_dir / "index.sqlite").exists()
     hits = json.loads(pg_run("search", "ferry", "--json").stdout)
     assert [hit["title"] for hit in hits][:1] == [
         "Norland budget vote live: Assembly passes Adeyemi-Kerr budget after day of drama"
     ]
     assert "[ferry]" in hits[0]["snippet"].lower()
     assert pg_run("show", rows[0]["id"][:8]).stdout.startswith("---\n")
-    assert json.loads(pg_run("stats", "--json").stdout)["articles"] == 13
-    assert "duplicates 13" in pg_run("import", "--jobs", "1", str(FIXTURES / "pages")).stderr
+    assert json.loads(pg_run("stats", "--json").stdout)["articles"] == 25
+    assert "duplicates 25" in pg_run("import", "--jobs", "1", str(FIXTURES / "pages")).stderr
     assert pg_run("verify").exit_code == 0
     assert pg_run("reindex").exit_code == 0 and json.loads(pg_run("list", "--json").stdout) == rows
     assert "nothing to do" in pg_run("db", "upgrade").stderr
@@ -54,7 +54,7 @@ def test_migrate_moves_an_index_from_sqlite_to_postgresql(run, pg_url: str, arch
     assert run("sources", "add", "https://feeds.example/rss", "--name", "feed").exit_code == 0
     before = json.loads(run("list", "--json").stdout)
     result = run("migrate", "--from", f"sqlite:///{archive_dir / 'index.sqlite'}", "--to", pg_url)
-    assert result.exit_code == 0 and "copied 13 article(s), 13 version(s), 1 source(s)" in result.stderr
+    assert result.exit_code == 0 and "copied 25 article(s), 25 version(s), 1 source(s)" in result.stderr
     assert json.loads(run("--index", pg_url, "list", "--json").stdout) == before
     assert json.loads(run("--index", pg_url, "search", "Veldra", "--json").stdout)[0]["title"].startswith("River")
     again = run("migrate", "--from", f"sqlite:///{archive_dir / 'index.sqlite'}", "--to", pg_url)

@@ -33,10 +33,10 @@ def test_the_site_of_the_fixtures_has_every_page(run, archive_dir: Path, tmp_pat
     result = run("site", str(out), "--json")
     assert result.exit_code == 0
     summary = json.loads(result.stdout)
-    assert summary["articles"] == 13 and summary["unchanged"] == 0 and summary["removed"] == 0
+    assert summary["articles"] == 25 and summary["unchanged"] == 0 and summary["removed"] == 0
     home = lxml_html.fromstring((out / "index.html").read_bytes())
     latest = home.xpath("//section[h2='Latest']//li/a")
-    assert len(latest) == 13
+    assert len(latest) == 25
     for link in home.xpath("//a/@href"):
         assert (out / link).is_file(), link  # every link on the home page leads to a page
     assert home.xpath("//svg[@class='day-chart']//rect")

@@ -70,7 +70,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict]]:
     result = runner.invoke(cli, ["--archive", str(archive), "site", str(folder / "site")])
     assert result.exit_code == 0, result.output
     rows = json.loads(runner.invoke(cli, ["--archive", str(archive), "list", "--json"]).stdout)
-    assert len(rows) == 13
+    assert len(rows) == 25
     return folder / "site", rows
 
 
