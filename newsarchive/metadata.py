@@ -313,8 +313,11 @@ ROLE_WORDS = re.compile(
     re.IGNORECASE,
 )
 BYLINE_CLASSES = "byline|author|autor|auteur|writer|contributor|signature|firma|storydate|dateline|post-meta"
+# A link to a writer's page ("/autoren/jane-doe", "/author/jdoe/") marks its text as the name.
+AUTHOR_PAGE = "/(?:autor|autoren|author|authors|auteur|auteurs|autore|autores|journalist|journalisten|redakteur)/"
 BYLINE_XPATH = (
     f".//*[@rel='author' or @itemprop='author' or re:test(concat(@class, ' ', @id), '({BYLINE_CLASSES})', 'i')]"
+    f" | .//a[re:test(@href, '{AUTHOR_PAGE}', 'i')]"
 )
 # A class that says its element holds a name ("byline", "author-name", "ContributorName"), so a
 # line there needs no "By" to be read as one.
@@ -348,7 +351,7 @@ def byline_authors(tree: lxml_html.HtmlElement, blocks: Sequence[Any] = ()) -> l
     for element in containers[0].xpath(BYLINE_XPATH, namespaces=REGEX_NS) if containers else []:
         if element.xpath(OTHER_STORIES_XPATH, namespaces=REGEX_NS) or element.xpath(NOT_SHOWN_XPATH):
             continue
-        if element.get("rel") == "author" or element.get("itemprop") == "author":
+        if element.get("rel") == "author" or element.get("itemprop") == "author" or _links_author_page(element):
             marked += [name for line in element_lines(element) for name in parse_byline(line, labelled=True)]
         else:
             named_by_class = bool(NAME_CLASS.search(element.get("class") or ""))
@@ -365,6 +368,10 @@ def byline_authors(tree: lxml_html.HtmlElement, blocks: Sequence[Any] = ()) -> l
         if dateline:
             return clean_authors([dateline["names"]])
     return declared_outlets(tree)
+
+
+def _links_author_page(element: lxml_html.HtmlElement) -> bool:
+    return element.tag == "a" and bool(re.search(AUTHOR_PAGE, element.get("href") or "", re.IGNORECASE))
 
 
 def parse_byline(text: str, labelled: bool = False) -> list[str]:
@@ -639,12 +646,19 @@ def names_outlet(name: str, site_name: str | None) -> bool:
         return True
     if not site_name:
         return False
-    site_key = _key(re.sub(r"\.[a-z]{2,3}$", "", site_name.strip(), flags=re.IGNORECASE))
+    site = re.sub(r"\.[a-z]{2,3}$", "", site_name.strip(), flags=re.IGNORECASE)
+    site_words, name_words = re.findall(r"\w+", site.casefold()), re.findall(r"\w+", name.casefold())
     initials = "".join(word[0] for word in re.findall(r"\w+", site_name.casefold()))
-    name_key, words = _key(name), {_key(word) for word in name.split()}
-    if len(initials) >= 2 and name_key == initials:
+    if len(initials) >= 2 and _key(name) == initials:
         return True
-    return bool(name_key) and (name_key == site_key or (len(site_key) >= 3 and site_key in words))
+    if not site_words or len("".join(site_words)) < 3:
+        return False
+    return _key(name) == _key(site) or _contains_run(name_words, site_words)
+
+
+def _contains_run(words: list[str], run: list[str]) -> bool:
+    """Whether the words hold the run in order, side by side ('Valley News North' holds 'Valley News')."""
+    return any(words[start : start + len(run)] == run for start in range(len(words) - len(run) + 1))
 
 
 def _key(text: str) -> str:
@@ -679,14 +693,33 @@ def _label_before(element: lxml_html.HtmlElement) -> str:
     return text[-30:]
 
 
+# ISO 639-2/3 codes of languages that have a two-letter ISO 639-1 code (both the B and T forms).
+ISO_639_2_TO_1 = {
+    "ara": "ar", "ben": "bn", "bul": "bg", "cat": "ca", "ces": "cs", "cze": "cs", "chi": "zh", "zho": "zh",
+    "dan": "da", "deu": "de", "ger": "de", "dut": "nl", "nld": "nl", "ell": "el", "gre": "el", "eng": "en",
+    "est": "et", "fas": "fa", "per": "fa", "fin": "fi", "fra": "fr", "fre": "fr", "heb": "he", "hin": "hi",
+    "hrv": "hr", "hun": "hu", "ind": "id", "ita": "it", "jpn": "ja", "kor": "ko", "lav": "lv", "lit": "lt",
+    "may": "ms", "msa": "ms", "nor": "no", "nob": "nb", "nno": "nn", "pol": "pl", "por": "pt", "ron": "ro",
+    "rum": "ro", "rus": "ru", "slk": "sk", "slo": "sk", "slv": "sl", "spa": "es", "srp": "sr", "swa": "sw",
+    "swe": "sv", "tha": "th", "tur": "tr", "ukr": "uk", "urd": "ur", "vie": "vi", "xho": "xh", "zul": "zu",
+    "afr": "af", "sqi": "sq", "alb": "sq", "tgl": "tl", "mal": "ml", "tam": "ta", "tel": "te",
+}  # fmt: skip
+# Country codes written where a language code belongs ('jp' for Japanese). Only codes that are
+# no language's code, or (kr: Kanuri) one that no news site declares, are turned round.
+COUNTRY_FOR_LANGUAGE = {"kr": "ko", "jp": "ja", "cn": "zh", "gr": "el", "dk": "da", "ua": "uk", "cz": "cs"}
+
+
 def normalize_language(value: str | None) -> str | None:
-    """'en_US' → 'en-US', 'DE' → 'de'."""
+    """A BCP 47 tag with its primary subtag as ISO 639-1 where one exists: 'en_US' → 'en-US',
+    'DE' → 'de', 'eng' → 'en', 'ger' → 'de', and 'jp' (Japan) → 'ja'."""
     if not value:
         return None
     parts = value.strip().replace("_", "-").split("-")
     if not parts[0].isalpha() or not 2 <= len(parts[0]) <= 3:
         return None
-    return "-".join([parts[0].lower()] + [p.upper() if len(p) == 2 else p for p in parts[1:2]])
+    primary = parts[0].lower()
+    primary = ISO_639_2_TO_1.get(primary) or COUNTRY_FOR_LANGUAGE.get(primary) or primary
+    return "-".join([primary] + [p.upper() if len(p) == 2 else p for p in parts[1:2]])
 
 
 def _absolute(value: str, base: str | None) -> str | None:
