@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import copy
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -95,7 +96,46 @@ def _captions(tree: lxml_html.HtmlElement, base_url: str | None) -> dict[str, tu
             if raw_src:
                 found[_image_key(raw_src, base_url)] = (images[0].get("alt"), text)
         found["text:" + text.casefold()] = (images[0].get("alt") if images else None, text)
+    _add_unlabelled_captions(tree, base_url, found)
     return found
+
+
+UNLABELLED_CAPTION_MAX_WORDS = 60
+UNLABELLED_CAPTION_MAX_LINES = 2
+UNLABELLED_CAPTION_LEVELS = 5
+CAPTION_CONTAINER_STOPS = ("body", "html", "article", "main", "section")
+
+
+def _add_unlabelled_captions(
+    tree: lxml_html.HtmlElement, base_url: str | None, found: dict[str, tuple[str | None, str]]
+) -> None:
+    """Captions no class names: the one or two short lines that share a small box with an
+    image ("Pictured right, …", "Image: …"). They describe the photo, not the story."""
+    for image in tree.iter("img"):
+        raw_src = image.get("src") or image.get("data-src") or ""
+        if not raw_src or _image_key(raw_src, base_url) in found:
+            continue
+        container, lines = image.getparent(), []
+        for _ in range(UNLABELLED_CAPTION_LEVELS):
+            if container is None or container.tag in CAPTION_CONTAINER_STOPS:
+                break
+            lines = [text for p in container.iter("p") if (text := normalize_space(p.text_content()))]
+            if lines:
+                break
+            container = container.getparent()
+        if (
+            container is None
+            or not lines
+            or len(lines) > UNLABELLED_CAPTION_MAX_LINES
+            or sum(len(line.split()) for line in lines) > UNLABELLED_CAPTION_MAX_WORDS
+            or len(container.xpath(".//img")) > 1
+            or container.xpath(".//h1 | .//h2 | .//h3 | .//h4")
+        ):
+            continue
+        caption = " ".join(lines)
+        found[_image_key(raw_src, base_url)] = (image.get("alt"), caption)
+        for line in lines:
+            found.setdefault("text:" + line.casefold(), (image.get("alt"), caption))
 
 
 def _image_key(src: str, base_url: str | None) -> str:
@@ -228,7 +268,7 @@ def extract_body(tree: lxml_html.HtmlElement, html_text: str, url: str | None, s
     if any(b.kind != "image" for b in blocks) and not _mostly_layout_table(blocks):
         joined = _with_sibling_chunks(layout, blocks)
         headed = _with_subheadings(layout, joined, url)
-        with_figures = _with_figures(layout, headed, captions, url)
+        with_figures = _without_promo_links(layout, _with_figures(layout, headed, captions, url), url, notes)
         notes += _added("sibling-chunks", "paragraphs joined from same-class containers", blocks, joined)
         notes += _added("subheadings", "subheadings over body text put back", joined, headed)
         notes += _figure_notes(headed, with_figures)
@@ -280,8 +320,11 @@ class _PageLayout:
         self.tree = tree
         self.position = {element: index for index, element in enumerate(tree.iter())}
         self.holder: dict[str, etree._Element] = {}
+        self.copies: Counter[str] = Counter()
         for element in tree.iter(*TEXT_TAGS):
-            self.holder.setdefault(normalize_space(element.text_content()), element)
+            text = normalize_space(element.text_content())
+            self.holder.setdefault(text, element)
+            self.copies[text] += 1
 
     def holder_of(self, block: Block) -> etree._Element | None:
         """The first element whose text is the block's, or else one of its lines' (an item
@@ -298,11 +341,15 @@ class _PageLayout:
 
     def placed(self, blocks: list[Block]) -> list[tuple[int, Block]]:
         """Each block with a page position: its element's, or the one before it for a block
-        whose text no single element holds."""
+        whose text no single element holds. Sorting by it puts the blocks in page order, which
+        the extractor does not always keep (a headline block after the first paragraph)."""
         placed, last = [], -1
         for block in blocks:
             holder = self.holder_of(block)
-            last = max(last, self.position[holder] if holder is not None else -1)
+            if holder is not None:
+                where = self.position[holder]
+                # A text the page holds twice may be its later copy: it never moves back.
+                last = where if self.copies[normalize_space(holder.text_content())] == 1 else max(last, where)
             placed.append((last, block))
         return placed
 
@@ -402,11 +449,11 @@ def _with_figures(
         figures.append((where, Block("image", caption or "", alt=alt or image.get("alt"), src=src)))
     if not figures:
         return blocks
-    placed_captions = {figure.text.casefold() for _, figure in figures if figure.text}
+    placed_captions = [figure.text.casefold() for _, figure in figures if figure.text]
     text_blocks = [
         (where, block)
         for where, block in layout.placed(blocks)
-        if not (block.kind == "image" and not block.src and block.text.casefold() in placed_captions)
+        if not (block.kind == "image" and not block.src and any(block.text.casefold() in c for c in placed_captions))
     ]
     return [block for _, block in sorted(text_blocks + figures, key=lambda pair: pair[0])]
 
@@ -462,6 +509,36 @@ def _introduces(heading: etree._Element, known: set[str]) -> bool:
         if element is None:
             return False
     return False
+
+
+def _without_promo_links(layout: _PageLayout, blocks: list[Block], url: str | None, notes: list[str]) -> list[Block]:
+    """Lines that are nothing but a link to another page of the same site: a promo ('>> Hier
+    finden Sie …') or a list of the site's other headlines. A link to another site can be the
+    story's source; a link within the site, filling its line, is a teaser."""
+    host = _host_of(url)
+    if host is None:
+        return blocks
+    kept = []
+    for block in blocks:
+        holder = layout.holder_of(block)
+        if block.kind in ("paragraph", "list_item") and holder is not None and _is_promo(holder, host, url):
+            notes.append(f"promo-link: {block.text!r} (only a link to {host})")
+            continue
+        kept.append(block)
+    return kept
+
+
+def _is_promo(element: etree._Element, host: str, url: str | None) -> bool:
+    links = _away_links(element, url)
+    if not links or any(_host_of(urljoin(url or "", a.get("href") or "")) != host for a in links):
+        return False
+    text = len(normalize_space(element.text_content()))
+    return text > 0 and sum(len(normalize_space(a.text_content())) for a in links) >= LINKED_TEXT_SHARE * text
+
+
+def _host_of(url: str | None) -> str | None:
+    host = urlsplit(url).hostname if url else None
+    return host.removeprefix("www.") if host else None
 
 
 def _common_container(elements: list[etree._Element]) -> etree._Element:
