@@ -124,6 +124,15 @@ LINE_RULES: tuple[tuple[str, str], ...] = (
         "agency-credit",
         rf"\(?((mit|with|von|avec|con|med|z) )?(material )?(von )?({AGENCIES})([ /,&]+({AGENCIES}|[a-z]{{2,3}}))*\)?",
     ),
+    # Where a blocked embed was: the consent placeholder, not the story.
+    (
+        "consent-placeholder",
+        r"externer inhalt( nicht verfügbar)?|external content( not available)?|ein klick für den datenschutz|"
+        r"[^\n]{0,120}(privacy|privatsphäre|datenschutz|cookie|consent)[- ]?(settings|einstellungen|preferences)"
+        r"[^\n]{0,120}(load|laden|display|anzeigen|show|zeigen)[^\n]{0,200}",
+    ),
+    # A video's running time on its own or closing a teaser: "02:57 Min.", "… 18.04.2024 | 0:21 min".
+    ("video-line", r"(\d{1,2}:)?\d{1,2}:\d{2} ?min\.?[^\n]{0,80}|[^\n]{0,200}\| ?(\d{1,2}:)?\d{1,2}:\d{2} ?min"),
     (
         "newsletter-prompt",
         r"(sign up|subscribe|register) (now |today )?(for|to get) [^.!?]{0,80}(and more|deals|updates|alerts|news)",
@@ -232,6 +241,9 @@ class Stripper:
             keep_lines = []
             for line in lines:
                 if not line:
+                    continue
+                if not line.strip(_DECORATION):  # a lone "|" or "•" left of a widget
+                    removed.append(Removal(line, "decoration", index))
                     continue
                 rule = self.match_line(line) or ("own-link" if own_host and _host(line) == own_host else None)
                 if rule is None and learned and line_key(line) in learned:
