@@ -212,7 +212,7 @@ def _article_from_html(raw: RawPage, stripper: Stripper, min_words: int, keep_no
     authors = md.authors or byline_authors(page.tree, page.body.blocks)
     stripped = stripper.strip(page.body.blocks, page.url)
     blocks = _drop_headline_header(stripped.blocks, page.tree, title)
-    blocks = _drop_bylines(blocks, authors)
+    blocks = _drop_author_bio(_drop_bylines(blocks, authors), authors)
     plain = body_text(blocks)
     words = count_words(plain)
     if words < min_words:
@@ -428,6 +428,42 @@ def _drop_bylines(blocks: list[Block], authors: list[str]) -> list[Block]:
         for index, block in enumerate(blocks)
         if not ((index < edge or index >= len(blocks) - 1) and is_byline(block))
     ]
+
+
+BIO_MAX_BLOCKS = 3
+BIO_MAX_WORDS = 80
+
+
+def _drop_author_bio(blocks: list[Block], authors: list[str]) -> list[Block]:
+    """The lines about the author that close the body ('Dana Whitfield is a reporter with…'):
+    among the last few blocks, from the first short paragraph that opens with an author's name
+    (full, or the first name of a two-part one) to the end. The authors are stored apart;
+    their bio is not the story."""
+    people = [author for author in authors if _looks_like_a_person(author)]
+    openers = {author.casefold() for author in people} | {author.split()[0].casefold() for author in people}
+    if not openers or len(blocks) <= BIO_MAX_BLOCKS:
+        return blocks
+    for index in range(len(blocks) - BIO_MAX_BLOCKS, len(blocks)):
+        block = blocks[index]
+        text = block.text.casefold()
+        opens = any(text.startswith(name + " ") or text.startswith(name + "’s ") for name in openers)
+        if block.kind == "paragraph" and opens and len(block.text.split()) <= BIO_MAX_WORDS:
+            return blocks[:index]
+    return blocks
+
+
+OUTLET_WORDS = frozenset({"the", "der", "die", "das", "le", "la", "les", "el", "il", "de", "news", "press", "staff"})
+
+
+def _looks_like_a_person(name: str) -> bool:
+    """'Dana Whitfield', not 'The Associated Press' or 'DER SPIEGEL'."""
+    parts = name.split()
+    return (
+        2 <= len(parts) <= 4
+        and not name.isupper()
+        and all(part[:1].isupper() for part in parts)
+        and not any(part.casefold() in OUTLET_WORDS for part in parts)
+    )
 
 
 def _first_line(text: str) -> str:

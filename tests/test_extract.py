@@ -403,3 +403,17 @@ def test_a_standfirst_in_the_headline_header_becomes_the_description() -> None:
     article = article_from(page)
     assert standfirst not in article.text
     assert article.description == standfirst
+
+
+def test_the_authors_bio_closing_the_body_is_not_the_story() -> None:
+    bio = "Dana Whitfield is the Gazette's transport reporter and has covered the harbour since 2019."
+    article = article_from(news_page(paragraphs=[*about("bridge", 4), bio]))
+    assert "transport reporter" not in article.text
+    assert "paragraph 4 of the story" in article.text
+
+
+def test_an_outlet_named_as_author_does_not_end_the_story() -> None:
+    """'The Associated Press' is no person: a closing paragraph opening with 'The' is the story's."""
+    closing = "The agency said the bridge would stay open through the winter, barring storms."
+    article = article_from(news_page(author="The Associated Press", paragraphs=[*about("bridge", 4), closing]))
+    assert closing in article.text
