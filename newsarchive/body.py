@@ -71,13 +71,13 @@ def parse_html(text: str) -> lxml_html.HtmlElement:
     return tree
 
 
-def _captions(tree: lxml_html.HtmlElement, base_url: str | None) -> dict[str, tuple[str | None, str]]:
+def _captions(layout: _PageLayout, base_url: str | None) -> dict[str, tuple[str | None, str]]:
     """Image captions found in the original page, keyed by image URL and by caption text.
 
     trafilatura drops <figcaption>; we put the captions back beside their images.
     """
     found: dict[str, tuple[str | None, str]] = {}
-    for caption in tree.xpath(CAPTION_XPATH):
+    for caption in layout.tree.xpath(CAPTION_XPATH):
         if (
             caption.tag != "figcaption"
             and not caption.get("itemprop")
@@ -96,7 +96,7 @@ def _captions(tree: lxml_html.HtmlElement, base_url: str | None) -> dict[str, tu
             if raw_src:
                 found[_image_key(raw_src, base_url)] = (images[0].get("alt"), text)
         found["text:" + text.casefold()] = (images[0].get("alt") if images else None, text)
-    _add_unlabelled_captions(tree, base_url, found)
+    _add_unlabelled_captions(layout, base_url, found)
     return found
 
 
@@ -107,11 +107,11 @@ CAPTION_CONTAINER_STOPS = ("body", "html", "article", "main", "section")
 
 
 def _add_unlabelled_captions(
-    tree: lxml_html.HtmlElement, base_url: str | None, found: dict[str, tuple[str | None, str]]
+    layout: _PageLayout, base_url: str | None, found: dict[str, tuple[str | None, str]]
 ) -> None:
     """Captions no class names: the one or two short lines that share a small box with an
     image ("Pictured right, …", "Image: …"). They describe the photo, not the story."""
-    for image in tree.iter("img"):
+    for image in layout.tree.iter("img"):
         raw_src = image.get("src") or image.get("data-src") or ""
         if not raw_src or _image_key(raw_src, base_url) in found:
             continue
@@ -119,7 +119,7 @@ def _add_unlabelled_captions(
         for _ in range(UNLABELLED_CAPTION_LEVELS):
             if container is None or container.tag in CAPTION_CONTAINER_STOPS:
                 break
-            lines = [text for p in container.iter("p") if (text := normalize_space(p.text_content()))]
+            lines = [text for p in container.iter("p") if (text := layout.text[p])]
             if lines:
                 break
             container = container.getparent()
@@ -241,20 +241,24 @@ def _readability_blocks(html_text: str) -> list[Block]:
     return blocks
 
 
-def extract_body(tree: lxml_html.HtmlElement, html_text: str, url: str | None, stripper: Stripper) -> Body:
-    """The article body as blocks, and which extractor found it.
+def extract_body(
+    tree: lxml_html.HtmlElement, html_text: str, url: str | None, stripper: Stripper, judge_list: bool = True
+) -> Body:
+    """The article body as blocks, and which extractor found it; with judge_list, how much of
+    it is teasers (a page that declares itself an article need not be judged).
 
     trafilatura chooses the body, without images: asked for images, it picks other containers
     and keeps figure text (teaser cards, galleries). Figures and their captions are placed
     afterwards, by their position in the page, inside the container the body came from.
     """
-    captions = _captions(tree, url)
+    layout = _PageLayout(tree)
+    captions = _captions(layout, url)
     notes: list[str] = []
     cleaned = _without_widgets(_without_hidden(copy.deepcopy(tree), notes), stripper, notes)
     # Precision first: it leaves out paywall prompts, keyword and recommendation boxes the
     # default keeps. On a sparse page it can keep a notice and throw out the story: a short
     # result is checked against the default's, and a far longer default wins.
-    blocks = _trafilatura_body(copy.deepcopy(cleaned), captions, url, favor_precision=True)
+    blocks = _trafilatura_body(cleaned, captions, url, favor_precision=True)  # it works on its own copy
     precise_words = sum(count_words(b.text) for b in blocks if b.kind != "image")
     if precise_words < PRECISE_CHECK_WORDS:
         default = _trafilatura_body(cleaned, captions, url, favor_precision=False)
@@ -264,7 +268,6 @@ def extract_body(tree: lxml_html.HtmlElement, html_text: str, url: str | None, s
                 f"extractor: precise extraction found {precise_words} words, the default {default_words}: default used"
             )
             blocks = default
-    layout = _PageLayout(tree)
     if any(b.kind != "image" for b in blocks) and not _mostly_layout_table(blocks):
         joined = _with_sibling_chunks(layout, blocks)
         headed = _with_subheadings(layout, joined, url)
@@ -272,11 +275,13 @@ def extract_body(tree: lxml_html.HtmlElement, html_text: str, url: str | None, s
         notes += _added("sibling-chunks", "paragraphs joined from same-class containers", blocks, joined)
         notes += _added("subheadings", "subheadings over body text put back", joined, headed)
         notes += _figure_notes(headed, with_figures)
-        return Body(with_figures, "trafilatura", _teaser_share(layout, with_figures, url), tuple(notes))
+        share = _teaser_share(layout, with_figures, url) if judge_list else 0.0
+        return Body(with_figures, "trafilatura", share, tuple(notes))
     second = _readability_blocks(html_text)
     if second:
         notes.append("extractor: trafilatura found no text or only a layout table: readability-lxml used")
-        return Body(second, "readability", _teaser_share(layout, second, url), tuple(notes))
+        share = _teaser_share(layout, second, url) if judge_list else 0.0
+        return Body(second, "readability", share, tuple(notes))
     return Body(blocks, "trafilatura" if blocks else "none", decisions=tuple(notes))
 
 
@@ -321,8 +326,9 @@ class _PageLayout:
         self.position = {element: index for index, element in enumerate(tree.iter())}
         self.holder: dict[str, etree._Element] = {}
         self.copies: Counter[str] = Counter()
+        self.text: dict[etree._Element, str] = {}  # each text element's text, read once
         for element in tree.iter(*TEXT_TAGS):
-            text = normalize_space(element.text_content())
+            text = self.text[element] = normalize_space(element.text_content())
             self.holder.setdefault(text, element)
             self.copies[text] += 1
 
@@ -424,11 +430,7 @@ def _with_figures(
     positions = [layout.position[a] for a in anchors]
     first, last = min(positions), max(positions)
     body_texts = {normalize_space(b.text) for b in blocks} | {text for _, text in captions.values()}
-    foreign = [
-        layout.position[element]
-        for element in layout.tree.iter(*TEXT_TAGS)
-        if (text := normalize_space(element.text_content())) and text not in body_texts
-    ]
+    foreign = [layout.position[element] for element, text in layout.text.items() if text and text not in body_texts]
     start = max((where for where in foreign if where < first), default=-1)
     end = min((where for where in foreign if where > last), default=len(layout.position))
     whole_page = container.tag in ("body", "html")

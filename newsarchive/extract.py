@@ -192,7 +192,7 @@ def _read_html(raw: RawPage, stripper: Stripper) -> _HtmlPage:
     tree = parse_html(text)
     md = read_metadata(tree, raw.url)
     url, canonical = _page_urls(raw, md)
-    return _HtmlPage(tree, md, url, canonical, extract_body(tree, text, url, stripper))
+    return _HtmlPage(tree, md, url, canonical, extract_body(tree, text, url, stripper, judge_list=not md.is_article))
 
 
 def _page_urls(raw: RawPage, md: PageMetadata) -> tuple[str | None, str | None]:
@@ -309,10 +309,12 @@ def preview_strip(raw: RawPage, stripper: Stripper) -> StripPreview:
         f"headline: {b.text!r} belongs to the headline, not the body" for b in _missing(result.blocks, after_header)
     ]
     decisions += [f"byline: {b.text!r}" for b in _missing(after_header, after)]
-    verdict = "not an article (a list of articles)" if page.body.teaser_share >= INDEX_TEASER_SHARE else "an article"
     if md.is_article:
-        verdict = "an article (the page declares one)"
-    decisions.append(f"verdict: {verdict}; {page.body.teaser_share:.0%} of the body is teasers")
+        decisions.append("verdict: an article (the page declares one)")
+    else:
+        share = page.body.teaser_share
+        verdict = "not an article (a list of articles)" if share >= INDEX_TEASER_SHARE else "an article"
+        decisions.append(f"verdict: {verdict}; {share:.0%} of the body is teasers")
     # The diff shows the line rules' work; what the headline and byline steps take is a decision.
     return StripPreview(page.body.blocks, result.blocks, result.removed, title_before,
                         split_title(title_before, md.site_name)[0], tuple(decisions))  # fmt: skip
