@@ -219,9 +219,12 @@ class Stripper:
         self.learned = learned
 
     def match_line(self, line: str) -> str | None:
-        """The name of the first rule that matches this whole line, or None."""
+        """The name of the first rule that matches this whole line, or None; a line of nothing
+        but decoration (a lone "|" or "•" left of a widget) is 'decoration'."""
         trimmed = line.strip(_DECORATION)
-        if not trimmed or len(trimmed) > 300:
+        if not trimmed:
+            return "decoration" if line.strip() else None
+        if len(trimmed) > 300:
             return None
         for rule in self.rules:
             if rule.pattern.fullmatch(trimmed):
@@ -241,9 +244,6 @@ class Stripper:
             keep_lines = []
             for line in lines:
                 if not line:
-                    continue
-                if not line.strip(_DECORATION):  # a lone "|" or "•" left of a widget
-                    removed.append(Removal(line, "decoration", index))
                     continue
                 rule = self.match_line(line) or ("own-link" if own_host and _host(line) == own_host else None)
                 if rule is None and learned and line_key(line) in learned:
