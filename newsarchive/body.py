@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -20,7 +20,7 @@ from lxml import html as lxml_html
 from newsarchive.clean import Stripper, normalize_space
 from newsarchive.errors import ExtractionError
 from newsarchive.metadata import element_lines
-from newsarchive.model import Block, sha256_hex
+from newsarchive.model import Block, sha256_hex, site_of
 
 PRECISE_CHECK_WORDS = 100  # a precise body shorter than this is compared with the default's
 DEFAULT_WINS_RATIO = 2.0
@@ -259,10 +259,10 @@ def extract_body(
     # default keeps. On a sparse page it can keep a notice and throw out the story: a short
     # result is checked against the default's, and a far longer default wins.
     blocks = _trafilatura_body(cleaned, captions, url, favor_precision=True)  # it works on its own copy
-    precise_words = sum(count_words(b.text) for b in blocks if b.kind != "image")
+    precise_words = _text_words(blocks)
     if precise_words < PRECISE_CHECK_WORDS:
         default = _trafilatura_body(cleaned, captions, url, favor_precision=False)
-        default_words = sum(count_words(b.text) for b in default if b.kind != "image")
+        default_words = _text_words(default)
         if default_words > DEFAULT_WINS_RATIO * precise_words:
             notes.append(
                 f"extractor: precise extraction found {precise_words} words, the default {default_words}: default used"
@@ -283,6 +283,10 @@ def extract_body(
         share = _teaser_share(layout, second, url) if judge_list else 0.0
         return Body(second, "readability", share, tuple(notes))
     return Body(blocks, "trafilatura" if blocks else "none", decisions=tuple(notes))
+
+
+def _text_words(blocks: list[Block]) -> int:
+    return sum(count_words(b.text) for b in blocks if b.kind != "image")
 
 
 def _added(name: str, what: str, before: list[Block], after: list[Block]) -> list[str]:
@@ -355,7 +359,7 @@ class _PageLayout:
             if holder is not None:
                 where = self.position[holder]
                 # A text the page holds twice may be its later copy: it never moves back.
-                last = where if self.copies[normalize_space(holder.text_content())] == 1 else max(last, where)
+                last = where if self.copies[self.text[holder]] == 1 else max(last, where)
             placed.append((last, block))
         return placed
 
@@ -392,10 +396,14 @@ def _teaser_of(element: etree._Element, url: str | None) -> etree._Element | Non
     linked = next((headline for headline in headlines if _away_links(headline, url)), None)
     if linked is not None:
         return linked
-    text = len(normalize_space(element.text_content()))
     links = _away_links(element, url)
-    link_text = sum(len(normalize_space(a.text_content())) for a in links)
-    return links[0] if text and link_text >= LINKED_TEXT_SHARE * text else None
+    return links[0] if links and _mostly_links(element, links) else None
+
+
+def _mostly_links(element: etree._Element, links: list[etree._Element]) -> bool:
+    """Whether these links' text is LINKED_TEXT_SHARE or more of the element's characters."""
+    text = len(normalize_space(element.text_content()))
+    return text > 0 and sum(len(normalize_space(a.text_content())) for a in links) >= LINKED_TEXT_SHARE * text
 
 
 def _away_links(element: etree._Element, url: str | None) -> list[etree._Element]:
@@ -517,7 +525,7 @@ def _without_promo_links(layout: _PageLayout, blocks: list[Block], url: str | No
     """Lines that are nothing but a link to another page of the same site: a promo ('>> Hier
     finden Sie …') or a list of the site's other headlines. A link to another site can be the
     story's source; a link within the site, filling its line, is a teaser."""
-    host = _host_of(url)
+    host = site_of(url)
     if host is None:
         return blocks
     kept = []
@@ -532,15 +540,9 @@ def _without_promo_links(layout: _PageLayout, blocks: list[Block], url: str | No
 
 def _is_promo(element: etree._Element, host: str, url: str | None) -> bool:
     links = _away_links(element, url)
-    if not links or any(_host_of(urljoin(url or "", a.get("href") or "")) != host for a in links):
+    if not links or any(site_of(urljoin(url or "", a.get("href") or "")) != host for a in links):
         return False
-    text = len(normalize_space(element.text_content()))
-    return text > 0 and sum(len(normalize_space(a.text_content())) for a in links) >= LINKED_TEXT_SHARE * text
-
-
-def _host_of(url: str | None) -> str | None:
-    host = urlsplit(url).hostname if url else None
-    return host.removeprefix("www.") if host else None
+    return _mostly_links(element, links)
 
 
 def _common_container(elements: list[etree._Element]) -> etree._Element:

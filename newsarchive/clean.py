@@ -298,7 +298,7 @@ def split_title(title: str, site_name: str | None = None) -> tuple[str, list[str
     if match:
         categories.append(match.group("category").strip())
         title = title[: match.start()].strip()
-    site_key = _key(site_name) if site_name else None
+    site_key = name_key(site_name) if site_name else None
     while True:
         separators = list(TITLE_SEPARATORS.finditer(title))
         if not separators:
@@ -307,8 +307,8 @@ def split_title(title: str, site_name: str | None = None) -> tuple[str, list[str
         head, separator, suffix = title[: last.start()].strip(), last.group(1), title[last.end() :].strip()
         names_site = (
             site_key is not None
-            and bool(_key(suffix))
-            and (_key(suffix) == site_key or _key(suffix) in site_key or site_key in _key(suffix))
+            and bool(name_key(suffix))
+            and (name_key(suffix) == site_key or name_key(suffix) in site_key or site_key in name_key(suffix))
         )
         short_pipe = separator in {"|", "::", "·", "•"} and len(suffix.split()) <= MAX_SUFFIX_WORDS
         if not head or not (names_site or short_pipe):
@@ -317,5 +317,6 @@ def split_title(title: str, site_name: str | None = None) -> tuple[str, list[str
     return title, categories
 
 
-def _key(text: str) -> str:
+def name_key(text: str) -> str:
+    """Letters and digits only, casefolded: how two spellings of one name compare."""
     return re.sub(r"[\W_]+", "", text.casefold())

@@ -121,8 +121,7 @@ def _utf8_evidence(content: bytes) -> _Utf8Evidence:
 
 def _single_byte(encoding: str) -> bool:
     """True for charsets that map every byte to one character (cp1252, iso-8859-x, koi8-r…)."""
-    high_bytes = bytes(range(0x80, 0x100))
-    return len(high_bytes.decode(encoding, errors="replace")) == len(high_bytes)
+    return len(_HIGH_BYTES.decode(encoding, errors="replace")) == len(_HIGH_BYTES)
 
 
 def _wide(encoding: str) -> bool:

@@ -14,7 +14,7 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import html as lxml_html
 
-from newsarchive.clean import normalize_space
+from newsarchive.clean import name_key, normalize_space
 from newsarchive.dates import find_visible_dates
 from newsarchive.titles import headline_h1, unescape_entities, without_h1_suffix
 
@@ -649,21 +649,16 @@ def names_outlet(name: str, site_name: str | None) -> bool:
     site = re.sub(r"\.[a-z]{2,3}$", "", site_name.strip(), flags=re.IGNORECASE)
     site_words, name_words = re.findall(r"\w+", site.casefold()), re.findall(r"\w+", name.casefold())
     initials = "".join(word[0] for word in re.findall(r"\w+", site_name.casefold()))
-    if len(initials) >= 2 and _key(name) == initials:
+    if len(initials) >= 2 and name_key(name) == initials:
         return True
     if not site_words or len("".join(site_words)) < 3:
         return False
-    return _key(name) == _key(site) or _contains_run(name_words, site_words)
+    return name_key(name) == name_key(site) or _contains_run(name_words, site_words)
 
 
 def _contains_run(words: list[str], run: list[str]) -> bool:
     """Whether the words hold the run in order, side by side ('Valley News North' holds 'Valley News')."""
     return any(words[start : start + len(run)] == run for start in range(len(words) - len(run) + 1))
-
-
-def _key(text: str) -> str:
-    """Letters and digits only, casefolded: how two spellings of one name compare."""
-    return re.sub(r"[\W_]+", "", text.casefold())
 
 
 def _first_found(*candidates: tuple[str, str | None]) -> tuple[str | None, str | None]:

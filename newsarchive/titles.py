@@ -13,7 +13,7 @@ import re
 
 from lxml import html as lxml_html
 
-from newsarchive.clean import TITLE_SEPARATORS, normalize_space
+from newsarchive.clean import TITLE_SEPARATORS, name_key, normalize_space
 
 # A named or numeric character reference with its semicolon: "&ouml;", "&#8217;", "&#x27;".
 # Without the semicolon "&para" in "R&paradise" would be read as an entity.
@@ -43,7 +43,7 @@ def headline_h1(tree: lxml_html.HtmlElement, site_name: str | None) -> str | Non
 
 
 def _is_site_mark(h1: lxml_html.HtmlElement, text: str, site_name: str | None) -> bool:
-    if site_name and _key(text) == _key(site_name):
+    if site_name and name_key(text) == name_key(site_name):
         return True
     if LOGO_MARKS.search(" ".join(h1.get(name) or "" for name in ("class", "id"))):
         return True
@@ -66,7 +66,3 @@ def without_h1_suffix(title: str | None, h1: str | None) -> str | None:
         if separator and title[separator.end() :].strip():
             return h1
     return title
-
-
-def _key(text: str) -> str:
-    return re.sub(r"[\W_]+", "", text.casefold())
