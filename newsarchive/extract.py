@@ -15,7 +15,7 @@ from lxml import html as lxml_html
 
 from newsarchive import __version__
 from newsarchive.body import Body, count_words, extract_body, parse_html
-from newsarchive.clean import TITLE_SEPARATORS, Removal, Stripper, normalize_space, split_title
+from newsarchive.clean import TITLE_SEPARATORS, Removal, Stripper, StripResult, normalize_space, split_title
 from newsarchive.dates import date_from_url, normalize_datetime
 from newsarchive.encoding import decode
 from newsarchive.errors import ExtractionError
@@ -204,21 +204,47 @@ def _page_urls(raw: RawPage, md: PageMetadata) -> tuple[str | None, str | None]:
     return declared or raw.url, declared or raw.url
 
 
-def _article_from_html(raw: RawPage, stripper: Stripper, min_words: int, keep_non_articles: bool) -> Article:
-    page = _read_html(raw, stripper)
+@dataclass(frozen=True)
+class _CleanBody:
+    """A page's body after every step between extraction and storage, with what each took."""
+
+    title: str | None
+    categories: list[str]
+    authors: list[str]
+    stripped: StripResult  # the line rules' work
+    headline: etree._Element | None  # the h1's own <header>, if it is the headline's
+    without_headline: list[Block]  # then the headline's lines are gone
+    blocks: list[Block]  # and bylines and the author's bio
+
+
+def _clean_body(page: _HtmlPage, stripper: Stripper) -> _CleanBody:
+    """The one sequence of steps both archiving and `clean --explain` go through."""
     md = page.metadata
     md.site_name = md.site_name or _site_named_in_title_and_page(md.html_title, page.tree)
     title, categories = _choose_title(md)
     authors = md.authors or byline_authors(page.tree, page.body.blocks)
     stripped = stripper.strip(page.body.blocks, page.url)
-    blocks = _drop_headline_header(stripped.blocks, page.tree, title)
-    blocks = _drop_author_bio(_drop_bylines(blocks, authors), authors)
+    headline = _headline_header(page.tree)
+    without_headline = _drop_headline_header(stripped.blocks, headline, title)
+    blocks = _drop_author_bio(_drop_bylines(without_headline, authors), authors)
+    return _CleanBody(title, categories, authors, stripped, headline, without_headline, blocks)
+
+
+def _is_list_of_articles(page: _HtmlPage) -> bool:
+    return not page.metadata.is_article and page.body.teaser_share >= INDEX_TEASER_SHARE
+
+
+def _article_from_html(raw: RawPage, stripper: Stripper, min_words: int, keep_non_articles: bool) -> Article:
+    page = _read_html(raw, stripper)
+    md = page.metadata
+    body = _clean_body(page, stripper)
+    title, categories, authors, stripped, blocks = body.title, body.categories, body.authors, body.stripped, body.blocks
     plain = body_text(blocks)
     words = count_words(plain)
     if words < min_words:
         detail = "the page has no text" if words == 0 else f"only {words} words of text"
         raise ExtractionError(f"no article body found ({detail})")
-    if not md.is_article and page.body.teaser_share >= INDEX_TEASER_SHARE and not keep_non_articles:
+    if _is_list_of_articles(page) and not keep_non_articles:
         raise ExtractionError(
             f"not an article: the page is a list of articles ({page.body.teaser_share:.0%} of its text is"
             " headlines linking to other pages and their teasers)"
@@ -235,7 +261,7 @@ def _article_from_html(raw: RawPage, stripper: Stripper, min_words: int, keep_no
         title=title or _first_line(plain),
         published=published,
         date_source=date_source,
-        description=md.description or _standfirst(page.tree, title, blocks),
+        description=md.description or _standfirst(body.headline, title, blocks),
         authors=authors,
         modified=dates.modified,
         section=section,
@@ -299,22 +325,19 @@ def preview_strip(raw: RawPage, stripper: Stripper) -> StripPreview:
     page = _read_html(raw, stripper)
     md = page.metadata
     title_before = md.title or md.html_title or ""
-    title = _choose_title(md)[0]
-    result = stripper.strip(page.body.blocks, page.url)
-    after_header = _drop_headline_header(result.blocks, page.tree, title)
-    authors = md.authors or byline_authors(page.tree, page.body.blocks)
-    after = _drop_bylines(after_header, authors)
+    body = _clean_body(page, stripper)
+    result = body.stripped
     decisions = [f"extractor: {page.body.method}", *page.body.decisions]
     decisions += [
-        f"headline: {b.text!r} belongs to the headline, not the body" for b in _missing(result.blocks, after_header)
+        f"headline: {b.text!r} belongs to the headline, not the body"
+        for b in _missing(result.blocks, body.without_headline)
     ]
-    decisions += [f"byline: {b.text!r}" for b in _missing(after_header, after)]
+    decisions += [f"byline or author's bio: {b.text!r}" for b in _missing(body.without_headline, body.blocks)]
     if md.is_article:
         decisions.append("verdict: an article (the page declares one)")
     else:
-        share = page.body.teaser_share
-        verdict = "not an article (a list of articles)" if share >= INDEX_TEASER_SHARE else "an article"
-        decisions.append(f"verdict: {verdict}; {share:.0%} of the body is teasers")
+        verdict = "not an article (a list of articles)" if _is_list_of_articles(page) else "an article"
+        decisions.append(f"verdict: {verdict}; {page.body.teaser_share:.0%} of the body is teasers")
     # The diff shows the line rules' work; what the headline and byline steps take is a decision.
     return StripPreview(page.body.blocks, result.blocks, result.removed, title_before,
                         split_title(title_before, md.site_name)[0], tuple(decisions))  # fmt: skip
@@ -366,14 +389,13 @@ def _headline_header(tree: lxml_html.HtmlElement) -> etree._Element | None:
     return header if header is not None and header.find(".//nav") is None else None
 
 
-def _drop_headline_header(blocks: list[Block], tree: lxml_html.HtmlElement, title: str | None) -> list[Block]:
+def _drop_headline_header(blocks: list[Block], header: etree._Element | None, title: str | None) -> list[Block]:
     """Leading blocks that belong to the headline, not the body: the title itself, and a
     kicker, standfirst or byline that share the headline's <header>.
 
     A site-wide <header> (one with the menu) or one that wraps the story itself says nothing
     of which lines are the headline's: then only the title goes, and never the whole body."""
     header_texts: set[str] = set()
-    header = _headline_header(tree)
     if header is not None:
         texts = {normalize_space(e.text_content()).casefold() for e in header.iter(etree.Element)}
         if not any(block.text.casefold() in texts for block in blocks[HEADER_MAX_BLOCKS:]):
@@ -387,10 +409,9 @@ def _drop_headline_header(blocks: list[Block], tree: lxml_html.HtmlElement, titl
     return blocks if start == len(blocks) else blocks[start:]
 
 
-def _standfirst(tree: lxml_html.HtmlElement, title: str | None, blocks: list[Block]) -> str | None:
+def _standfirst(header: etree._Element | None, title: str | None, blocks: list[Block]) -> str | None:
     """The standfirst in the headline's <header>: a sentence-long line that is not the title,
     a byline or body text. It is not the story, but it is the article's own summary."""
-    header = _headline_header(tree)
     if header is None:
         return None
     body = {block.text.casefold() for block in blocks}
