@@ -222,7 +222,7 @@ def _clean_body(page: _HtmlPage, stripper: Stripper) -> _CleanBody:
     md = page.metadata
     md.site_name = md.site_name or _site_named_in_title_and_page(md.html_title, page.tree)
     title, categories = _choose_title(md)
-    authors = md.authors or byline_authors(page.tree, page.body.blocks)
+    authors = md.authors or byline_authors(page.tree, page.body.blocks) or md.outlets
     stripped = stripper.strip(page.body.blocks, page.url)
     headline = _headline_header(page.tree)
     without_headline = _drop_headline_header(stripped.blocks, headline, title)

@@ -189,6 +189,9 @@ class PageMetadata:
     h1: str | None = None
     description: str | None = None
     authors: list[str] = field(default_factory=list)
+    # The outlet credited as author where no writer is declared ('DER SPIEGEL'): the author of
+    # last resort, when no byline names anyone either.
+    outlets: list[str] = field(default_factory=list)
     published: str | None = None
     published_source: str | None = None  # json-ld | meta | time
     modified: str | None = None
@@ -367,7 +370,7 @@ def byline_authors(tree: lxml_html.HtmlElement, blocks: Sequence[Any] = ()) -> l
         dateline = CJK_DATELINE.match(block.text)
         if dateline:
             return clean_authors([dateline["names"]])
-    return declared_outlets(tree)
+    return []
 
 
 def _links_author_page(element: lxml_html.HtmlElement) -> bool:
@@ -545,7 +548,7 @@ def read_metadata(tree: lxml_html.HtmlElement, url: str | None = None) -> PageMe
     md.html_title = _text(title_element.text_content()) if title_element is not None else None
     md.h1 = headline_h1(tree, md.site_name)
     md.title = _text(article.get("headline")) or without_h1_suffix(_first(meta, "og:title", "twitter:title"), md.h1)
-    md.authors = declared_writers(article, _by_id(nodes), meta, md.site_name)[0]
+    md.authors, md.outlets = declared_writers(article, _by_id(nodes), meta, md.site_name)
     md.published, md.published_source = _first_found(
         ("json-ld", _text(article.get("datePublished")) or _text(article.get("dateCreated"))),
         ("meta", _first(meta, *PUBLISHED_META)),
@@ -600,15 +603,6 @@ def _site_name(meta: dict[str, list[str]], article: dict[str, Any], nodes: list[
     return (
         _first(meta, "og:site_name", "application-name") or _text(publisher.get("name")) or _text(website.get("name"))
     )
-
-
-def declared_outlets(tree: lxml_html.HtmlElement) -> list[str]:
-    """The outlet a page credits as its author ('DER SPIEGEL', 'BBC News') when it declares no
-    writer: what a reader is told wrote the story, so better than no author at all."""
-    nodes = _json_ld_nodes(tree)
-    meta = _meta(tree)
-    article = _article_node(nodes)
-    return declared_writers(article, _by_id(nodes), meta, _site_name(meta, article, nodes))[1]
 
 
 def declared_writers(
