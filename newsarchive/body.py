@@ -30,14 +30,6 @@ MAX_PARSE_CHARS = 10_000_000  # bounds memory: a 60 MB page stays well under 1 G
 HTML_PARSER = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False, default_doctype=False)
 LAYOUT_TABLE_SHARE = 0.5
 LAYOUT_ROW_WORDS = 80  # a table row this long is a page column, not a data row
-# figcaption, and the class names templates give captions: caption, wp-caption-text,
-# photo-caption, image__caption, caption-text...; also schema.org's itemprop="caption".
-# (Plain XPath picks the few candidates; the regular expression then runs in Python, which is
-# several times faster than EXSLT regular expressions tried on every element.)
-CAPTION_XPATH = (
-    ".//figcaption | .//*[@itemprop='caption' or @itemprop='description'][ancestor::figure]"
-    " | .//*[contains(translate(@class, 'CAPTION', 'caption'), 'caption')]"
-)
 CAPTION_CLASS = re.compile(r"(^|[-_ ])caption([-_ ]|$)|captiontext|caption-text|wp-caption-text", re.IGNORECASE)
 XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 CJK_OR_WORD = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]|\w+")
@@ -71,19 +63,25 @@ def parse_html(text: str) -> lxml_html.HtmlElement:
     return tree
 
 
+def _is_caption(element: etree._Element) -> bool:
+    """figcaption; schema.org's caption inside a figure; or a class name templates give
+    captions (caption, wp-caption-text, photo-caption, image__caption, caption-text…)."""
+    if element.tag == "figcaption":
+        return True
+    itemprop = element.get("itemprop")
+    if itemprop in ("caption", "description") and any(a.tag == "figure" for a in element.iterancestors()):
+        return True
+    classes = element.get("class")
+    return bool(classes) and "caption" in classes.lower() and bool(itemprop or CAPTION_CLASS.search(classes))
+
+
 def _captions(layout: _PageLayout, base_url: str | None) -> dict[str, tuple[str | None, str]]:
     """Image captions found in the original page, keyed by image URL and by caption text.
 
     trafilatura drops <figcaption>; we put the captions back beside their images.
     """
     found: dict[str, tuple[str | None, str]] = {}
-    for caption in layout.tree.xpath(CAPTION_XPATH):
-        if (
-            caption.tag != "figcaption"
-            and not caption.get("itemprop")
-            and not CAPTION_CLASS.search(caption.get("class"))
-        ):
-            continue
+    for caption in layout.captions:
         text = normalize_space(caption.text_content())
         if not text or len(text) > 600:
             continue
@@ -254,7 +252,7 @@ def extract_body(
     layout = _PageLayout(tree)
     captions = _captions(layout, url)
     notes: list[str] = []
-    cleaned = _without_widgets(_without_hidden(copy.deepcopy(tree), notes), stripper, notes)
+    cleaned = _without_widgets(_without_hidden(layout, copy.deepcopy(tree), notes), stripper, notes)
     # Precision first: it leaves out paywall prompts, keyword and recommendation boxes the
     # default keeps. On a sparse page it can keep a notice and throw out the story: a short
     # result is checked against the default's, and a far longer default wins.
@@ -327,14 +325,23 @@ class _PageLayout:
 
     def __init__(self, tree: lxml_html.HtmlElement) -> None:
         self.tree = tree
-        self.position = {element: index for index, element in enumerate(tree.iter())}
+        self.position: dict[etree._Element, int] = {}
         self.holder: dict[str, etree._Element] = {}
         self.copies: Counter[str] = Counter()
         self.text: dict[etree._Element, str] = {}  # each text element's text, read once
-        for element in tree.iter(*TEXT_TAGS):
-            text = self.text[element] = normalize_space(element.text_content())
-            self.holder.setdefault(text, element)
-            self.copies[text] += 1
+        self.captions: list[etree._Element] = []  # elements marked as image captions
+        # One walk over the page for all of it: walking a large page costs more than the tests.
+        for index, element in enumerate(tree.iter()):
+            self.position[element] = index
+            if element.tag in TEXT_TAGS:
+                text = self.text[element] = normalize_space(element.text_content())
+                self.holder.setdefault(text, element)
+                self.copies[text] += 1
+            if _is_caption(element):
+                self.captions.append(element)
+
+    def paragraph_words(self, element: etree._Element) -> int:
+        return sum(len(self.text[p].split()) for p in element.iter("p"))
 
     def holder_of(self, block: Block) -> etree._Element | None:
         """The first element whose text is the block's, or else one of its lines' (an item
@@ -569,32 +576,33 @@ def _is_decoration(image: etree._Element) -> bool:
 HIDDEN_STYLE = re.compile(r"(^|;)\s*(display\s*:\s*none|visibility\s*:\s*hidden)", re.IGNORECASE)
 
 
-def _without_hidden(tree: lxml_html.HtmlElement, notes: list[str]) -> lxml_html.HtmlElement:
-    """Drop what the page hides from readers (hidden, inline display:none), such as a second
-    copy of the article kept for search engines' microdata, unless the hidden part holds most
-    of the page's paragraphs: then a script reveals the story (or a paywall veils it), and
-    dropping it would lose the article itself."""
-    candidates = tree.xpath("//*[@hidden or @style]")
-    hidden = [e for e in candidates if e.get("hidden") is not None or HIDDEN_STYLE.search(e.get("style") or "")]
-    hidden = [e for e in hidden if e.getparent() is not None and e.tag not in ("html", "body")]
+def _without_hidden(layout: _PageLayout, tree: lxml_html.HtmlElement, notes: list[str]) -> lxml_html.HtmlElement:
+    """Drop from tree (a copy of the layout's page) what the page hides from readers (hidden,
+    inline display:none), such as a second copy of the article kept for search engines'
+    microdata, unless the hidden part holds most of the page's paragraphs: then a script
+    reveals the story (or a paywall veils it), and dropping it would lose the article itself.
+    Words are counted on the page, whose text the layout has already read."""
+    hidden = _hidden_elements(layout.tree)
     if not hidden:
         return tree
-    hidden_words = sum(_paragraph_words(element) for element in _outermost(hidden))
-    visible_words = _paragraph_words(tree) - hidden_words
+    hidden_words = sum(layout.paragraph_words(element) for element in _outermost(hidden))
+    visible_words = layout.paragraph_words(layout.tree) - hidden_words
     if hidden_words > visible_words:
         notes.append(f"hidden: {len(hidden)} hidden elements kept: they hold {hidden_words} words of paragraphs, "
                      f"the visible page {visible_words}")  # fmt: skip
         return tree
     if hidden_words:
         notes.append(f"hidden: {len(hidden)} hidden elements dropped ({hidden_words} words of paragraphs)")
-    for element in hidden:
+    for element in _hidden_elements(tree):
         if element.getparent() is not None:
             element.drop_tree()
     return tree
 
 
-def _paragraph_words(element: etree._Element) -> int:
-    return sum(len(p.text_content().split()) for p in element.iter("p"))
+def _hidden_elements(tree: lxml_html.HtmlElement) -> list[etree._Element]:
+    candidates = tree.xpath("//*[@hidden or @style]")
+    hidden = [e for e in candidates if e.get("hidden") is not None or HIDDEN_STYLE.search(e.get("style") or "")]
+    return [e for e in hidden if e.getparent() is not None and e.tag not in ("html", "body")]
 
 
 def _outermost(elements: list[etree._Element]) -> list[etree._Element]:

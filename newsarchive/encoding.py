@@ -110,6 +110,12 @@ class _Utf8Evidence(NamedTuple):
 
 def _utf8_evidence(content: bytes) -> _Utf8Evidence:
     """How far content reads as UTF-8, in a few linear passes at C speed (no per-byte Python)."""
+    try:
+        text = content.decode("utf-8")  # most pages: valid, and counted in one pass
+    except UnicodeDecodeError:
+        pass
+    else:
+        return _Utf8Evidence(multibyte=len(text) - len(content.translate(None, _HIGH_BYTES)), invalid=0, cut=False)
     decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
     text = decoder.decode(content, final=False)  # an incomplete last character stays buffered
     cut = len(decoder.getstate()[0])

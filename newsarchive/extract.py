@@ -7,6 +7,7 @@ same article whichever way it arrived.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -19,7 +20,7 @@ from newsarchive.clean import TITLE_SEPARATORS, Removal, Stripper, StripResult, 
 from newsarchive.dates import date_from_url, normalize_datetime
 from newsarchive.encoding import decode
 from newsarchive.errors import ExtractionError
-from newsarchive.formats import BINARY_CONTROL_SHARE, BINARY_SAMPLE_BYTES, binary_kind
+from newsarchive.formats import BINARY_CONTROL_SHARE, BINARY_SAMPLE_BYTES, CONTROL_BYTES, binary_kind
 from newsarchive.metadata import (
     PageMetadata,
     byline_authors,
@@ -35,6 +36,7 @@ from newsarchive.render import render_markdown, slugify
 from newsarchive.textsave import TextSave, parse_markdown_save, parse_text_save
 
 BYLINE_MAX_WORDS = 12
+CONTROL_OR_REPLACEMENT = re.compile("[" + re.escape(CONTROL_BYTES.decode("ascii")) + "\ufffd]")
 HEADER_MAX_BLOCKS = 4
 MAX_SITE_NAME_WORDS = 5
 BYLINE_EDGE_BLOCKS = 3  # how far into the body a byline may stand
@@ -144,7 +146,7 @@ def refuse_binary(content: bytes, text: str) -> None:
     if kind:
         raise ExtractionError(f"not an HTML or text page ({kind.removesuffix(' data')} data)")
     sample = text[:BINARY_SAMPLE_BYTES]
-    controls = sum(1 for ch in sample if ch < " " and ch not in "\t\n\r\f") + sample.count("\ufffd")
+    controls = len(CONTROL_OR_REPLACEMENT.findall(sample))
     if sample and controls / len(sample) > BINARY_CONTROL_SHARE:
         raise ExtractionError("not an HTML or text page (binary data)")
 

@@ -24,6 +24,7 @@ BINARY_MAGIC = (
 )  # fmt: skip
 BINARY_SAMPLE_BYTES = 8192
 BINARY_CONTROL_SHARE = 0.1
+CONTROL_BYTES = bytes(byte for byte in range(0x20) if byte not in b"\t\n\r\f")  # that text never has
 SAVED_FROM = re.compile(rb"<!--\s*saved from url=\(\d+\)\s*(\S+?)\s*-->", re.IGNORECASE)
 SINGLEFILE = re.compile(rb"<!--\s*Page saved with SingleFile(?P<body>.{0,2000}?)-->", re.IGNORECASE | re.DOTALL)
 SINGLEFILE_URL = re.compile(rb"^\s*url:\s*(\S+)", re.MULTILINE)
@@ -125,7 +126,7 @@ def _mostly_control_bytes(data: bytes) -> bool:
         return False
     if sample[0::2].count(0) > len(sample) * 0.2 or sample[1::2].count(0) > len(sample) * 0.2:
         return False  # UTF-16 without a BOM: every other byte is NUL
-    controls = sum(1 for byte in sample if byte < 0x20 and byte not in b"\t\n\r\f")
+    controls = len(sample) - len(sample.translate(None, CONTROL_BYTES))
     return controls / len(sample) > BINARY_CONTROL_SHARE
 
 
