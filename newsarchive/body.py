@@ -256,8 +256,11 @@ def extract_body(
     # Precision first: it leaves out paywall prompts, keyword and recommendation boxes the
     # default keeps. On a sparse page it can keep a notice and throw out the story: a short
     # result is checked against the default's, and a far longer default wins.
-    blocks = _trafilatura_body(cleaned, captions, url, favor_precision=True)  # it works on its own copy
+    blocks = _trafilatura_body(cleaned, captions, url, favor_precision=True, fast=True)  # it works on its own copy
     precise_words = _text_words(blocks)
+    if precise_words < PRECISE_CHECK_WORDS:
+        blocks = _trafilatura_body(cleaned, captions, url, favor_precision=True)
+        precise_words = _text_words(blocks)
     if precise_words < PRECISE_CHECK_WORDS:
         default = _trafilatura_body(cleaned, captions, url, favor_precision=False)
         default_words = _text_words(default)
@@ -301,7 +304,11 @@ def _figure_notes(before: list[Block], after: list[Block]) -> list[str]:
 
 
 def _trafilatura_body(
-    tree: lxml_html.HtmlElement, captions: dict[str, tuple[str | None, str]], url: str | None, favor_precision: bool
+    tree: lxml_html.HtmlElement,
+    captions: dict[str, tuple[str | None, str]],
+    url: str | None,
+    favor_precision: bool,
+    fast: bool = False,
 ) -> list[Block]:
     import trafilatura
 
@@ -314,6 +321,7 @@ def _trafilatura_body(
         include_tables=True,
         with_metadata=False,
         deduplicate=False,
+        fast=fast,
     )
     body = getattr(document, "body", None)
     return list(_trafilatura_blocks(body, captions, url)) if body is not None else []
