@@ -42,7 +42,8 @@ class Env:
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
 
     def settings(self, **overrides: Any) -> Settings:
-        return load_settings(self.config_path, archive=self.archive_option, index=self.index_option, **overrides)
+        options = {"archive": self.archive_option, "index": self.index_option, "traceback": self.traceback or None}
+        return load_settings(self.config_path, **options, **overrides)
 
     def say(self, message: str, level: int = 0) -> None:
         """A message for people, on stderr; level 1 needs -v, level 0 is silenced by -q."""

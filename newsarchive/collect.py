@@ -177,7 +177,8 @@ def collect(
     try:
         for lead, (page, outcome, started) in _in_threads(download, leads, jobs):
             if page is not None:
-                outcome = run_guarded(lead.url, archive_page, archive, page, stripper, settings, lead.url)
+                work = (archive, page, stripper, settings, lead.url)
+                outcome = run_guarded(lead.url, archive_page, *work, traceback=settings.traceback)
             assert outcome is not None
             summary.add(outcome)
             if on_result:

@@ -167,7 +167,7 @@ def run_worker(
                 time.sleep(min(options.poll, wait if wait is not None else options.poll) + 0.05)
                 continue
             for claim in claims:
-                result = run_guarded(claim.url, process, claim.url)
+                result = run_guarded(claim.url, process, claim.url, traceback=settings.traceback)
                 if result.status == "failed":
                     queue.failed(claim, name, result.reason or "failed", options)
                 else:

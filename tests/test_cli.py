@@ -14,6 +14,7 @@ from newsarchive import __version__
 from newsarchive.cli import cli
 from newsarchive.store import Archive
 from tests.conftest import FIXTURES, REPO
+from tests.localserver import LocalServer
 from tests.pages import about, news_page
 
 
@@ -322,6 +323,21 @@ def test_explicit_missing_config_is_an_error(run, tmp_path: Path) -> None:
 def test_traceback_flag_shows_the_exception(run) -> None:
     with pytest.raises(Exception, match="no archive at"):
         run("--traceback", "list")
+
+
+def test_traceback_flag_shows_our_own_bug_instead_of_failing_one_input(
+    run, server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def extraction_with_a_bug(*args: object) -> None:
+        raise RuntimeError("a bug in extraction")
+
+    monkeypatch.setattr("newsarchive.pipeline.build_article", extraction_with_a_bug)
+    url = server.route("/story", news_page())
+    failed = run("fetch", url)  # a hostile page may trip a parser: that page fails, the batch goes on
+    assert failed.exit_code == 1
+    assert f"error: {url}: cannot process (RuntimeError: a bug in extraction; --traceback shows where)" in failed.stderr
+    with pytest.raises(RuntimeError, match="a bug in extraction"):
+        run("--traceback", "fetch", url)
 
 
 def test_the_cli_module_imports_no_heavy_libraries() -> None:
