@@ -90,6 +90,22 @@ def _boolean(value: Any) -> bool:
     raise TypeError("expected true or false")
 
 
+def _read_config(path: Path, required: bool) -> str | None:
+    """The config file's text, or None when the optional default file is absent. A file that is
+    there but cannot be read (another user's $HOME, as with `sudo -u` without -H) is an error:
+    running on without the settings it holds would be worse."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (FileNotFoundError, NotADirectoryError):
+        if required:
+            raise ConfigError(f"{path}: config file not found") from None
+        return None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config file: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: cannot read config file: not UTF-8 ({exc.reason} at byte {exc.start})") from None
+
+
 def load_settings(
     config_path: Path | None = None,
     environ: Mapping[str, str] = os.environ,
@@ -105,12 +121,11 @@ def load_settings(
 
     explicit = config_path or environ.get(ENV_PREFIX + "CONFIG")
     path = Path(explicit) if explicit else default_config_path(environ)
-    if path.exists() or explicit:
+    text = _read_config(path, required=bool(explicit))
+    if text is not None:
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(f"{path}: config file not found") from None
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: cannot read config file: {exc}") from None
         for key, value in data.items():
             if key not in names:

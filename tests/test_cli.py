@@ -314,6 +314,21 @@ def test_config_file_and_environment(tmp_path: Path, pages: Path, monkeypatch: p
     assert "cannot read config file" in result.stderr
 
 
+def test_a_default_config_file_that_cannot_be_read_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    config = write(tmp_path / "home" / ".config" / "newsarchive" / "config.toml", "rate = 2\n")
+    config.parent.chmod(0o000)  # as another user's $HOME is to us (sudo -u without -H)
+    # Root reads whatever the permissions: as root, the run becomes nobody once Python is loaded.
+    become_nobody = "os.setgroups([]); os.setgid(65534); os.setuid(65534); " if os.geteuid() == 0 else ""
+    code = f"import os, newsarchive.cli; {become_nobody}newsarchive.cli.main()"
+    argv = ["--archive", str(tmp_path / "archive"), "list"]
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "home" / ".config")}
+    try:
+        done = subprocess.run([sys.executable, "-c", code, *argv], env=env, capture_output=True, text=True, check=False)
+    finally:
+        config.parent.chmod(0o755)
+    assert (done.returncode, done.stderr) == (2, f"error: {config}: cannot read config file: Permission denied\n")
+
+
 def test_explicit_missing_config_is_an_error(run, tmp_path: Path) -> None:
     result = run("--config", str(tmp_path / "missing.toml"), "list")
     assert result.exit_code == 2
