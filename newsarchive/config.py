@@ -58,9 +58,9 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
             return Path(os.path.expanduser(str(value)))
         if isinstance(default, tuple):
             if isinstance(value, str):
-                return tuple(line for line in value.splitlines() if line.strip())
+                return _patterns(tuple(line for line in value.splitlines() if line.strip()), origin)
             if isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value):
-                return tuple(value)
+                return _patterns(tuple(value), origin)
             raise TypeError("expected a list of strings")
         if isinstance(default, bool):
             return _boolean(value)
@@ -75,6 +75,18 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
     if isinstance(coerced, (int, float)) and coerced < 0:
         raise ConfigError(f"{origin}: {name!r} must not be negative, got {value!r}")
     return coerced
+
+
+def _patterns(patterns: tuple[str, ...], origin: str) -> tuple[str, ...]:
+    """Strip rules are compiled here, as the stripper will compile them, so a bad one is a
+    config error before any import worker starts (in a worker it broke the whole pool)."""
+    from newsarchive.clean import Stripper
+
+    try:
+        Stripper(patterns)
+    except ConfigError as exc:
+        raise ConfigError(f"{origin}: {exc}") from None
+    return patterns
 
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})

@@ -383,6 +383,17 @@ def test_strip_option_removes_matching_lines(run, tmp_path: Path) -> None:
     assert "committee met on Monday" in article["text"]
 
 
+def test_a_bad_strip_pattern_is_a_usage_error_before_any_worker_starts(run, pages: Path, archive_dir: Path) -> None:
+    reason = "invalid strip pattern '(': missing ), unterminated subpattern at position 0"
+    for jobs in ("2", "1"):  # in worker processes it broke the pool (BrokenProcessPool, exit 1)
+        result = run("import", "--jobs", jobs, "--strip", "(", str(pages))
+        assert (result.exit_code, result.stderr) == (2, f"error: option: {reason}\n")
+    config = write(archive_dir.parent / "xdg-config" / "newsarchive" / "config.toml", 'strip = ["("]\n')
+    result = run("import", "--jobs", "2", str(pages))
+    assert (result.exit_code, result.stderr) == (2, f"error: {config}: {reason}\n")
+    assert not archive_dir.exists()  # stopped before the archive was opened
+
+
 def test_an_unchanged_reimport_extracts_nothing(run, pages: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert run("import", str(pages)).exit_code == 0
 
