@@ -686,7 +686,7 @@ def export(
       newsarchive --archive copy import everything.jsonl      # read an export back
     """
     from newsarchive.export import export as export_articles
-    from newsarchive.store import write_atomic_bytes
+    from newsarchive.export import export_file
 
     filters = {"since": since, "until": until, "section": section, "site": site}
     with _open_archive(env.settings(), must_exist=True) as archive:
@@ -694,8 +694,7 @@ def export(
             count = export_articles(archive, sys.stdout.buffer, export_format, **filters)
             sys.stdout.buffer.flush()
         else:
-            with write_atomic_bytes(output) as out:
-                count = export_articles(archive, out, export_format, **filters)
+            count = export_file(archive, output, export_format, **filters)
     env.say(f"exported {count} article(s)" + (f" to {output}" if output else ""))
 
 

@@ -72,6 +72,12 @@ class ListingError(InputError):
     """A feed, sitemap or home page could not be read as a list of articles."""
 
 
+class OutputError(NewsarchiveError):
+    """A file named for output (export -o) cannot be written: its folder is missing, say."""
+
+    exit_status = ExitStatus.USAGE
+
+
 class StoreError(NewsarchiveError):
     """The archive could not be written or read."""
 
