@@ -61,6 +61,15 @@ def test_migrate_moves_an_index_from_sqlite_to_postgresql(run, pg_url: str, arch
     assert again.exit_code == 1 and "already holds articles" in again.stderr
 
 
+def test_db_upgrade_creates_the_schema_in_an_empty_database(pg_run) -> None:
+    upgraded = pg_run("db", "upgrade")  # the first command of the README's "Scaling out"
+    assert upgraded.exit_code == 0, upgraded.stderr
+    assert "applied migration 1: articles, versions, sources and full-text search" in upgraded.stderr
+    assert "applied migration 2: the work queue shared by workers" in upgraded.stderr
+    assert "nothing to do" in pg_run("db", "upgrade").stderr
+    assert json.loads(pg_run("queue", "--json").stdout)["counts"]["pending"] == 0
+
+
 def test_an_index_behind_this_version_asks_for_db_upgrade(pg_run, pg_url: str, archive_dir: Path) -> None:
     assert pg_run("import", "--jobs", "1", str(FIXTURES / "pages" / "guardian-style.html")).exit_code == 0
     with Archive(archive_dir, index_url=pg_url) as archive:  # an index made before the work queue existed
