@@ -214,6 +214,14 @@ def test_read_commands_on_a_missing_archive_fail_clearly(run, archive_dir: Path)
     assert not archive_dir.exists()
 
 
+def test_a_missing_index_named_by_index_is_what_the_error_names(run, tmp_path: Path) -> None:
+    missing = tmp_path / "elsewhere" / "missing.sqlite"
+    result = run("--index", f"sqlite:///{missing}", "list")
+    reason = f"no index at {missing} (check the --index URL, or run 'newsarchive import' or 'newsarchive fetch' first)"
+    assert (result.exit_code, result.stderr) == (1, f"error: {reason}\n")
+    assert not missing.parent.exists()
+
+
 def test_show_unknown_id(run, pages: Path) -> None:
     run("import", str(pages))
     result = run("show", "ffffffffffff")
