@@ -6,52 +6,53 @@ import threading
 import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
-from urllib.robotparser import RobotFileParser
+
+from protego import Protego
 
 from newsarchive.errors import FetchError
 from newsarchive.model import RawPage
+
+ROBOTS_MAX_BYTES = 500 * 1024  # RFC 9309 2.5: crawlers must read at least this much of a robots.txt
 
 
 class Robots:
     """robots.txt, read once per host per run.
 
-    As RFC 9309 says: a robots.txt that does not exist (4xx) allows everything; one that cannot
-    be read (5xx, network trouble) allows nothing this run.
+    As RFC 9309 says: the longest matching rule wins, `*` and `$` work in paths, a robots.txt
+    that does not exist (4xx) allows everything, and one that cannot be read (5xx, network
+    trouble) allows nothing this run.
     """
 
     def __init__(self, fetch: Callable[[str], RawPage], user_agent: str) -> None:
         self._fetch = fetch
         self._agent = user_agent
-        self._parsers: dict[str, RobotFileParser | None] = {}
+        self._parsers: dict[str, Protego | None] = {}
         self._lock = threading.Lock()
 
-    def _parser(self, url: str) -> RobotFileParser | None:
+    def _parser(self, url: str) -> Protego | None:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         with self._lock:
             if origin in self._parsers:
                 return self._parsers[origin]
-        parser: RobotFileParser | None = RobotFileParser(origin + "/robots.txt")
+        parser: Protego | None
         try:
             page = self._fetch(origin + "/robots.txt")
-            parser.parse(page.content.decode("utf-8", "replace").splitlines())
+            parser = Protego.parse(page.content[:ROBOTS_MAX_BYTES].decode("utf-8", "replace"))
         except FetchError as exc:
-            if exc.status is not None and 400 <= exc.status < 500:
-                parser.allow_all = True
-            else:
-                parser = None  # unreachable: nothing is allowed this run
+            missing = exc.status is not None and 400 <= exc.status < 500
+            parser = Protego.parse("") if missing else None  # no rules at all, or nothing allowed this run
         with self._lock:
             self._parsers[origin] = parser
         return parser
 
     def allowed(self, url: str) -> bool:
         parser = self._parser(url)
-        return parser is not None and parser.can_fetch(self._agent, url)
+        return parser is not None and parser.can_fetch(url, self._agent)
 
     def crawl_delay(self, url: str) -> float | None:
         parser = self._parser(url)
-        delay = parser.crawl_delay(self._agent) if parser is not None else None
-        return float(delay) if delay is not None else None
+        return parser.crawl_delay(self._agent) if parser is not None else None
 
 
 class HostPacer:
