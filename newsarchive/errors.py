@@ -56,6 +56,10 @@ class TooLargeError(FetchError):
     """The page is larger than the configured maximum."""
 
 
+class DisallowedError(NewsarchiveError):
+    """robots.txt keeps us out of this URL: it is skipped (not failed, so never retried)."""
+
+
 class SourceError(InputError):
     """A saved file could not be read."""
 

@@ -15,7 +15,7 @@ from typing import Any, Literal, TypeVar
 
 from newsarchive.clean import Stripper
 from newsarchive.config import Settings
-from newsarchive.errors import InputError, StoreError
+from newsarchive.errors import DisallowedError, InputError, StoreError
 from newsarchive.extract import build_article, page_url
 from newsarchive.model import Article, RawPage
 from newsarchive.sources import Broken, Exported, FileInput, Skipped, ZipMember, iter_inputs, read_file, read_zip_member
@@ -91,6 +91,8 @@ def run_guarded(label: str, work: Callable[..., T], *args: object, traceback: bo
     `traceback` (--traceback) an unexpected error is raised instead, so our own bugs show."""
     try:
         return work(*args)
+    except DisallowedError as exc:
+        return ItemResult(label, "skipped", reason=str(exc))
     except InputError as exc:
         return ItemResult(label, "failed", reason=str(exc))
     except StoreError:

@@ -1,4 +1,8 @@
-"""Being a good guest: robots.txt per host, and a pace per host that other hosts never wait for."""
+"""Being a good guest: robots.txt per host, and a pace per host that other hosts never wait for.
+
+Every URL a source lists is fetched through Politeness, whether `update` fetches it or a
+`worker` takes it from the queue.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,27 @@ from urllib.parse import urlsplit
 
 from protego import Protego
 
-from newsarchive.errors import FetchError
+from newsarchive.config import Settings
+from newsarchive.errors import DisallowedError, FetchError
 from newsarchive.model import RawPage
 
 ROBOTS_MAX_BYTES = 500 * 1024  # RFC 9309 2.5: crawlers must read at least this much of a robots.txt
+
+
+class Politeness:
+    """robots.txt (unless told to ignore it) and the per-host pace, in front of a fetch."""
+
+    def __init__(self, fetch: Callable[[str], RawPage], settings: Settings, obey_robots: bool = True) -> None:
+        self._fetch = fetch
+        self.robots = Robots(fetch, settings.user_agent) if obey_robots else None
+        self.pacer = HostPacer(1.0 / settings.rate if settings.rate > 0 else 0.0)
+
+    def fetch(self, url: str) -> RawPage:
+        """The page, once its host's turn has come; DisallowedError if robots.txt keeps us out."""
+        if self.robots is not None and not self.robots.allowed(url):
+            raise DisallowedError("disallowed by robots.txt")
+        self.pacer.wait(url, self.robots.crawl_delay(url) if self.robots is not None else None)
+        return self._fetch(url)
 
 
 class Robots:

@@ -108,6 +108,41 @@ def test_update_queues_what_sources_list_and_a_worker_archives_it(pg_run, archiv
         server.close()
 
 
+def test_update_and_worker_skip_what_robots_txt_disallows_the_same_way(
+    run, pg_run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSARCHIVE_RATE", "0")
+    server = LocalServer()
+    try:
+        server.route(
+            "/robots.txt", Response(b"User-agent: *\nDisallow: /private/\n", headers={"Content-Type": "text/plain"})
+        )
+        links = [
+            server.route(path, news_page(f"Story at {path}", about(path, 3), url=None))
+            for path in ("/a/1", "/private/1")
+        ]
+        items = "".join(f"<item><title>{n}</title><link>{link}</link></item>" for n, link in enumerate(links))
+        feed = f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'
+        feed_url = server.route("/feed", Response(feed.encode(), headers={"Content-Type": "application/rss+xml"}))
+        summary = "archived 1, updated 0, duplicates 0, failed 0, skipped 1"
+        skipped = f"skipped: {links[1]}: disallowed by robots.txt"
+
+        on_sqlite = ("--archive", str(tmp_path / "sqlite-archive"))
+        assert run(*on_sqlite, "sources", "add", feed_url).exit_code == 0
+        updated = run(*on_sqlite, "-v", "update")
+        assert updated.exit_code == 0 and summary in updated.stderr and skipped in updated.stderr
+
+        assert pg_run("sources", "add", feed_url).exit_code == 0
+        assert "queued 2 new URL(s)" in pg_run("update").stderr
+        worked = pg_run("-v", "worker", "--until-empty", "--backoff", "0", "--poll", "0.2")
+        assert worked.exit_code == 0 and summary in worked.stderr and skipped in worked.stderr
+        counts = json.loads(pg_run("queue", "--json").stdout)["counts"]
+        assert counts == {"pending": 0, "claimed": 0, "done": 2, "parked": 0}  # not retried, not parked
+        assert server.hits("/private/1") == 0
+    finally:
+        server.close()
+
+
 def _worker(archive_dir: Path, pg_url: str, name: str) -> subprocess.Popen:
     command = [sys.executable, "-m", "newsarchive", "--archive", str(archive_dir), "--index", pg_url, "-q", "worker"]
     command += ["--name", name, "--until-empty", "--rate", "0", "--ignore-robots", "--batch", "4"]
