@@ -22,16 +22,10 @@ import click
 
 from newsarchive import __version__
 from newsarchive.config import Settings, load_settings
-from newsarchive.errors import (
-    ArchiveLockedError,
-    ConfigError,
-    ExitStatus,
-    NewsarchiveError,
-)
+from newsarchive.errors import ExitStatus, NewsarchiveError
 from newsarchive.model import utc_now, utf8_safe
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-USAGE_ERRORS = (ConfigError, ArchiveLockedError)
 
 
 @dataclass
@@ -48,7 +42,8 @@ class Env:
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
 
     def settings(self, **overrides: Any) -> Settings:
-        return load_settings(self.config_path, archive=self.archive_option, index=self.index_option, **overrides)
+        options = {"archive": self.archive_option, "index": self.index_option, "traceback": self.traceback or None}
+        return load_settings(self.config_path, **options, **overrides)
 
     def say(self, message: str, level: int = 0) -> None:
         """A message for people, on stderr; level 1 needs -v, level 0 is silenced by -q."""
@@ -69,8 +64,14 @@ def printable(text: str) -> str:
     return utf8_safe(text).translate(CONTROL_ESCAPES)
 
 
+class Interrupted(SystemExit):
+    """Ctrl-C or SIGTERM: unwinds the run like any exit (the file being written is removed,
+    the lock released), so the next run carries on from what was stored."""
+
+
 class NewsarchiveGroup(click.Group):
-    """Turns library exceptions into one-line messages and exit codes (like httpie's core)."""
+    """The one place where what stopped a run becomes a message and an exit code (like httpie's
+    core): our exceptions exit with the status their class carries, an interrupt with 130."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -80,8 +81,10 @@ class NewsarchiveGroup(click.Group):
             if env is not None and env.traceback:
                 raise
             click.echo(f"error: {printable(str(exc))}", file=sys.stderr)
-            code = ExitStatus.USAGE if isinstance(exc, USAGE_ERRORS) else ExitStatus.SOME_FAILED
-            ctx.exit(int(code))
+            ctx.exit(exc.exit_status)
+        except Interrupted:
+            click.echo("interrupted: what was archived so far is kept; run again to continue", file=sys.stderr)
+            ctx.exit(ExitStatus.INTERRUPTED)
 
 
 @click.group(cls=NewsarchiveGroup, context_settings=CONTEXT_SETTINGS)
@@ -129,7 +132,7 @@ def cli(
       newsarchive list --since 2025-07-01 --section world
       newsarchive search "ceasefire talks"
 
-    Exit codes: 0 all good, 1 some inputs failed, 2 usage or configuration error.
+    Exit codes: 0 all good, 1 some inputs failed, 2 usage or configuration error, 130 interrupted.
     """
     ctx.obj = Env(config_path, archive, -1 if quiet else verbose, traceback, index_option=index_url)
 
@@ -210,7 +213,7 @@ class _Reporter:
         failed = summary.failed or self.failed_sources
         # Quiet (for cron): nothing when all went well, the summary under the errors when not.
         self.env.say(line, level=-1 if failed else 0)
-        click.get_current_context().exit(int(ExitStatus.SOME_FAILED if failed else ExitStatus.OK))
+        click.get_current_context().exit(ExitStatus.FAILURES if failed else ExitStatus.OK)
 
 
 def _strip_option(function: Any) -> Any:
@@ -683,7 +686,7 @@ def export(
       newsarchive --archive copy import everything.jsonl      # read an export back
     """
     from newsarchive.export import export as export_articles
-    from newsarchive.store import write_atomic_bytes
+    from newsarchive.export import export_file
 
     filters = {"since": since, "until": until, "section": section, "site": site}
     with _open_archive(env.settings(), must_exist=True) as archive:
@@ -691,8 +694,7 @@ def export(
             count = export_articles(archive, sys.stdout.buffer, export_format, **filters)
             sys.stdout.buffer.flush()
         else:
-            with write_atomic_bytes(output) as out:
-                count = export_articles(archive, out, export_format, **filters)
+            count = export_file(archive, output, export_format, **filters)
     env.say(f"exported {count} article(s)" + (f" to {output}" if output else ""))
 
 
@@ -782,7 +784,7 @@ def _enqueue(env: Env, archive: Any, settings: Settings, sources: list[dict]) ->
     added = WorkQueue(archive.index).enqueue((lead.url, lead.source) for lead in leads)
     env.say(f"queued {added} new URL(s) of {len(leads)} listed and not archived, for the workers")
     if failed:
-        raise SystemExit(int(ExitStatus.SOME_FAILED))
+        click.get_current_context().exit(ExitStatus.FAILURES)
 
 
 @cli.group()
@@ -1064,7 +1066,7 @@ def verify(env: Env, repair: bool, as_json: bool, wait: float) -> None:
         left = len(report.unrepaired)
         env.say(f"checked {report.articles} article file(s): {len(report.problems)} problem(s), {left} left")
     if report.unrepaired if repair else report.problems:
-        click.get_current_context().exit(int(ExitStatus.SOME_FAILED))
+        click.get_current_context().exit(ExitStatus.FAILURES)
 
 
 @cli.command()
@@ -1105,20 +1107,11 @@ def clean(env: Env, file: Path, base_url: str | None, explain: bool, strip: tupl
         env.say("no line stripped")
 
 
-class Interrupted(SystemExit):
-    """Ctrl-C or SIGTERM: unwinds the run like any exit (the file being written is removed,
-    the lock released), so the next run carries on from what was stored."""
-
-
 def main() -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):  # systemd stops a timer's job with SIGTERM
         signal.signal(signum, _interrupted)
-    try:
-        cli(prog_name="newsarchive")
-    except Interrupted:
-        click.echo("interrupted: what was archived so far is kept; run again to continue", err=True)
-        sys.exit(130)
+    cli(prog_name="newsarchive")
 
 
 def _interrupted(signum: int, frame: Any) -> None:
-    raise Interrupted(130)
+    raise Interrupted(ExitStatus.INTERRUPTED)

@@ -21,7 +21,7 @@ from newsarchive.feeds import Item, read_listing, usual_feed_urls
 from newsarchive.fetch import Fetcher
 from newsarchive.model import RawPage
 from newsarchive.pipeline import ItemResult, RunSummary, archive_page, run_guarded
-from newsarchive.politeness import HostPacer, Robots
+from newsarchive.politeness import Politeness
 from newsarchive.store import Archive
 from newsarchive.urls import normalize_url
 
@@ -158,26 +158,22 @@ def collect(
     """Fetch the leads (robots.txt and per-host pace respected, `jobs` at a time) and archive them."""
     own = fetchers is None
     fetchers = fetchers or Fetchers(settings)
-    robots = Robots(lambda url: fetchers.get().fetch(url), settings.user_agent) if obey_robots else None
-    pacer = HostPacer(1.0 / settings.rate if settings.rate > 0 else 0.0)
+    politeness = Politeness(lambda url: fetchers.get().fetch(url), settings, obey_robots)
     stripper = Stripper(settings.strip, learned=archive)
     summary = RunSummary()
 
     def download(lead: Lead) -> tuple[RawPage | None, ItemResult | None, float]:
         started = time.monotonic()
-        if robots is not None and not robots.allowed(lead.url):
-            return None, ItemResult(lead.url, "skipped", reason="disallowed by robots.txt"), started
-        pacer.wait(lead.url, robots.crawl_delay(lead.url) if robots is not None else None)
-        try:
-            page = fetchers.get().fetch(lead.url)
-        except InputError as exc:
-            return None, ItemResult(lead.url, "failed", reason=str(exc)), started
+        page = run_guarded(lead.url, politeness.fetch, lead.url, traceback=settings.traceback)
+        if isinstance(page, ItemResult):  # skipped (robots.txt) or failed
+            return None, page, started
         return replace(page, listed_date=lead.published, listed_section=lead.section), None, started
 
     try:
         for lead, (page, outcome, started) in _in_threads(download, leads, jobs):
             if page is not None:
-                outcome = run_guarded(lead.url, archive_page, archive, page, stripper, settings, lead.url)
+                work = (archive, page, stripper, settings, lead.url)
+                outcome = run_guarded(lead.url, archive_page, *work, traceback=settings.traceback)
             assert outcome is not None
             summary.add(outcome)
             if on_result:

@@ -38,6 +38,7 @@ class Settings:
     strip: tuple[str, ...] = ()  # extra whole-line regexes for the stripper
     rate: float = 1.0  # requests per second to any one host during `update` (0: no limit)
     jobs: int = 4  # pages fetched at once during `update` (threads)
+    traceback: bool = False  # an unexpected error (a bug) stops the run with its traceback instead of failing one input
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
@@ -57,9 +58,9 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
             return Path(os.path.expanduser(str(value)))
         if isinstance(default, tuple):
             if isinstance(value, str):
-                return tuple(line for line in value.splitlines() if line.strip())
+                return _patterns(tuple(line for line in value.splitlines() if line.strip()), origin)
             if isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value):
-                return tuple(value)
+                return _patterns(tuple(value), origin)
             raise TypeError("expected a list of strings")
         if isinstance(default, bool):
             return _boolean(value)
@@ -76,6 +77,18 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
     return coerced
 
 
+def _patterns(patterns: tuple[str, ...], origin: str) -> tuple[str, ...]:
+    """Strip rules are compiled here, as the stripper will compile them, so a bad one is a
+    config error before any import worker starts (in a worker it broke the whole pool)."""
+    from newsarchive.clean import Stripper
+
+    try:
+        Stripper(patterns)
+    except ConfigError as exc:
+        raise ConfigError(f"{origin}: {exc}") from None
+    return patterns
+
+
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
 
@@ -87,6 +100,22 @@ def _boolean(value: Any) -> bool:
     if isinstance(value, str) and value.strip().lower() in TRUE_WORDS | FALSE_WORDS:
         return value.strip().lower() in TRUE_WORDS
     raise TypeError("expected true or false")
+
+
+def _read_config(path: Path, required: bool) -> str | None:
+    """The config file's text, or None when the optional default file is absent. A file that is
+    there but cannot be read (another user's $HOME, as with `sudo -u` without -H) is an error:
+    running on without the settings it holds would be worse."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (FileNotFoundError, NotADirectoryError):
+        if required:
+            raise ConfigError(f"{path}: config file not found") from None
+        return None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config file: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: cannot read config file: not UTF-8 ({exc.reason} at byte {exc.start})") from None
 
 
 def load_settings(
@@ -104,12 +133,11 @@ def load_settings(
 
     explicit = config_path or environ.get(ENV_PREFIX + "CONFIG")
     path = Path(explicit) if explicit else default_config_path(environ)
-    if path.exists() or explicit:
+    text = _read_config(path, required=bool(explicit))
+    if text is not None:
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(f"{path}: config file not found") from None
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: cannot read config file: {exc}") from None
         for key, value in data.items():
             if key not in names:

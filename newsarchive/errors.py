@@ -10,21 +10,30 @@ from enum import IntEnum
 
 
 class ExitStatus(IntEnum):
+    """The exit codes of the command line, the same for every command."""
+
     OK = 0
-    SOME_FAILED = 1
-    USAGE = 2
+    FAILURES = 1  # some inputs failed (the rest of the batch went on), or the run could not finish
+    USAGE = 2  # a usage or configuration error: nothing was done, fix the command or the config
+    INTERRUPTED = 130  # Ctrl-C or SIGTERM, as shells report a job ended by SIGINT
 
 
 class NewsarchiveError(Exception):
-    """Base class: something newsarchive could not do."""
+    """Base class: something newsarchive could not do; `exit_status` is what the CLI exits with."""
+
+    exit_status = ExitStatus.FAILURES
 
 
 class ConfigError(NewsarchiveError):
     """The configuration file, an environment variable or an option is invalid."""
 
+    exit_status = ExitStatus.USAGE
+
 
 class ArchiveLockedError(NewsarchiveError):
     """Another newsarchive process holds the archive lock."""
+
+    exit_status = ExitStatus.USAGE
 
 
 class InputError(NewsarchiveError):
@@ -47,6 +56,10 @@ class TooLargeError(FetchError):
     """The page is larger than the configured maximum."""
 
 
+class DisallowedError(NewsarchiveError):
+    """robots.txt keeps us out of this URL: it is skipped (not failed, so never retried)."""
+
+
 class SourceError(InputError):
     """A saved file could not be read."""
 
@@ -61,6 +74,12 @@ class ExtractionError(InputError):
 
 class ListingError(InputError):
     """A feed, sitemap or home page could not be read as a list of articles."""
+
+
+class OutputError(NewsarchiveError):
+    """A file named for output (export -o) cannot be written: its folder is missing, say."""
+
+    exit_status = ExitStatus.USAGE
 
 
 class StoreError(NewsarchiveError):

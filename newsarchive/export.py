@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from newsarchive.errors import SourceError
+from newsarchive.errors import OutputError, SourceError, StoreError
 from newsarchive.model import Article
-from newsarchive.store import Archive
+from newsarchive.store import Archive, write_atomic_bytes
 
 ExportFormat = Literal["jsonl", "csv", "warc"]
 CSV_COLUMNS = (
@@ -48,6 +48,19 @@ def export(archive: Archive, out: IO[bytes], export_format: ExportFormat, **filt
     return count
 
 
+def export_file(archive: Archive, path: Path, export_format: ExportFormat, **filters: Any) -> int:
+    """export() into the file `path`, which is replaced only once complete. A missing folder is
+    an error, not created: as with a shell's `>`, a mistyped -o should say so rather than leave
+    a tree of new folders behind."""
+    try:
+        with write_atomic_bytes(path) as out:
+            return export(archive, out, export_format, **filters)
+    except FileNotFoundError:
+        raise OutputError(f"cannot write {path}: the folder {path.parent} does not exist") from None
+    except OSError as exc:  # reading the archive raises StoreError: an OSError here is the output's
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
 def _copy_raw_record(root: Path, article: Article, out: IO[bytes]) -> bool:
     """Copy the article's raw record, as the gzip member it was stored as, byte for byte."""
     from warcio.archiveiterator import ArchiveIterator
@@ -55,13 +68,17 @@ def _copy_raw_record(root: Path, article: Article, out: IO[bytes]) -> bool:
     ref = article.source.get("warc")
     if not ref:
         return False
-    with open(root / ref["file"], "rb") as stream:
-        stream.seek(ref["offset"])
-        records = ArchiveIterator(stream, check_digests=False)
-        next(iter(records))
-        length = records.get_record_length()
-        stream.seek(ref["offset"])
-        out.write(stream.read(length))
+    try:
+        with open(root / ref["file"], "rb") as stream:
+            stream.seek(ref["offset"])
+            records = ArchiveIterator(stream, check_digests=False)
+            next(iter(records))
+            length = records.get_record_length()
+            stream.seek(ref["offset"])
+            record = stream.read(length)
+    except OSError as exc:
+        raise StoreError(f"cannot read the raw page of {article.id} in {ref['file']}: {exc.strerror or exc}") from None
+    out.write(record)
     return True
 
 

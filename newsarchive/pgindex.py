@@ -107,9 +107,12 @@ class PostgresIndex(Index):
         cursor = self._db.execute(sql, tuple(params))
         return cursor.fetchall() if cursor.description else []
 
-    def schema_version(self) -> int:
+    def _create_migrations_table(self) -> None:
         self._raw_execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
                           "description TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")  # fmt: skip
+
+    def schema_version(self) -> int:
+        self._create_migrations_table()
         row = self._raw_execute("SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations")
         return row[0]["version"]
 
@@ -121,6 +124,7 @@ class PostgresIndex(Index):
         upgrading at once are serialized by a lock on the migrations table."""
         if self._db is None:
             self._connect()
+        self._create_migrations_table()  # an empty database has none yet to lock
         applied = []
         with self._db.transaction():
             self._raw_execute("LOCK TABLE schema_migrations IN EXCLUSIVE MODE")

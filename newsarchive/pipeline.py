@@ -15,7 +15,7 @@ from typing import Any, Literal, TypeVar
 
 from newsarchive.clean import Stripper
 from newsarchive.config import Settings
-from newsarchive.errors import InputError, StoreError
+from newsarchive.errors import DisallowedError, InputError, StoreError
 from newsarchive.extract import build_article, page_url
 from newsarchive.model import Article, RawPage
 from newsarchive.sources import Broken, Exported, FileInput, Skipped, ZipMember, iter_inputs, read_file, read_zip_member
@@ -86,17 +86,24 @@ def _store_read(
     return archive_page(archive, read(), stripper, settings, label)
 
 
-def run_guarded(label: str, work: Callable[..., T], *args: object) -> T | ItemResult:
-    """One input's work, turned into a result whatever goes wrong with that input."""
+def run_guarded(label: str, work: Callable[..., T], *args: object, traceback: bool = False) -> T | ItemResult:
+    """One input's work, turned into a result whatever goes wrong with that input; with
+    `traceback` (--traceback) an unexpected error is raised instead, so our own bugs show."""
     try:
         return work(*args)
+    except DisallowedError as exc:
+        return ItemResult(label, "skipped", reason=str(exc))
     except InputError as exc:
         return ItemResult(label, "failed", reason=str(exc))
     except StoreError:
         raise  # the archive itself is in trouble: stop the run
     except Exception as exc:
+        if traceback:
+            raise
         # A hostile page can still trip a parser (or us); that page fails, the batch goes on.
-        return ItemResult(label, "failed", reason=f"cannot process ({type(exc).__name__}: {exc})")
+        return ItemResult(
+            label, "failed", reason=f"cannot process ({type(exc).__name__}: {exc}; --traceback shows where)"
+        )
 
 
 def _plan(read: Callable[[], RawPage], label: str) -> ItemResult:
@@ -128,7 +135,8 @@ def import_paths(
     tasks = _tasks(paths, globs, base_url)
     if dry_run:
         results: Iterator[ItemResult] = (
-            task if isinstance(task, ItemResult) else run_guarded(task.label, _plan, task) for task in tasks
+            task if isinstance(task, ItemResult) else run_guarded(task.label, _plan, task, traceback=settings.traceback)
+            for task in tasks
         )
     else:
         results = _imported(archive, tasks, settings, jobs)
@@ -194,7 +202,7 @@ def _imported(
     try:
         for outcome in outcomes:
             if isinstance(outcome, _Extracted):
-                yield run_guarded(outcome.label, _add, archive, outcome)
+                yield run_guarded(outcome.label, _add, archive, outcome, traceback=settings.traceback)
             else:
                 yield outcome
     finally:
@@ -238,7 +246,7 @@ def _extract(task: _Task) -> ItemResult | _Extracted:
         article = build_article(raw, _worker["stripper"], settings.min_words, settings.keep_non_articles)
         return _Extracted(task.label, article, raw)
 
-    return run_guarded(task.label, work)
+    return run_guarded(task.label, work, traceback=_worker["settings"].traceback)
 
 
 def _in_workers(
@@ -276,7 +284,7 @@ def reextract(
     stripper = Stripper(settings.strip, learned=archive)
     summary = RunSummary()
     for row in archive.list(since=since, section=section):
-        result = run_guarded(row["id"], _reextract_one, archive, row, stripper, settings)
+        result = run_guarded(row["id"], _reextract_one, archive, row, stripper, settings, traceback=settings.traceback)
         summary.add(result)
         if on_result:
             on_result(result)
@@ -316,7 +324,8 @@ def fetch_urls(
     summary = RunSummary()
     with Fetcher(settings) as fetcher:
         for url in urls:
-            result = run_guarded(url, _store_read, archive, partial(fetcher.fetch, url), stripper, settings, url)
+            read = partial(fetcher.fetch, url)
+            result = run_guarded(url, _store_read, archive, read, stripper, settings, url, traceback=settings.traceback)
             summary.add(result)
             if on_result:
                 on_result(result)

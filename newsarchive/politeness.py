@@ -1,4 +1,8 @@
-"""Being a good guest: robots.txt per host, and a pace per host that other hosts never wait for."""
+"""Being a good guest: robots.txt per host, and a pace per host that other hosts never wait for.
+
+Every URL a source lists is fetched through Politeness, whether `update` fetches it or a
+`worker` takes it from the queue.
+"""
 
 from __future__ import annotations
 
@@ -6,52 +10,70 @@ import threading
 import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
-from urllib.robotparser import RobotFileParser
 
-from newsarchive.errors import FetchError
+from protego import Protego
+
+from newsarchive.config import Settings
+from newsarchive.errors import DisallowedError, FetchError
 from newsarchive.model import RawPage
+
+ROBOTS_MAX_BYTES = 500 * 1024  # RFC 9309 2.5: crawlers must read at least this much of a robots.txt
+
+
+class Politeness:
+    """robots.txt (unless told to ignore it) and the per-host pace, in front of a fetch."""
+
+    def __init__(self, fetch: Callable[[str], RawPage], settings: Settings, obey_robots: bool = True) -> None:
+        self._fetch = fetch
+        self.robots = Robots(fetch, settings.user_agent) if obey_robots else None
+        self.pacer = HostPacer(1.0 / settings.rate if settings.rate > 0 else 0.0)
+
+    def fetch(self, url: str) -> RawPage:
+        """The page, once its host's turn has come; DisallowedError if robots.txt keeps us out."""
+        if self.robots is not None and not self.robots.allowed(url):
+            raise DisallowedError("disallowed by robots.txt")
+        self.pacer.wait(url, self.robots.crawl_delay(url) if self.robots is not None else None)
+        return self._fetch(url)
 
 
 class Robots:
     """robots.txt, read once per host per run.
 
-    As RFC 9309 says: a robots.txt that does not exist (4xx) allows everything; one that cannot
-    be read (5xx, network trouble) allows nothing this run.
+    As RFC 9309 says: the longest matching rule wins, `*` and `$` work in paths, a robots.txt
+    that does not exist (4xx) allows everything, and one that cannot be read (5xx, network
+    trouble) allows nothing this run.
     """
 
     def __init__(self, fetch: Callable[[str], RawPage], user_agent: str) -> None:
         self._fetch = fetch
         self._agent = user_agent
-        self._parsers: dict[str, RobotFileParser | None] = {}
+        self._parsers: dict[str, Protego | None] = {}
         self._lock = threading.Lock()
 
-    def _parser(self, url: str) -> RobotFileParser | None:
+    def _parser(self, url: str) -> Protego | None:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         with self._lock:
             if origin in self._parsers:
                 return self._parsers[origin]
-        parser: RobotFileParser | None = RobotFileParser(origin + "/robots.txt")
+        parser: Protego | None
         try:
             page = self._fetch(origin + "/robots.txt")
-            parser.parse(page.content.decode("utf-8", "replace").splitlines())
+            parser = Protego.parse(page.content[:ROBOTS_MAX_BYTES].decode("utf-8", "replace"))
         except FetchError as exc:
-            if exc.status is not None and 400 <= exc.status < 500:
-                parser.allow_all = True
-            else:
-                parser = None  # unreachable: nothing is allowed this run
+            missing = exc.status is not None and 400 <= exc.status < 500
+            parser = Protego.parse("") if missing else None  # no rules at all, or nothing allowed this run
         with self._lock:
             self._parsers[origin] = parser
         return parser
 
     def allowed(self, url: str) -> bool:
         parser = self._parser(url)
-        return parser is not None and parser.can_fetch(self._agent, url)
+        return parser is not None and parser.can_fetch(url, self._agent)
 
     def crawl_delay(self, url: str) -> float | None:
         parser = self._parser(url)
-        delay = parser.crawl_delay(self._agent) if parser is not None else None
-        return float(delay) if delay is not None else None
+        return parser.crawl_delay(self._agent) if parser is not None else None
 
 
 class HostPacer:

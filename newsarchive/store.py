@@ -112,6 +112,11 @@ class Archive:
     def require(self) -> Archive:
         """For read-only commands: fail clearly rather than create an empty archive."""
         if not self.exists():
+            if self.index_url:  # an index kept apart from the folder: it is what is missing
+                raise StoreError(
+                    f"no index at {self.index.location} "
+                    "(check the --index URL, or run 'newsarchive import' or 'newsarchive fetch' first)"
+                )
             raise StoreError(f"no archive at {self.root} (run 'newsarchive import' or 'newsarchive fetch' first)")
         return self
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from newsarchive.clean import Stripper
 from newsarchive.config import Settings
-from newsarchive.errors import ConfigError, InputError
+from newsarchive.errors import ConfigError
 from newsarchive.index import Index
 from newsarchive.pipeline import ItemResult, RunSummary, archive_page, run_guarded
 from newsarchive.store import Archive
@@ -140,23 +140,16 @@ def run_worker(
 ) -> RunSummary:
     """Claim, fetch, archive, mark; until stopped (or, with until_empty, until no work is left)."""
     from newsarchive.fetch import Fetcher
-    from newsarchive.politeness import HostPacer, Robots
+    from newsarchive.politeness import Politeness
 
     queue = WorkQueue(archive.index)
     stripper = Stripper(settings.strip, learned=archive)
     summary = RunSummary()
     with Fetcher(settings) as fetcher:
-        robots = Robots(fetcher.fetch, settings.user_agent) if options.obey_robots else None
-        pacer = HostPacer(1.0 / settings.rate if settings.rate > 0 else 0.0)
-
-        def fetch(url: str):  # -> RawPage
-            if robots is not None and not robots.allowed(url):
-                raise InputError("disallowed by robots.txt")
-            pacer.wait(url, robots.crawl_delay(url) if robots is not None else None)
-            return fetcher.fetch(url)
+        politeness = Politeness(fetcher.fetch, settings, options.obey_robots)
 
         def process(url: str) -> ItemResult:
-            return archive_page(archive, fetch(url), stripper, settings, url)
+            return archive_page(archive, politeness.fetch(url), stripper, settings, url)
 
         while True:
             claims = queue.claim(name, options.batch, options.lease)
@@ -167,7 +160,7 @@ def run_worker(
                 time.sleep(min(options.poll, wait if wait is not None else options.poll) + 0.05)
                 continue
             for claim in claims:
-                result = run_guarded(claim.url, process, claim.url)
+                result = run_guarded(claim.url, process, claim.url, traceback=settings.traceback)
                 if result.status == "failed":
                     queue.failed(claim, name, result.reason or "failed", options)
                 else:

@@ -14,6 +14,7 @@ from newsarchive import __version__
 from newsarchive.cli import cli
 from newsarchive.store import Archive
 from tests.conftest import FIXTURES, REPO
+from tests.localserver import LocalServer
 from tests.pages import about, news_page
 
 
@@ -213,6 +214,14 @@ def test_read_commands_on_a_missing_archive_fail_clearly(run, archive_dir: Path)
     assert not archive_dir.exists()
 
 
+def test_a_missing_index_named_by_index_is_what_the_error_names(run, tmp_path: Path) -> None:
+    missing = tmp_path / "elsewhere" / "missing.sqlite"
+    result = run("--index", f"sqlite:///{missing}", "list")
+    reason = f"no index at {missing} (check the --index URL, or run 'newsarchive import' or 'newsarchive fetch' first)"
+    assert (result.exit_code, result.stderr) == (1, f"error: {reason}\n")
+    assert not missing.parent.exists()
+
+
 def test_show_unknown_id(run, pages: Path) -> None:
     run("import", str(pages))
     result = run("show", "ffffffffffff")
@@ -313,6 +322,21 @@ def test_config_file_and_environment(tmp_path: Path, pages: Path, monkeypatch: p
     assert "cannot read config file" in result.stderr
 
 
+def test_a_default_config_file_that_cannot_be_read_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    config = write(tmp_path / "home" / ".config" / "newsarchive" / "config.toml", "rate = 2\n")
+    config.parent.chmod(0o000)  # as another user's $HOME is to us (sudo -u without -H)
+    # Root reads whatever the permissions: as root, the run becomes nobody once Python is loaded.
+    become_nobody = "os.setgroups([]); os.setgid(65534); os.setuid(65534); " if os.geteuid() == 0 else ""
+    code = f"import os, newsarchive.cli; {become_nobody}newsarchive.cli.main()"
+    argv = ["--archive", str(tmp_path / "archive"), "list"]
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "home" / ".config")}
+    try:
+        done = subprocess.run([sys.executable, "-c", code, *argv], env=env, capture_output=True, text=True, check=False)
+    finally:
+        config.parent.chmod(0o755)
+    assert (done.returncode, done.stderr) == (2, f"error: {config}: cannot read config file: Permission denied\n")
+
+
 def test_explicit_missing_config_is_an_error(run, tmp_path: Path) -> None:
     result = run("--config", str(tmp_path / "missing.toml"), "list")
     assert result.exit_code == 2
@@ -322,6 +346,21 @@ def test_explicit_missing_config_is_an_error(run, tmp_path: Path) -> None:
 def test_traceback_flag_shows_the_exception(run) -> None:
     with pytest.raises(Exception, match="no archive at"):
         run("--traceback", "list")
+
+
+def test_traceback_flag_shows_our_own_bug_instead_of_failing_one_input(
+    run, server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def extraction_with_a_bug(*args: object) -> None:
+        raise RuntimeError("a bug in extraction")
+
+    monkeypatch.setattr("newsarchive.pipeline.build_article", extraction_with_a_bug)
+    url = server.route("/story", news_page())
+    failed = run("fetch", url)  # a hostile page may trip a parser: that page fails, the batch goes on
+    assert failed.exit_code == 1
+    assert f"error: {url}: cannot process (RuntimeError: a bug in extraction; --traceback shows where)" in failed.stderr
+    with pytest.raises(RuntimeError, match="a bug in extraction"):
+        run("--traceback", "fetch", url)
 
 
 def test_the_cli_module_imports_no_heavy_libraries() -> None:
@@ -350,6 +389,17 @@ def test_strip_option_removes_matching_lines(run, tmp_path: Path) -> None:
     article = json.loads(run("show", "--json", json.loads(run("list", "--json").stdout)[0]["id"]).stdout)
     assert "Follow our live coverage" not in article["text"]
     assert "committee met on Monday" in article["text"]
+
+
+def test_a_bad_strip_pattern_is_a_usage_error_before_any_worker_starts(run, pages: Path, archive_dir: Path) -> None:
+    reason = "invalid strip pattern '(': missing ), unterminated subpattern at position 0"
+    for jobs in ("2", "1"):  # in worker processes it broke the pool (BrokenProcessPool, exit 1)
+        result = run("import", "--jobs", jobs, "--strip", "(", str(pages))
+        assert (result.exit_code, result.stderr) == (2, f"error: option: {reason}\n")
+    config = write(archive_dir.parent / "xdg-config" / "newsarchive" / "config.toml", 'strip = ["("]\n')
+    result = run("import", "--jobs", "2", str(pages))
+    assert (result.exit_code, result.stderr) == (2, f"error: {config}: {reason}\n")
+    assert not archive_dir.exists()  # stopped before the archive was opened
 
 
 def test_an_unchanged_reimport_extracts_nothing(run, pages: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -61,6 +61,15 @@ def test_migrate_moves_an_index_from_sqlite_to_postgresql(run, pg_url: str, arch
     assert again.exit_code == 1 and "already holds articles" in again.stderr
 
 
+def test_db_upgrade_creates_the_schema_in_an_empty_database(pg_run) -> None:
+    upgraded = pg_run("db", "upgrade")  # the first command of the README's "Scaling out"
+    assert upgraded.exit_code == 0, upgraded.stderr
+    assert "applied migration 1: articles, versions, sources and full-text search" in upgraded.stderr
+    assert "applied migration 2: the work queue shared by workers" in upgraded.stderr
+    assert "nothing to do" in pg_run("db", "upgrade").stderr
+    assert json.loads(pg_run("queue", "--json").stdout)["counts"]["pending"] == 0
+
+
 def test_an_index_behind_this_version_asks_for_db_upgrade(pg_run, pg_url: str, archive_dir: Path) -> None:
     assert pg_run("import", "--jobs", "1", str(FIXTURES / "pages" / "guardian-style.html")).exit_code == 0
     with Archive(archive_dir, index_url=pg_url) as archive:  # an index made before the work queue existed
@@ -95,6 +104,41 @@ def test_update_queues_what_sources_list_and_a_worker_archives_it(pg_run, archiv
         counts = json.loads(pg_run("queue", "--json").stdout)["counts"]
         assert counts == {"pending": 0, "claimed": 0, "done": 3, "parked": 0}
         assert len(list((archive_dir / "raw").rglob("*-w1.warc.gz"))) == 1  # the worker's own WARC file
+    finally:
+        server.close()
+
+
+def test_update_and_worker_skip_what_robots_txt_disallows_the_same_way(
+    run, pg_run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSARCHIVE_RATE", "0")
+    server = LocalServer()
+    try:
+        server.route(
+            "/robots.txt", Response(b"User-agent: *\nDisallow: /private/\n", headers={"Content-Type": "text/plain"})
+        )
+        links = [
+            server.route(path, news_page(f"Story at {path}", about(path, 3), url=None))
+            for path in ("/a/1", "/private/1")
+        ]
+        items = "".join(f"<item><title>{n}</title><link>{link}</link></item>" for n, link in enumerate(links))
+        feed = f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'
+        feed_url = server.route("/feed", Response(feed.encode(), headers={"Content-Type": "application/rss+xml"}))
+        summary = "archived 1, updated 0, duplicates 0, failed 0, skipped 1"
+        skipped = f"skipped: {links[1]}: disallowed by robots.txt"
+
+        on_sqlite = ("--archive", str(tmp_path / "sqlite-archive"))
+        assert run(*on_sqlite, "sources", "add", feed_url).exit_code == 0
+        updated = run(*on_sqlite, "-v", "update")
+        assert updated.exit_code == 0 and summary in updated.stderr and skipped in updated.stderr
+
+        assert pg_run("sources", "add", feed_url).exit_code == 0
+        assert "queued 2 new URL(s)" in pg_run("update").stderr
+        worked = pg_run("-v", "worker", "--until-empty", "--backoff", "0", "--poll", "0.2")
+        assert worked.exit_code == 0 and summary in worked.stderr and skipped in worked.stderr
+        counts = json.loads(pg_run("queue", "--json").stdout)["counts"]
+        assert counts == {"pending": 0, "claimed": 0, "done": 2, "parked": 0}  # not retried, not parked
+        assert server.hits("/private/1") == 0
     finally:
         server.close()
 

@@ -270,6 +270,29 @@ def test_sigterm_mid_update_stops_cleanly_and_the_next_run_continues(
     assert refetched <= 1  # only the page in flight when the run was stopped
 
 
+def test_robots_txt_is_read_as_rfc_9309_says(run, server: LocalServer, settings_env: None) -> None:
+    rules = (
+        "User-agent: *\n"
+        "Disallow: /*/amp/\n"  # * matches any characters
+        "Disallow: /*/print$\n"  # $ anchors the end: /world/print, not /world/print-edition
+        "Disallow: /opinion/\n"
+        "Allow: /opinion/letters/\n"  # the longer rule wins, whatever the order
+    )
+    server.route("/robots.txt", Response(rules.encode(), headers={"Content-Type": "text/plain"}))
+    allowed = ["/world/print-edition", "/opinion/letters/1"]
+    disallowed = ["/news/amp/story", "/world/print", "/opinion/column/1"]
+    for path in allowed + disallowed:
+        article(server, path, f"The story published at {path}")
+    feed = server.route("/feed.xml", Response(rss(server, allowed + disallowed).encode()))
+    result = run("-v", "fetch", "--feed", feed)
+    assert result.exit_code == 0, result.stderr
+    assert "archived 2, updated 0, duplicates 0, failed 0, skipped 3" in result.stderr
+    for path in disallowed:
+        assert f"skipped: {server.url(path)}: disallowed by robots.txt" in result.stderr
+        assert server.hits(path) == 0
+    assert all(server.hits(path) == 1 for path in allowed)
+
+
 def test_robots_txt_rules_and_crawl_delay_from_a_real_server(server: LocalServer, settings) -> None:
     from newsarchive.fetch import Fetcher
     from newsarchive.politeness import Robots

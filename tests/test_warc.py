@@ -283,6 +283,28 @@ def test_export_csv_filters_and_warc(run, archive_dir: Path, tmp_path: Path) -> 
     assert [kind for kind, _, _ in records] == ["resource", "resource"]
 
 
+def test_export_to_a_missing_folder_or_from_a_missing_raw_file_is_one_line(
+    run, archive_dir: Path, tmp_path: Path
+) -> None:
+    page = tmp_path / "story.html"
+    page.write_text(news_page("A story to export", about("export", 3)), encoding="utf-8")
+    assert run("import", "--jobs", "1", str(page)).exit_code == 0
+    missing = tmp_path / "missing" / "dir"
+    result = run("export", "-o", str(missing / "x.jsonl"))
+    reason = f"cannot write {missing / 'x.jsonl'}: the folder {missing} does not exist"
+    assert (result.exit_code, result.stderr) == (2, f"error: {reason}\n")
+    assert not missing.parent.exists()  # not created: a mistyped folder is said, not made
+
+    (article,) = [json.loads(p.read_text()) for p in archive_dir.rglob("*.json")]
+    (archive_dir / article["source"]["warc"]["file"]).unlink()
+    result = run("export", "--format", "warc", "-o", str(tmp_path / "raw.warc.gz"))
+    reason = (
+        f"cannot read the raw page of {article['id']} in {article['source']['warc']['file']}: No such file or directory"
+    )
+    assert (result.exit_code, result.stderr) == (1, f"error: {reason}\n")
+    assert not list(tmp_path.glob("*raw.warc.gz*"))  # no partial export left behind
+
+
 def test_a_saved_mhtml_is_kept_as_the_file_itself_and_reextracts(run, archive_dir: Path, tmp_path: Path) -> None:
     from tests.test_formats import mhtml
 
