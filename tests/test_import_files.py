@@ -1,0 +1,120 @@
+"""Importing folders as they are on real disks: FIFOs, symlinks that lead elsewhere, unreadable
+folders, gzip saves of several members, and worker processes that cannot start.
+
+The runs that would hang if a fix regressed go through a subprocess with a generous timeout:
+a guard against hanging the suite, not a measure of speed.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from newsarchive.cli import cli
+from tests.conftest import REPO
+from tests.pages import about, news_page
+
+HANG_GUARD = 120  # seconds; only a run that hangs comes near it
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    return path
+
+
+def story(title: str, topic: str) -> str:
+    return news_page(title, about(topic), url=f"https://news.example.org/{topic.replace(' ', '-')}")
+
+
+def newsarchive(
+    archive: Path,
+    *args: str,
+    argv0: str = sys.executable,
+    preexec_fn: Callable[[], None] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """The CLI in a process of its own, as a user runs it."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run(
+        [argv0, "-m", "newsarchive", "--archive", str(archive), *args],
+        executable=sys.executable,
+        preexec_fn=preexec_fn,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD,
+        check=False,
+    )
+
+
+def titles(archive: Path) -> list[str]:
+    listed = CliRunner().invoke(cli, ["--archive", str(archive), "list", "--json"], catch_exceptions=False)
+    return sorted(row["title"] for row in json.loads(listed.stdout))
+
+
+# FIFOs, sockets and devices
+
+
+def test_a_fifo_in_a_folder_is_reported_and_not_opened(tmp_path: Path) -> None:
+    folder = tmp_path / "saved"
+    write(folder / "story.html", story("Readable story", "readable story"))
+    os.mkfifo(folder / "page.html")
+    done = newsarchive(tmp_path / "archive", "-q", "import", str(folder))
+    assert done.returncode == 1, done.stderr
+    assert f"error: {folder / 'page.html'}: not a regular file (a FIFO)" in done.stderr.splitlines()
+    assert titles(tmp_path / "archive") == ["Readable story"]
+
+
+def test_a_fifo_named_on_the_command_line_is_reported_and_not_opened(tmp_path: Path) -> None:
+    write(tmp_path / "story.html", story("Readable story", "readable story"))
+    os.mkfifo(tmp_path / "page.html")
+    os.mkfifo(tmp_path / "pages.zip")
+    named = [str(tmp_path / name) for name in ("page.html", "pages.zip", "story.html")]
+    done = newsarchive(tmp_path / "archive", "-q", "import", "--jobs", "1", *named)
+    assert done.returncode == 1, done.stderr
+    lines = done.stderr.splitlines()
+    assert f"error: {tmp_path / 'page.html'}: not a regular file (a FIFO)" in lines
+    assert f"error: {tmp_path / 'pages.zip'}: not a regular file (a FIFO)" in lines
+    assert titles(tmp_path / "archive") == ["Readable story"]
+
+
+# Unreadable files
+
+
+def _drop_root_read_override() -> None:
+    """In the child about to run the CLI: even root is then refused a file or folder with mode 000
+    (the capabilities that let root read anything leave the bounding set). As another user,
+    this fails harmlessly: that user cannot read such a folder anyway."""
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    pr_capbset_drop, cap_dac_override, cap_dac_read_search = 24, 1, 2
+    for capability in (cap_dac_override, cap_dac_read_search):
+        prctl(pr_capbset_drop, capability, 0, 0, 0)
+
+
+def skip_unless_unreadable(path: Path) -> None:
+    """Skip where the CLI could read a mode 000 `path` all the same."""
+    probe = [sys.executable, "-c", f"import os; os.open({str(path)!r}, os.O_RDONLY)"]
+    if subprocess.run(probe, preexec_fn=_drop_root_read_override, capture_output=True, check=False).returncode == 0:
+        pytest.skip("cannot make a file unreadable here (root that cannot drop CAP_DAC_OVERRIDE)")
+
+
+def test_an_unreadable_export_or_warc_file_is_an_error_line_and_exit_1(tmp_path: Path) -> None:
+    folder = tmp_path / "saved"
+    write(folder / "story.html", story("Readable story", "readable story"))
+    locked = [write(folder / name, "") for name in ("export.jsonl", "crawl.warc")]
+    for path in locked:
+        path.chmod(0)
+    skip_unless_unreadable(locked[0])
+    done = newsarchive(tmp_path / "archive", "-q", "import", str(folder), preexec_fn=_drop_root_read_override)
+    assert done.returncode == 1, done.stderr
+    for path in locked:
+        assert f"error: {path}: permission denied" in done.stderr.splitlines()
+    assert titles(tmp_path / "archive") == ["Readable story"]
