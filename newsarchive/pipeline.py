@@ -125,7 +125,7 @@ def import_paths(
     results are stored and reported as they come.
     """
     summary = RunSummary()
-    tasks = _tasks(paths, globs, base_url)
+    tasks = _tasks(paths, globs, base_url, settings.follow_symlinks)
     if dry_run:
         results: Iterator[ItemResult] = (
             task if isinstance(task, ItemResult) else run_guarded(task.label, _plan, task) for task in tasks
@@ -156,10 +156,10 @@ class _Task:
 
 
 def _tasks(
-    paths: Iterable[Path], globs: tuple[str, ...], base_url: str | None
+    paths: Iterable[Path], globs: tuple[str, ...], base_url: str | None, follow_symlinks: bool
 ) -> Iterator[_Task | ItemResult | _Extracted]:
     """The inputs as tasks, and what was skipped or broken on the way as results."""
-    for item in iter_inputs(paths, globs):
+    for item in iter_inputs(paths, globs, follow_symlinks):
         if isinstance(item, Skipped):
             yield ItemResult(str(item.path), "skipped", reason=item.reason)
         elif isinstance(item, Broken):

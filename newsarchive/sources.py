@@ -86,19 +86,22 @@ def _matches(path: Path, root: Path, globs: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatch(path.name, g) or fnmatch.fnmatch(relative, g) for g in globs)
 
 
-def iter_inputs(paths: Iterable[Path], globs: tuple[str, ...] = ()) -> Iterator[Input]:
+def iter_inputs(paths: Iterable[Path], globs: tuple[str, ...] = (), follow_symlinks: bool = False) -> Iterator[Input]:
     """Files named, and files found under folders named, one at a time and in a stable order.
 
-    Symlinked folders are followed once each, so a link loop ends. FIFOs, sockets and devices
-    are reported and never opened. Unsupported files found in a folder are reported as skipped,
-    not as failures; a .zip stands for its members, and a .warc or .warc.gz for the HTML
-    responses it recorded.
+    Symlinked folders are followed once each, so a link loop ends; inside folders, a link that
+    leads out of every folder named is not followed (it is reported) unless `follow_symlinks`,
+    while a file named is read even through a link. FIFOs, sockets and devices are reported and
+    never opened. Unsupported files found in a folder are reported as skipped, not as failures;
+    a .zip stands for its members, and a .warc or .warc.gz for the HTML responses it recorded.
     """
+    paths = list(paths)
+    inside = None if follow_symlinks else tuple(Path(os.path.realpath(path)) for path in paths if path.is_dir())
     for path in paths:
         if not path.exists() and not path.is_symlink():
             yield FileInput(path, path.parent)  # reading it reports the error
         elif path.is_dir():
-            yield from _expand_containers(_walk(path, globs))
+            yield from _expand_containers(_walk(path, globs, inside))
         elif _matches(path, path.parent, globs):
             yield from _expand_containers([_file_input(path, path.parent)])
 
@@ -206,7 +209,11 @@ def read_zip_member(item: ZipMember, max_bytes: int = 64_000_000) -> RawPage:
     return page_from_bytes(item.member.rpartition("/")[2], data, item.label, mtime, max_bytes)
 
 
-def _walk(root: Path, globs: tuple[str, ...]) -> Iterator[FileInput | Skipped | Broken]:
+def _walk(
+    root: Path, globs: tuple[str, ...], inside: tuple[Path, ...] | None
+) -> Iterator[FileInput | Skipped | Broken]:
+    """The files under root; links that lead out of the folders `inside` are reported, not
+    followed (None: followed wherever they lead)."""
     seen: set[tuple[int, int]] = set()
     errors: list[OSError] = []
     for directory, dirnames, filenames in os.walk(root, followlinks=True, onerror=errors.append):
@@ -227,19 +234,37 @@ def _walk(root: Path, globs: tuple[str, ...]) -> Iterator[FileInput | Skipped | 
         for assets in [d for d in dirnames if _is_assets_folder(d, filenames)]:
             dirnames.remove(assets)
             yield Skipped(Path(directory) / assets, "assets of a saved page ('Web Page, complete')")
+        for leaving in [d for d in dirnames if _leads_out(Path(directory) / d, inside)]:
+            dirnames.remove(leaving)
+            yield _not_followed(Path(directory) / leaving)
         for name in sorted(filenames):
             if name.startswith("."):
                 continue
             path = Path(directory) / name
             if not _matches(path, root, globs):
                 continue
-            if is_supported(path):
-                yield _file_input(path, root)
-            else:
+            if not is_supported(path):
                 yield Skipped(path, "not a supported file type")
+            elif _leads_out(path, inside):
+                yield _not_followed(path)
+            else:
+                yield _file_input(path, root)
     while errors:
         error = errors.pop()
         yield Skipped(Path(error.filename or root), f"cannot read folder: {error.strerror}")
+
+
+def _leads_out(path: Path, inside: tuple[Path, ...] | None) -> bool:
+    """A symlink whose target is in none of the folders `inside` (None: links may lead anywhere)."""
+    if inside is None or not path.is_symlink():
+        return False
+    target = Path(os.path.realpath(path))
+    return not any(target.is_relative_to(folder) for folder in inside)
+
+
+def _not_followed(link: Path) -> Broken:
+    target = os.path.realpath(link)
+    return Broken(link, f"symlink to {target}, outside the folders named: not followed (--follow-symlinks follows it)")
 
 
 def _is_assets_folder(folder: str, sibling_files: list[str]) -> bool:

@@ -118,3 +118,75 @@ def test_an_unreadable_export_or_warc_file_is_an_error_line_and_exit_1(tmp_path:
     for path in locked:
         assert f"error: {path}: permission denied" in done.stderr.splitlines()
     assert titles(tmp_path / "archive") == ["Readable story"]
+
+
+# Symlinks
+
+
+@pytest.fixture
+def linked(tmp_path: Path) -> Path:
+    """saved/ with links that stay inside it and links that lead out of it."""
+    folder = tmp_path / "saved"
+    write(folder / "own.html", story("Own story", "own story"))
+    write(tmp_path / "elsewhere" / "secret.html", story("Secret story", "secret story"))
+    write(tmp_path / "elsewhere" / "deeper" / "deep.html", story("Deep story", "deep story"))
+    (folder / "inner").mkdir()
+    (folder / "inner" / "again.html").symlink_to("../own.html")  # inside: followed
+    (folder / "x.html").symlink_to(tmp_path / "elsewhere" / "secret.html")
+    (folder / "passwd.html").symlink_to("/etc/passwd")
+    (folder / "sibling").symlink_to(tmp_path / "elsewhere" / "deeper", target_is_directory=True)
+    return folder
+
+
+def test_links_that_leave_the_folder_are_not_followed(tmp_path: Path, linked: Path) -> None:
+    result = CliRunner().invoke(cli, ["--archive", str(tmp_path / "archive"), "import", str(linked)])
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 3, errors
+    for name in ("x.html", "passwd.html", "sibling"):
+        (line,) = [line for line in errors if line.startswith(f"error: {linked / name}: ")]
+        assert "outside the folders named" in line and "--follow-symlinks" in line
+    assert "/etc/passwd" in " ".join(errors)
+    assert titles(tmp_path / "archive") == ["Own story"]  # and again.html, the same bytes, a duplicate
+
+
+def test_follow_symlinks_follows_them(tmp_path: Path, linked: Path) -> None:
+    (linked / "passwd.html").unlink()
+    result = CliRunner().invoke(
+        cli, ["--archive", str(tmp_path / "archive"), "import", "--follow-symlinks", str(linked)]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert titles(tmp_path / "archive") == ["Deep story", "Own story", "Secret story"]
+
+
+def test_the_follow_symlinks_setting_follows_them(tmp_path: Path, linked: Path) -> None:
+    (linked / "passwd.html").unlink()
+    config = write(tmp_path / "config.toml", "follow_symlinks = true\n")
+    args = ["--config", str(config), "--archive", str(tmp_path / "archive"), "import", str(linked)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.stderr
+    assert titles(tmp_path / "archive") == ["Deep story", "Own story", "Secret story"]
+
+
+def test_links_between_folders_named_together_are_followed(tmp_path: Path, linked: Path) -> None:
+    (linked / "passwd.html").unlink()
+    folders = [str(linked), str(tmp_path / "elsewhere")]
+    result = CliRunner().invoke(cli, ["--archive", str(tmp_path / "archive"), "import", *folders])
+    assert result.exit_code == 0, result.stderr
+    assert titles(tmp_path / "archive") == ["Deep story", "Own story", "Secret story"]
+
+
+def test_a_file_named_on_the_command_line_is_read_through_its_link(tmp_path: Path, linked: Path) -> None:
+    result = CliRunner().invoke(cli, ["--archive", str(tmp_path / "archive"), "import", str(linked / "x.html")])
+    assert result.exit_code == 0, result.stderr
+    assert titles(tmp_path / "archive") == ["Secret story"]
+
+
+def test_a_link_loop_out_of_the_folder_ends_when_links_are_followed(tmp_path: Path) -> None:
+    outer = tmp_path / "outer"
+    write(outer / "beside.html", story("Beside story", "beside story"))
+    write(outer / "saved" / "own.html", story("Own story", "own story"))
+    (outer / "saved" / "up").symlink_to("..", target_is_directory=True)
+    done = newsarchive(tmp_path / "archive", "import", "--follow-symlinks", str(outer / "saved"))
+    assert done.returncode == 0, done.stderr
+    assert titles(tmp_path / "archive") == ["Beside story", "Own story"]
