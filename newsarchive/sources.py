@@ -285,16 +285,28 @@ def _read_capped(path: Path, limit: int) -> tuple[bytes, str]:
     return data, datetime.fromtimestamp(stamp, UTC).isoformat(timespec="seconds")
 
 
+GZIP_MAGIC = b"\x1f\x8b"
+
+
 def _gunzip(data: bytes, limit: int) -> bytes:
-    """Decompress with a cap, so a small .gz cannot expand into gigabytes."""
-    decompressor = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
-    try:
-        out = decompressor.decompress(data, limit + 1)
-    except zlib.error as exc:
-        raise SourceError(f"not a valid gzip file ({exc})") from None
-    if len(out) > limit or decompressor.unconsumed_tail:
-        raise TooLargeError(f"file expands beyond the {limit:,} byte limit")
-    return out
+    """Decompress every member (a .gz may be several, one after another) under one cap for them
+    all, so a small .gz cannot expand into gigabytes. Bytes after the last member that start no
+    member are ignored, as gunzip does."""
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        decompressor = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
+        try:
+            part = decompressor.decompress(data, limit + 1 - size)
+        except zlib.error as exc:
+            raise SourceError(f"not a valid gzip file ({exc})") from None
+        size += len(part)
+        if size > limit or decompressor.unconsumed_tail:
+            raise TooLargeError(f"file expands beyond the {limit:,} byte limit")
+        parts.append(part)
+        data = decompressor.unused_data
+        if not data.startswith(GZIP_MAGIC):
+            return b"".join(parts)
 
 
 def _unreadable(exc: OSError) -> str:

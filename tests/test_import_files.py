@@ -8,6 +8,7 @@ a guard against hanging the suite, not a measure of speed.
 from __future__ import annotations
 
 import ctypes
+import gzip
 import json
 import os
 import subprocess
@@ -190,3 +191,25 @@ def test_a_link_loop_out_of_the_folder_ends_when_links_are_followed(tmp_path: Pa
     done = newsarchive(tmp_path / "archive", "import", "--follow-symlinks", str(outer / "saved"))
     assert done.returncode == 0, done.stderr
     assert titles(tmp_path / "archive") == ["Beside story", "Own story"]
+
+
+# Gzip saves
+
+
+def test_a_gzip_save_of_several_members_is_read_whole(run, tmp_path: Path) -> None:
+    paragraphs = about("ferry timetable", count=6)
+    page = news_page("Ferry timetable changes", paragraphs).encode()
+    cut = page.index(paragraphs[3].encode())
+    write(tmp_path / "in" / "ferry.html.gz", gzip.compress(page[:cut]) + gzip.compress(page[cut:]))
+    result = run("import", str(tmp_path / "in"))
+    assert result.exit_code == 0, result.stderr
+    shown = run("show", "--json", json.loads(run("list", "--json").stdout)[0]["id"])
+    assert paragraphs[5] in json.loads(shown.stdout)["text"]
+
+
+def test_the_size_cap_counts_every_gzip_member(run, tmp_path: Path) -> None:
+    half = gzip.compress(b" " * 40_000_000, compresslevel=1)  # two members, 80 MB in all
+    write(tmp_path / "in" / "bomb.html.gz", half + half)
+    result = run("import", str(tmp_path / "in"))
+    assert result.exit_code == 1
+    assert "bomb.html.gz: file expands beyond the 64,000,000 byte limit" in result.stderr
