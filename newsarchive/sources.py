@@ -217,9 +217,7 @@ def _walk(
     seen: set[tuple[int, int]] = set()
     errors: list[OSError] = []
     for directory, dirnames, filenames in os.walk(root, followlinks=True, onerror=errors.append):
-        while errors:
-            error = errors.pop()
-            yield Skipped(Path(error.filename or directory), f"cannot read folder: {error.strerror}")
+        yield from _unreadable_folders(errors, directory)
         try:
             info = os.stat(directory)
         except OSError:
@@ -249,9 +247,14 @@ def _walk(
                 yield _not_followed(path)
             else:
                 yield _file_input(path, root)
+    yield from _unreadable_folders(errors, root)
+
+
+def _unreadable_folders(errors: list[OSError], where: str | Path) -> Iterator[Broken]:
+    """The folders os.walk could not list since it last reported: failures, like unreadable files."""
     while errors:
         error = errors.pop()
-        yield Skipped(Path(error.filename or root), f"cannot read folder: {error.strerror}")
+        yield Broken(Path(error.filename or where), f"cannot read folder: {error.strerror}")
 
 
 def _leads_out(path: Path, inside: tuple[Path, ...] | None) -> bool:

@@ -213,3 +213,22 @@ def test_the_size_cap_counts_every_gzip_member(run, tmp_path: Path) -> None:
     result = run("import", str(tmp_path / "in"))
     assert result.exit_code == 1
     assert "bomb.html.gz: file expands beyond the 64,000,000 byte limit" in result.stderr
+
+
+# Unreadable folders
+
+
+def test_an_unreadable_folder_is_an_error_line_and_exit_1(tmp_path: Path) -> None:
+    folder = tmp_path / "saved"
+    write(folder / "story.html", story("Readable story", "readable story"))
+    locked = folder / "locked"
+    write(locked / "hidden.html", story("Hidden story", "hidden story"))
+    locked.chmod(0)
+    skip_unless_unreadable(locked)
+    try:
+        done = newsarchive(tmp_path / "archive", "-q", "import", str(folder), preexec_fn=_drop_root_read_override)
+    finally:
+        locked.chmod(0o755)
+    assert done.returncode == 1, done.stderr
+    assert f"error: {locked}: cannot read folder: Permission denied" in done.stderr.splitlines()
+    assert titles(tmp_path / "archive") == ["Readable story"]
