@@ -432,7 +432,8 @@ def import_(
         summary = import_paths(_open_archive(settings), paths, settings, dry_run=True, **options)
     else:
         with _locked(settings, wait) as archive:
-            summary = import_paths(archive, paths, settings, jobs=jobs or os.cpu_count() or 1, **options)
+            jobs = jobs or os.cpu_count() or 1
+            summary = import_paths(archive, paths, settings, jobs=jobs, on_notice=env.say, **options)
     reporter.finish(summary)
 
 

@@ -232,3 +232,21 @@ def test_an_unreadable_folder_is_an_error_line_and_exit_1(tmp_path: Path) -> Non
     assert done.returncode == 1, done.stderr
     assert f"error: {locked}: cannot read folder: Permission denied" in done.stderr.splitlines()
     assert titles(tmp_path / "archive") == ["Readable story"]
+
+
+# Worker processes
+
+
+def test_when_worker_processes_cannot_start_the_import_runs_in_one_process(tmp_path: Path) -> None:
+    folder = tmp_path / "saved"
+    write(folder / "one.html", story("First story", "first story"))
+    write(folder / "two.html", story("Second story", "second story"))
+    # The interpreter this run says it is (sys.executable, what workers are started with) is gone,
+    # as when it is a path the user cannot run: this process starts, no worker can.
+    gone = str(Path(sys.executable).parent / "python-that-is-gone")
+    done = newsarchive(tmp_path / "archive", "import", "--jobs", "2", str(folder), argv0=gone)
+    assert done.returncode == 0, done.stderr
+    (notice,) = [line for line in done.stderr.splitlines() if "worker processes" in line]
+    assert notice.startswith("worker processes cannot start") and notice.endswith("; importing in one process")
+    assert f"interpreter {gone}" in notice
+    assert titles(tmp_path / "archive") == ["First story", "Second story"]
