@@ -376,6 +376,13 @@ def _collect(env: Env, archive: Any, settings: Settings, sources: list[dict], re
 )
 @click.option("--dry-run", is_flag=True, help="Only list what would be imported (format, URL) and what is skipped.")
 @click.option(
+    "--follow-symlinks",
+    is_flag=True,
+    default=None,
+    help="Follow links inside the folders even where they lead out of them (by default such links are "
+    "reported, not followed; a file named is always read).  [env NEWSARCHIVE_FOLLOW_SYMLINKS]",
+)
+@click.option(
     "--jobs",
     type=click.IntRange(min=1),
     help="Processes that read and extract pages (one writer stores them).  [default: number of cores]",
@@ -392,6 +399,7 @@ def import_(
     globs: tuple[str, ...],
     base_url: str | None,
     dry_run: bool,
+    follow_symlinks: bool | None,
     jobs: int | None,
     strip: tuple[str, ...],
     keep_non_articles: bool | None,
@@ -417,17 +425,18 @@ def import_(
     from newsarchive.pipeline import import_paths
     from newsarchive.sources import iter_inputs
 
-    settings = env.settings(strip=strip, keep_non_articles=keep_non_articles)
+    settings = env.settings(strip=strip, keep_non_articles=keep_non_articles, follow_symlinks=follow_symlinks)
     total = None
     if env.stderr.isatty() and not as_json and env.verbosity >= 0:
-        total = sum(1 for _ in iter_inputs(paths, globs))
+        total = sum(1 for _ in iter_inputs(paths, globs, settings.follow_symlinks))
     reporter = _Reporter(env, as_json, total, log_file)
     options = {"globs": globs, "base_url": base_url, "on_result": reporter}
     if dry_run:  # reads files only: no lock, no archive folder created
         summary = import_paths(_open_archive(settings), paths, settings, dry_run=True, **options)
     else:
         with _locked(settings, wait) as archive:
-            summary = import_paths(archive, paths, settings, jobs=jobs or os.cpu_count() or 1, **options)
+            jobs = jobs or os.cpu_count() or 1
+            summary = import_paths(archive, paths, settings, jobs=jobs, on_notice=env.say, **options)
     reporter.finish(summary)
 
 

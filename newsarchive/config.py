@@ -35,6 +35,7 @@ class Settings:
     max_redirects: int = 10
     min_words: int = 20  # fewer words than this is "no article body found"
     keep_non_articles: bool = False  # archive pages judged a list of articles (section fronts) all the same
+    follow_symlinks: bool = False  # import: follow links inside folders even where they lead out of them
     strip: tuple[str, ...] = ()  # extra whole-line regexes for the stripper
     rate: float = 1.0  # requests per second to any one host during `update` (0: no limit)
     jobs: int = 4  # pages fetched at once during `update` (threads)

@@ -6,12 +6,14 @@ Exports hold the current version of each article that matches the filters, newes
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, Literal
 
 from newsarchive.errors import OutputError, SourceError, StoreError
+from newsarchive.files import open_regular
 from newsarchive.model import Article
 from newsarchive.store import Archive, write_atomic_bytes
 
@@ -94,7 +96,7 @@ class _TextOut:
 
 def read_jsonl_export(path: Path) -> Iterator[tuple[int, Article | SourceError]]:
     """The articles of a JSONL export, line by line: (line number, article or why not)."""
-    with open(path, encoding="utf-8") as lines:
+    with io.TextIOWrapper(open_regular(path), encoding="utf-8") as lines:
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue

@@ -6,8 +6,11 @@ This is the library's front door; the CLI is a thin layer over these two functio
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.spawn
+import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, as_completed, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -122,6 +125,7 @@ def import_paths(
     dry_run: bool = False,
     jobs: int = 1,
     on_result: ResultCallback | None = None,
+    on_notice: Callable[[str], None] | None = None,
 ) -> RunSummary:
     """Import saved pages from files and folders (recursively) into the archive.
 
@@ -129,17 +133,18 @@ def import_paths(
     like any broken page; files of other types found in folders are skipped. With `dry_run`
     files are only recognized. With `jobs` > 1, reading and extraction run in that many worker
     processes while this process alone writes files and the index; inputs are streamed, and
-    results are stored and reported as they come.
+    results are stored and reported as they come. When worker processes cannot start, the
+    import runs in this process and `on_notice` is told why.
     """
     summary = RunSummary()
-    tasks = _tasks(paths, globs, base_url)
+    tasks = _tasks(paths, globs, base_url, settings.follow_symlinks)
     if dry_run:
         results: Iterator[ItemResult] = (
             task if isinstance(task, ItemResult) else run_guarded(task.label, _plan, task, traceback=settings.traceback)
             for task in tasks
         )
     else:
-        results = _imported(archive, tasks, settings, jobs)
+        results = _imported(archive, tasks, settings, jobs, on_notice)
     for result in results:
         summary.add(result)
         if on_result:
@@ -164,10 +169,10 @@ class _Task:
 
 
 def _tasks(
-    paths: Iterable[Path], globs: tuple[str, ...], base_url: str | None
+    paths: Iterable[Path], globs: tuple[str, ...], base_url: str | None, follow_symlinks: bool
 ) -> Iterator[_Task | ItemResult | _Extracted]:
     """The inputs as tasks, and what was skipped or broken on the way as results."""
-    for item in iter_inputs(paths, globs):
+    for item in iter_inputs(paths, globs, follow_symlinks):
         if isinstance(item, Skipped):
             yield ItemResult(str(item.path), "skipped", reason=item.reason)
         elif isinstance(item, Broken):
@@ -188,17 +193,22 @@ def _plan(task: _Task | _Extracted) -> ItemResult:
 
 
 def _imported(
-    archive: Archive, tasks: Iterator[_Task | ItemResult], settings: Settings, jobs: int
+    archive: Archive,
+    tasks: Iterator[_Task | ItemResult],
+    settings: Settings,
+    jobs: int,
+    on_notice: Callable[[str], None] | None,
 ) -> Iterator[ItemResult]:
     """Extract each task (here, or in worker processes) and store what it gives, in this process."""
     archive.open()  # the writer creates the index before any reader looks for it
-    if jobs <= 1:
+    pool = _started_pool(archive.root, settings, jobs, on_notice) if jobs > 1 else None
+    if pool is None:
         _start_worker(archive.root, settings)
         outcomes: Iterator[ItemResult | _Extracted] = (
             task if isinstance(task, ItemResult | _Extracted) else _extract(task) for task in tasks
         )
     else:
-        outcomes = _in_workers(tasks, archive.root, settings, jobs)
+        outcomes = _in_workers(pool, tasks, jobs)
     try:
         for outcome in outcomes:
             if isinstance(outcome, _Extracted):
@@ -249,13 +259,39 @@ def _extract(task: _Task) -> ItemResult | _Extracted:
     return run_guarded(task.label, work, traceback=_worker["settings"].traceback)
 
 
-def _in_workers(
-    tasks: Iterator[_Task | ItemResult], root: Path, settings: Settings, jobs: int
-) -> Iterator[ItemResult | _Extracted]:
-    """Extract in `jobs` processes, at most 2 × jobs tasks in flight, yielding as each finishes."""
-    pending: set[Future] = set()
+def _started_pool(
+    root: Path, settings: Settings, jobs: int, on_notice: Callable[[str], None] | None
+) -> ProcessPoolExecutor | None:
+    """A pool of `jobs` extracting processes with the first one up, or None when they cannot
+    start (the interpreter cannot be run, a process limit is reached…): the import then runs in
+    this process rather than failing with nothing said."""
     context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(root, settings)) as pool:
+    pool = None
+    try:
+        pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(root, settings))
+        pool.submit(_ready).result()
+    except (OSError, EOFError, BrokenProcessPool) as exc:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+        if on_notice:
+            broken = isinstance(exc, BrokenProcessPool)
+            reason = "a worker ended as it started" if broken else getattr(exc, "strerror", None) or str(exc)
+            python = os.fsdecode(multiprocessing.spawn.get_executable())
+            on_notice(f"worker processes cannot start ({reason}; interpreter {python}); importing in one process")
+        return None
+    return pool
+
+
+def _ready() -> None:
+    """The first task a pool is given: it returns once a worker has started."""
+
+
+def _in_workers(
+    pool: ProcessPoolExecutor, tasks: Iterator[_Task | ItemResult], jobs: int
+) -> Iterator[ItemResult | _Extracted]:
+    """Extract in the pool's `jobs` processes, at most 2 × jobs tasks in flight, yielding as each finishes."""
+    pending: set[Future] = set()
+    with pool:
         for task in tasks:
             if isinstance(task, ItemResult | _Extracted):
                 yield task

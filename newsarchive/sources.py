@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import quote, urljoin
 
 from newsarchive.errors import SourceError, TooLargeError
+from newsarchive.files import not_regular, open_regular
 from newsarchive.formats import SavedPage, read_saved
 from newsarchive.model import Article, RawPage, utf8_safe
 from newsarchive.warc import WARC_SUFFIXES, WarcProblem, WarcResponse, responses
@@ -85,50 +86,78 @@ def _matches(path: Path, root: Path, globs: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatch(path.name, g) or fnmatch.fnmatch(relative, g) for g in globs)
 
 
-def iter_inputs(paths: Iterable[Path], globs: tuple[str, ...] = ()) -> Iterator[Input]:
+def iter_inputs(paths: Iterable[Path], globs: tuple[str, ...] = (), follow_symlinks: bool = False) -> Iterator[Input]:
     """Files named, and files found under folders named, one at a time and in a stable order.
 
-    Symlinked folders are followed once each, so a link loop ends; unsupported files found in
-    a folder are reported as skipped, not as failures; a .zip stands for its members, and a
-    .warc or .warc.gz for the HTML responses it recorded.
+    Symlinked folders are followed once each, so a link loop ends; inside folders, a link that
+    leads out of every folder named is not followed (it is reported) unless `follow_symlinks`,
+    while a file named is read even through a link. FIFOs, sockets and devices are reported and
+    never opened. Unsupported files found in a folder are reported as skipped, not as failures;
+    a .zip stands for its members, and a .warc or .warc.gz for the HTML responses it recorded.
     """
+    paths = list(paths)
+    inside = None if follow_symlinks else tuple(Path(os.path.realpath(path)) for path in paths if path.is_dir())
     for path in paths:
         if not path.exists() and not path.is_symlink():
             yield FileInput(path, path.parent)  # reading it reports the error
         elif path.is_dir():
-            yield from _expand_containers(_walk(path, globs))
+            yield from _expand_containers(_walk(path, globs, inside))
         elif _matches(path, path.parent, globs):
-            yield from _expand_containers([FileInput(path, path.parent)])
+            yield from _expand_containers([_file_input(path, path.parent)])
 
 
-def _expand_containers(items: Iterable[FileInput | Skipped]) -> Iterator[Input]:
+def _file_input(path: Path, root: Path) -> FileInput | Broken:
+    """A file to read, or why it is not read: a FIFO or a device is never opened."""
+    try:
+        reason = not_regular(path.stat().st_mode)
+    except OSError:
+        reason = None  # reading it reports why (gone, a dangling link, a loop of links)
+    return Broken(path, reason) if reason else FileInput(path, root)
+
+
+def _expand_containers(items: Iterable[FileInput | Skipped | Broken]) -> Iterator[Input]:
     """A zip stands for its members, a WARC file for its HTML responses."""
     for item in items:
         name = item.path.name.lower() if isinstance(item, FileInput) else ""
         if name.endswith(".zip"):
             yield from _zip_members(item.path)
-        elif name.endswith(JSONL_SUFFIXES) and item.path.is_file():
-            from newsarchive.export import read_jsonl_export
-
-            for line, found in read_jsonl_export(item.path):
-                label = f"{item.path}:{line}"
-                yield Broken(Path(label), str(found)) if isinstance(found, Exception) else Exported(label, found)
-        elif name.endswith(WARC_SUFFIXES) and item.path.is_file():
-            for found in responses(item.path):
-                if isinstance(found, WarcProblem):
-                    yield Broken(Path(f"{found.path}@{found.offset}"), found.reason)
-                else:
-                    yield found
+        elif name.endswith(JSONL_SUFFIXES):
+            yield from _unless_unreadable(item.path, _exported(item.path))
+        elif name.endswith(WARC_SUFFIXES):
+            yield from _unless_unreadable(item.path, _warc_responses(item.path))
         else:
             yield item
+
+
+def _exported(path: Path) -> Iterator[Exported | Broken]:
+    from newsarchive.export import read_jsonl_export
+
+    for line, found in read_jsonl_export(path):
+        label = f"{path}:{line}"
+        yield Broken(Path(label), str(found)) if isinstance(found, Exception) else Exported(label, found)
+
+
+def _warc_responses(path: Path) -> Iterator[WarcResponse | Broken]:
+    for found in responses(path):
+        yield Broken(Path(f"{found.path}@{found.offset}"), found.reason) if isinstance(found, WarcProblem) else found
+
+
+def _unless_unreadable(path: Path, found: Iterator[Input]) -> Iterator[Input]:
+    """What a container holds; one that cannot be opened is one failure, and the run goes on."""
+    try:
+        yield from found
+    except SourceError as exc:
+        yield Broken(path, str(exc))
+    except OSError as exc:
+        yield Broken(path, _unreadable(exc))
 
 
 def _zip_members(path: Path) -> Iterator[ZipMember | Skipped | Broken]:
     """The members of a zip worth reading, in archive order; the central directory is read once."""
     try:
-        with zipfile.ZipFile(path) as archive:
+        with open_regular(path) as handle, zipfile.ZipFile(handle) as archive:
             infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, SourceError) as exc:
         yield Broken(path, f"not a readable zip archive ({exc})")
         return
     names = {info.filename for info in infos}
@@ -166,7 +195,7 @@ def read_zip_member(item: ZipMember, max_bytes: int = 64_000_000) -> RawPage:
     if unsafe_member_name(item.member):
         raise SourceError("unsafe path inside the zip (refused)")
     try:
-        with zipfile.ZipFile(item.path) as archive:
+        with open_regular(item.path) as handle, zipfile.ZipFile(handle) as archive:
             info = archive.getinfo(item.member)
             if info.file_size > max_bytes:
                 raise TooLargeError(f"expands to {info.file_size:,} bytes, over the {max_bytes:,} byte limit")
@@ -180,13 +209,15 @@ def read_zip_member(item: ZipMember, max_bytes: int = 64_000_000) -> RawPage:
     return page_from_bytes(item.member.rpartition("/")[2], data, item.label, mtime, max_bytes)
 
 
-def _walk(root: Path, globs: tuple[str, ...]) -> Iterator[FileInput | Skipped]:
+def _walk(
+    root: Path, globs: tuple[str, ...], inside: tuple[Path, ...] | None
+) -> Iterator[FileInput | Skipped | Broken]:
+    """The files under root; links that lead out of the folders `inside` are reported, not
+    followed (None: followed wherever they lead)."""
     seen: set[tuple[int, int]] = set()
     errors: list[OSError] = []
     for directory, dirnames, filenames in os.walk(root, followlinks=True, onerror=errors.append):
-        while errors:
-            error = errors.pop()
-            yield Skipped(Path(error.filename or directory), f"cannot read folder: {error.strerror}")
+        yield from _unreadable_folders(errors, directory)
         try:
             info = os.stat(directory)
         except OSError:
@@ -201,19 +232,42 @@ def _walk(root: Path, globs: tuple[str, ...]) -> Iterator[FileInput | Skipped]:
         for assets in [d for d in dirnames if _is_assets_folder(d, filenames)]:
             dirnames.remove(assets)
             yield Skipped(Path(directory) / assets, "assets of a saved page ('Web Page, complete')")
+        for leaving in [d for d in dirnames if _leads_out(Path(directory) / d, inside)]:
+            dirnames.remove(leaving)
+            yield _not_followed(Path(directory) / leaving)
         for name in sorted(filenames):
             if name.startswith("."):
                 continue
             path = Path(directory) / name
             if not _matches(path, root, globs):
                 continue
-            if is_supported(path):
-                yield FileInput(path, root)
-            else:
+            if not is_supported(path):
                 yield Skipped(path, "not a supported file type")
+            elif _leads_out(path, inside):
+                yield _not_followed(path)
+            else:
+                yield _file_input(path, root)
+    yield from _unreadable_folders(errors, root)
+
+
+def _unreadable_folders(errors: list[OSError], where: str | Path) -> Iterator[Broken]:
+    """The folders os.walk could not list since it last reported: failures, like unreadable files."""
     while errors:
         error = errors.pop()
-        yield Skipped(Path(error.filename or root), f"cannot read folder: {error.strerror}")
+        yield Broken(Path(error.filename or where), f"cannot read folder: {error.strerror}")
+
+
+def _leads_out(path: Path, inside: tuple[Path, ...] | None) -> bool:
+    """A symlink whose target is in none of the folders `inside` (None: links may lead anywhere)."""
+    if inside is None or not path.is_symlink():
+        return False
+    target = Path(os.path.realpath(path))
+    return not any(target.is_relative_to(folder) for folder in inside)
+
+
+def _not_followed(link: Path) -> Broken:
+    target = os.path.realpath(link)
+    return Broken(link, f"symlink to {target}, outside the folders named: not followed (--follow-symlinks follows it)")
 
 
 def _is_assets_folder(folder: str, sibling_files: list[str]) -> bool:
@@ -224,47 +278,60 @@ def _is_assets_folder(folder: str, sibling_files: list[str]) -> bool:
     return any(name.lower() in (stem.lower() + suffix for suffix in HTML_SUFFIXES) for name in sibling_files)
 
 
-def _read_capped(path: Path, limit: int) -> bytes:
-    with open(path, "rb") as handle:
+def _read_capped(path: Path, limit: int) -> tuple[bytes, str]:
+    """The file's bytes and its modification time, read from one open (never blocking) file."""
+    with open_regular(path) as handle:
         data = handle.read(limit + 1)
+        stamp = os.fstat(handle.fileno()).st_mtime
     if len(data) > limit:
         raise TooLargeError(f"file is larger than the {limit:,} byte limit")
-    return data
+    return data, datetime.fromtimestamp(stamp, UTC).isoformat(timespec="seconds")
+
+
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 def _gunzip(data: bytes, limit: int) -> bytes:
-    """Decompress with a cap, so a small .gz cannot expand into gigabytes."""
-    decompressor = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
-    try:
-        out = decompressor.decompress(data, limit + 1)
-    except zlib.error as exc:
-        raise SourceError(f"not a valid gzip file ({exc})") from None
-    if len(out) > limit or decompressor.unconsumed_tail:
-        raise TooLargeError(f"file expands beyond the {limit:,} byte limit")
-    return out
+    """Decompress every member (a .gz may be several, one after another) under one cap for them
+    all, so a small .gz cannot expand into gigabytes. Bytes after the last member that start no
+    member are ignored, as gunzip does."""
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        decompressor = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
+        try:
+            part = decompressor.decompress(data, limit + 1 - size)
+        except zlib.error as exc:
+            raise SourceError(f"not a valid gzip file ({exc})") from None
+        size += len(part)
+        if size > limit or decompressor.unconsumed_tail:
+            raise TooLargeError(f"file expands beyond the {limit:,} byte limit")
+        parts.append(part)
+        data = decompressor.unused_data
+        if not data.startswith(GZIP_MAGIC):
+            return b"".join(parts)
 
 
-def _mtime(path: Path) -> str:
-    stamp = path.stat().st_mtime
-    return datetime.fromtimestamp(stamp, UTC).isoformat(timespec="seconds")
+def _unreadable(exc: OSError) -> str:
+    """Why a file could not be read, in a few words."""
+    if isinstance(exc, FileNotFoundError):
+        return "file not found"
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    if isinstance(exc, IsADirectoryError):
+        return "is a folder"
+    return f"cannot read: {exc.strerror or exc}"
 
 
 def read_file(item: FileInput, base_url: str | None = None, max_bytes: int = 64_000_000) -> RawPage:
     """Read one saved page; raises SourceError (or TooLargeError) naming the reason."""
     path = item.path
+    if path.is_dir():
+        raise SourceError("is a folder")
     try:
-        if path.is_dir():
-            raise SourceError("is a folder")
-        data = _read_capped(path, max_bytes)
-        mtime = _mtime(path)
-    except FileNotFoundError:
-        raise SourceError("file not found") from None
-    except PermissionError:
-        raise SourceError("permission denied") from None
-    except IsADirectoryError:
-        raise SourceError("is a folder") from None
+        data, mtime = _read_capped(path, max_bytes)
     except OSError as exc:
-        raise SourceError(f"cannot read: {exc.strerror or exc}") from None
+        raise SourceError(_unreadable(exc)) from None
     if not is_supported(path):
         raise SourceError(f"unsupported file type {path.suffix or '(no extension)'!r}")
     raw = page_from_bytes(path.name, data, utf8_safe(str(path.absolute())), mtime, max_bytes)

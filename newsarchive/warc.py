@@ -19,6 +19,7 @@ from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from newsarchive.errors import SourceError
+from newsarchive.files import open_regular
 from newsarchive.model import RawPage, utf8_safe
 
 WARC_SUFFIXES = (".warc", ".warc.gz")
@@ -69,14 +70,14 @@ def responses(path: Path) -> Iterator[WarcResponse | WarcProblem]:
 
     yielded = 0
     try:
-        with open(path, "rb") as stream:
+        with open_regular(path) as stream:
             for found in _read(path, stream):
                 yielded += 1
                 yield found
     except ArchiveLoadFailed as exc:
         if "non-chunked gzip" not in str(exc):
             raise
-        with gzip.open(path, "rb") as stream:
+        with open_regular(path) as compressed, gzip.GzipFile(fileobj=compressed) as stream:
             for index, found in enumerate(_read(path, stream)):
                 if index >= yielded:
                     yield found
