@@ -3,6 +3,7 @@ hand-written Markdown reads as CommonMark says, not line by line."""
 
 from __future__ import annotations
 
+import html
 import json
 import shutil
 from pathlib import Path
@@ -11,6 +12,30 @@ import pytest
 import yaml
 
 from tests.conftest import FIXTURES
+from tests.pages import news_page
+
+# Text that Markdown would read as structure or markup if it were written out as it is.
+MARKUP_TITLE = "Council's #1 priority: the *new* bridge_fund [2024](draft) #"
+MARKUP_PARAGRAPHS = [
+    "# Five things to know about the vote, which the council held late on Tuesday night.",
+    "1. The council voted seven to two to fund the bridge, after a debate of four hours.",
+    "2) Work starts in *early* spring, and the money sits in the road_repairs_2024 budget line.",
+    "- A third of it comes from the _regional_ fund, said the treasurer, Anna Berg, who spoke last.",
+    "+ Residents asked for a [public meeting](soon) before the work begins, and for answers on the noise.",
+    "> Quoted in full: the motion passed with an amendment about the footpath on the north side.",
+    "Costs are 5 * 3 = 15 million, the `committee` said, filed under C:\\roads\\ with \\*stars\\* and "
+    "&amp; and <https://council.example.org/minutes> in the minutes.",
+    "=== The rest of the meeting went to the parking rules, which the council put off to March.",
+    "[Update]: the council published the vote count on Wednesday morning, with each member named.",
+    "___ and *** and --- stood in for the names of members who asked not to be listed in the record.",
+]
+MARKUP_HEADING = "What *happens* next, and who pays #"
+
+
+def markup_page() -> str:
+    """A news page whose title, paragraphs and subheading are full of Markdown's own characters."""
+    extra = f"<h2>{html.escape(MARKUP_HEADING)}</h2>\n<p>{html.escape(MARKUP_PARAGRAPHS[0])} Again.</p>"
+    return news_page(title=MARKUP_TITLE, paragraphs=MARKUP_PARAGRAPHS, extra_body=extra)
 
 
 def articles(archive: Path) -> dict[str, dict]:
@@ -52,6 +77,17 @@ def test_every_fixture_page_reads_back_from_its_markdown(run, tmp_path: Path) ->
     pages = sorted((FIXTURES / "pages").glob("*.html"))
     result = run("--archive", str(first), "import", *map(str, pages))
     assert len(articles(first)) == len(pages) - 1, result.output  # section-front.html is a list of articles
+    assert_same_articles(*reimport(run, first, second, tmp_path))
+
+
+def test_text_full_of_markdown_characters_reads_back_unchanged(run, tmp_path: Path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    (tmp_path / "markup.html").write_text(markup_page(), encoding="utf-8")
+    assert run("--archive", str(first), "import", str(tmp_path / "markup.html")).exit_code == 0
+    (article,) = articles(first).values()
+    assert article["title"] == MARKUP_TITLE
+    assert article["text"].split("\n\n")[: len(MARKUP_PARAGRAPHS)] == MARKUP_PARAGRAPHS
+    assert MARKUP_HEADING in article["text"]
     assert_same_articles(*reimport(run, first, second, tmp_path))
 
 
