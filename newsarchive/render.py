@@ -15,7 +15,14 @@ MAX_SLUG_CHARS = 80
 RESERVED_NAMES = frozenset(
     {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(10)} | {f"lpt{i}" for i in range(10)}
 )
-MARKDOWN_BLOCK_START = re.compile(r"^(\s*)([#>*+=|`~]|-(?=\s|-)|\d+[.)](?=\s))")
+# What a line may open with that Markdown reads as structure: a heading, a quote, a list item
+# ('-', '+', '*', '1.' or '1)'), a rule or setext underline, a table row, a fence, a link definition.
+MARKDOWN_BLOCK_START = re.compile(r"^(\s*(?:\d+(?=[.)]))?)([#>*+=|`~]|-(?=\s|-|$)|(?<=\d)[.)](?=\s|$)|\[(?=[^\]]*\]:))")
+# What Markdown reads as markup inside a line: a backslash escape, emphasis ('*', and '_' that is
+# not inside a word), a code span, a link's '](', an autolink or an entity.
+MARKDOWN_INLINE = re.compile(
+    r"\\(?=[!-/:-@\[-`{-~]|$)|[*`]|(?<![^\W_])_|_(?![^\W_])|(?<=\])\(|<(?=[^\s<>]*>)|&(?=#?\w+;)"
+)
 
 
 def slugify(text: str, fallback: str = "untitled") -> str:
@@ -52,23 +59,33 @@ def front_matter(article: Article) -> str:
     return "---\n" + "\n".join(lines) + "\n---"
 
 
+def _escape_inline(text: str) -> str:
+    """Keep text from being read as Markdown markup, so that it reads back as the same text."""
+    return MARKDOWN_INLINE.sub(lambda m: "\\" + m.group(), text)
+
+
 def _escape(text: str) -> str:
-    """Keep a paragraph from being read as Markdown structure (a heading, a list, a quote)."""
-    return MARKDOWN_BLOCK_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+    """Keep a line from being read as Markdown structure (a heading, a list, a quote) or markup."""
+    return MARKDOWN_BLOCK_START.sub(lambda m: m.group(1) + "\\" + m.group(2), _escape_inline(text))
+
+
+def _escape_heading(text: str) -> str:
+    """A heading's text as it reads: markup escaped, and a closing '#' kept as text."""
+    return re.sub(r"#$", r"\\#", _escape_inline(text))
 
 
 def _block_markdown(block: Block) -> str:
     lines = block.text.split("\n")
     if block.kind == "heading":
-        return "#" * min(max(block.level, 2), 6) + " " + " ".join(lines)
+        return "#" * min(max(block.level, 2), 6) + " " + _escape_heading(" ".join(lines))
     if block.kind == "list_item":
         return "- " + "  \n  ".join(_escape(line) for line in lines)
     if block.kind == "quote":
         return "\n>\n".join("> " + _escape(line) for line in lines)
     if block.kind == "image":
-        return "*" + " ".join(lines).replace("*", "\\*") + "*" if block.text else ""
+        return "*" + _escape_inline(" ".join(lines)) + "*" if block.text else ""
     if block.kind == "table_row":
-        return "| " + " ".join(lines).replace("\\", "\\\\") + " |"
+        return "| " + _escape_inline(" ".join(lines)) + " |"
     if block.kind == "preformatted":
         return "```\n" + block.text.replace("```", "` ` `") + "\n```"
     return "  \n".join(_escape(line) for line in lines)
@@ -76,7 +93,7 @@ def _block_markdown(block: Block) -> str:
 
 def render_markdown(article: Article, blocks: Sequence[Block]) -> str:
     """Front matter, the title as '#', then the body; list items stay together."""
-    parts = [front_matter(article), "# " + article.title.replace("\n", " ")]
+    parts = [front_matter(article), "# " + _escape_heading(article.title.replace("\n", " "))]
     previous_kind = None
     for block in blocks:
         rendered = _block_markdown(block)

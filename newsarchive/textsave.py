@@ -1,4 +1,5 @@
-"""Parser for plain-text saves: the shape a browser's "save as text" or a copy-paste gives.
+"""Parsers for text saves: Markdown, read as CommonMark, and plain text, the shape a browser's
+"save as text" or a copy-paste gives:
 
 WORLD                      <- optional short upper-case line: the section
 Title | Topic News         <- the title (a " | X News" suffix names the category)
@@ -11,11 +12,18 @@ Caption text [File: A / B] <- a caption, recognized by its photo credit
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from functools import cache
+from typing import TYPE_CHECKING
 
 from newsarchive.clean import SENTENCE_END, normalize_space
 from newsarchive.errors import ExtractionError
-from newsarchive.model import Block
+from newsarchive.model import Block, BlockKind
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.tree import SyntaxTreeNode
 
 MAX_SECTION_CHARS = 40
 MAX_HEADING_WORDS = 12
@@ -135,13 +143,6 @@ def parse_text_save(text: str) -> TextSave:
     return TextSave(title=title, section=section, blocks=blocks)
 
 
-FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\n(?P<yaml>.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
-MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-MARKDOWN_IMAGE = re.compile(r"^!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]*)[^)]*\)$")
-MARKDOWN_EMPHASIS = re.compile(r"^[*_](?P<text>[^*_].*[^*_])[*_]$")
-MARKDOWN_INLINE = re.compile(r"!\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\([^)]*\)|[*_`]{1,3}")
-
-
 def _as_list(value: object) -> list[str]:
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
@@ -150,55 +151,134 @@ def _as_list(value: object) -> list[str]:
     return []
 
 
-def _inline(text: str) -> str:
-    """Markdown inline markup to plain text: links keep their words, emphasis marks go."""
-    return normalize_space(MARKDOWN_INLINE.sub(lambda m: m.group(1) or m.group(2) or "", text))
+@cache
+def _markdown_parser() -> MarkdownIt:
+    """CommonMark with the front matter and the tables our writer makes; raw HTML stays text."""
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.front_matter import front_matter_plugin
+
+    return MarkdownIt("commonmark", {"html": False}).enable("table").use(front_matter_plugin)
+
+
+def _inline_text(node: SyntaxTreeNode) -> str:
+    """Inline Markdown as plain text: escapes and emphasis marks go, a link or an image keeps
+    its words, a hard line break stays a line break."""
+    parts = []
+    for child in node.children:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type == "softbreak":
+            parts.append(" ")
+        elif child.type == "hardbreak":
+            parts.append("\n")
+        else:  # em, strong, link, image: their words
+            parts.append(_inline_text(child))
+    lines = (normalize_space(line) for line in "".join(parts).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def _is_space(node: SyntaxTreeNode) -> bool:
+    return node.type in ("softbreak", "hardbreak") or (node.type == "text" and not node.content.strip())
+
+
+def _figure_blocks(inline: SyntaxTreeNode) -> list[Block] | None:
+    """A paragraph of nothing but images and emphasised lines is figures: each image, and each
+    caption ('*caption*', the way our writer gives one), as an image block."""
+    parts = [child for child in inline.children if not _is_space(child)]
+    if not parts or any(part.type not in ("image", "em") for part in parts):
+        return None
+    return [
+        Block("image", "", alt=_inline_text(part) or None, src=str(part.attrs["src"]) or None)
+        if part.type == "image"
+        else Block("image", _inline_text(part))
+        for part in parts
+    ]
+
+
+def _container_blocks(node: SyntaxTreeNode, kind: BlockKind) -> Iterator[Block]:
+    """A list item or a quote: the text of its paragraphs, one line each, as one block; what is
+    nested in it (a list, a fence) follows as blocks of its own."""
+    lines: list[str] = []
+    for child in node.children:
+        if child.type in ("paragraph", "heading"):
+            lines.append(_inline_text(child.children[0]))
+            continue
+        if lines:
+            yield Block(kind, "\n".join(lines))
+            lines = []
+        yield from _node_blocks(child)
+    if lines:
+        yield Block(kind, "\n".join(lines))
+
+
+def _node_blocks(node: SyntaxTreeNode) -> Iterator[Block]:
+    """The blocks of one node of the Markdown syntax tree, in document order."""
+    if node.type == "heading":
+        yield Block("heading", _inline_text(node.children[0]), level=max(2, int(node.tag[1])))
+    elif node.type == "paragraph":
+        inline = node.children[0]
+        yield from _figure_blocks(inline) or [Block("paragraph", _inline_text(inline))]
+    elif node.type in ("fence", "code_block"):
+        if node.content.strip():
+            yield Block("preformatted", node.content.strip("\n"))
+    elif node.type in ("list_item", "blockquote"):
+        yield from _container_blocks(node, "list_item" if node.type == "list_item" else "quote")
+    elif node.type == "tr":
+        cells = (_inline_text(cell.children[0]) for cell in node.children if cell.children)
+        yield Block("table_row", " | ".join(cell for cell in cells if cell))
+    else:  # the document, lists, tables and their parts
+        for child in node.children:
+            yield from _node_blocks(child)
+
+
+def _with_captions(blocks: Iterator[Block]) -> list[Block]:
+    """Text blocks that are not empty, and a caption under its image ('![alt](src)' then
+    '*caption*') joined to that image."""
+    joined: list[Block] = []
+    for block in blocks:
+        previous = joined[-1] if joined else None
+        is_caption = block.kind == "image" and block.src is None and block.alt is None
+        if is_caption and previous and previous.kind == "image" and not previous.text:
+            joined[-1] = replace(previous, text=block.text)
+        elif block.text or block.kind == "image":
+            joined.append(block)
+    return joined
+
+
+def _front_matter(node: SyntaxTreeNode | None) -> dict[str, object]:
+    import yaml
+
+    if node is None:
+        return {}
+    try:
+        loaded = yaml.safe_load(node.content)
+    except yaml.YAMLError as exc:
+        raise ExtractionError(f"unreadable front matter ({str(exc).splitlines()[0]})") from None
+    return loaded if isinstance(loaded, dict) else {}
 
 
 def parse_markdown_save(text: str) -> TextSave:
-    """A Markdown save: YAML front matter (title, url, date, author(s), tags, section) and a body."""
-    import yaml
+    """A Markdown save: YAML front matter (title, url, date, author(s), tags, section) and a
+    body; a '# ' heading that opens the body is the title, when the front matter names none
+    or names the same."""
+    from markdown_it.tree import SyntaxTreeNode
 
-    meta: dict[str, object] = {}
-    match = FRONT_MATTER.match(text)
-    if match:
-        try:
-            loaded = yaml.safe_load(match.group("yaml"))
-        except yaml.YAMLError as exc:
-            raise ExtractionError(f"unreadable front matter ({str(exc).splitlines()[0]})") from None
-        meta = loaded if isinstance(loaded, dict) else {}
-        text = text[match.end() :]
-    blocks: list[Block] = []
+    nodes = SyntaxTreeNode(_markdown_parser().parse(text)).children
+    front = nodes[0] if nodes and nodes[0].type == "front_matter" else None
+    meta = _front_matter(front)
+    body = nodes[1:] if front else nodes
     title = str(meta["title"]).strip() if meta.get("title") else None
-    for lines in _groups(text):
-        paragraph: list[str] = []
-        for line in lines:
-            heading = MARKDOWN_HEADING.match(line)
-            image = MARKDOWN_IMAGE.match(line)
-            if heading and len(heading.group(1)) == 1 and title is None and not blocks:
-                title = _inline(heading.group(2))
-            elif heading:
-                blocks.append(Block("heading", _inline(heading.group(2)), level=max(2, len(heading.group(1)))))
-            elif image:
-                blocks.append(Block("image", "", alt=image["alt"] or None, src=image["src"] or None))
-            elif line.startswith(("- ", "* ", "+ ")):
-                blocks.append(Block("list_item", _inline(line[2:])))
-            elif line.startswith(">"):
-                blocks.append(Block("quote", _inline(line.lstrip("> "))))
-            elif MARKDOWN_EMPHASIS.match(line) and blocks and blocks[-1].kind == "image" and not blocks[-1].text:
-                previous = blocks.pop()
-                blocks.append(Block("image", _inline(line), alt=previous.alt, src=previous.src))
-            else:
-                paragraph.append(_inline(line))
-        if paragraph:
-            blocks.append(Block("paragraph", " ".join(paragraph)))
+    if body and body[0].type == "heading" and body[0].tag == "h1":
+        headline = _inline_text(body[0].children[0])
+        if title is None or headline.casefold() == normalize_space(title).casefold():
+            title, body = title or headline, body[1:]
     if not title:
         raise ExtractionError("no title found (no 'title' in the front matter and no '# ' heading)")
     published = meta.get("date") or meta.get("published")
     return TextSave(
         title=title,
         section=str(meta["section"]) if meta.get("section") else None,
-        blocks=blocks,
+        blocks=_with_captions(block for node in body for block in _node_blocks(node)),
         url=str(meta["url"]) if meta.get("url") else None,
         published=published.isoformat() if hasattr(published, "isoformat") else (str(published) if published else None),
         authors=_as_list(meta.get("authors") or meta.get("author")),

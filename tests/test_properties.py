@@ -1,4 +1,5 @@
-"""Properties that must hold for any input (hypothesis): file names, the stripper, the text parser."""
+"""Properties that must hold for any input (hypothesis): file names, the stripper, the text parser,
+the Markdown we write read back."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsarchive.clean import Stripper
+from newsarchive.clean import Stripper, normalize_space
 from newsarchive.errors import NewsarchiveError
 from newsarchive.extract import build_article
 from newsarchive.model import Block, RawPage
-from newsarchive.render import MAX_SLUG_CHARS, RESERVED_NAMES, slugify
+from newsarchive.render import MAX_SLUG_CHARS, RESERVED_NAMES, render_markdown, slugify
 from newsarchive.store import Archive
+from newsarchive.textsave import parse_markdown_save
 from tests.pages import article_from, news_page
 
 BASE_ARTICLE = article_from(news_page())
@@ -80,3 +82,23 @@ def test_any_text_save_gives_an_article_or_a_clear_error(text: str) -> None:
         assert str(exc) and "\n" not in str(exc)
     else:
         assert article.title and article.text
+
+
+# Lines of text as extraction gives them, rich in the characters Markdown reads as markup.
+markdown_characters = st.sampled_from(list("#*_`[]()<>&;\\!-+=|~.:1"))
+a_line = st.text(st.one_of(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs")), markdown_characters),
+                 min_size=1, max_size=60).map(normalize_space).filter(bool)  # fmt: skip
+lines = st.lists(a_line, min_size=1, max_size=3).map("\n".join)
+written_block = st.one_of(
+    st.tuples(st.sampled_from(["paragraph", "list_item", "quote"]), lines),
+    st.tuples(st.sampled_from(["heading", "image"]), a_line),
+)
+
+
+@settings(max_examples=300, deadline=None)  # no wall-clock bound: the first example imports the parser
+@given(st.lists(written_block, min_size=1, max_size=8), a_line)
+def test_the_markdown_we_write_reads_back_as_the_same_blocks(blocks: list[tuple[str, str]], title: str) -> None:
+    written = [Block(kind, text) for kind, text in blocks]  # type: ignore[arg-type]
+    save = parse_markdown_save(render_markdown(dataclasses.replace(BASE_ARTICLE, title=title), written))
+    assert save.title == title
+    assert [(block.kind, block.text) for block in save.blocks] == blocks
