@@ -13,6 +13,7 @@ import pytest
 
 from newsarchive.store import Archive
 from newsarchive.verify import verify
+from tests.conftest import FIXTURES
 from tests.localserver import LocalServer, Response
 from tests.pages import about, article_from, news_page
 from tests.test_formats import mhtml
@@ -200,9 +201,10 @@ def test_each_way_a_raw_page_is_lost_is_one_line_naming_the_article(run, archive
 
 
 def test_raw_pages_kept_in_every_form_verify_clean(run, archive_dir: Path, tmp_path: Path) -> None:
-    """Saved files (an MHTML kept whole, its page unwrapped) and fetched pages (sent gzip-encoded,
-    kept so): the page each article was made from is what its reference leads to."""
-    archive_pages_of_their_own_days(run, archive_dir, tmp_path, ("plain", "second"))
+    """Saved files (the fixture pages in their encodings, an MHTML kept whole and its page
+    unwrapped) and fetched pages (sent gzip-encoded, kept so): the page each article was made
+    from is what its reference leads to."""
+    run("import", "--jobs", "1", str(FIXTURES / "pages"))  # one fixture is a list of articles, refused
     saved = tmp_path / "story.mhtml"
     saved.write_bytes(mhtml(news_page("An MHTML story", about("mhtml", 3)).encode("utf-8")))
     assert run("import", "--jobs", "1", str(saved)).exit_code == 0
@@ -213,6 +215,8 @@ def test_raw_pages_kept_in_every_form_verify_clean(run, archive_dir: Path, tmp_p
         assert run("fetch", url).exit_code == 0
     finally:
         server.close()
+    articles = len(list(archive_dir.rglob("*.json")))
+    assert articles > 20
     result = run("verify")
     assert result.exit_code == 0, result.stderr
-    assert "checked 4 article file(s): 0 problem(s)" in result.stderr
+    assert f"checked {articles} article file(s): 0 problem(s)" in result.stderr
