@@ -343,13 +343,11 @@ def _referenced_record(root: Path, ref: Any) -> tuple[Any, bytes]:
             if not 0 <= offset < size:
                 raise SourceError(f"no raw page at {where}: the file has {size} bytes")
             stream.seek(offset)
-            record = next(iter(ArchiveIterator(stream, check_digests=True)), None)
-            if record is None:
-                raise SourceError(f"no raw page at {where}: no WARC record starts there")
+            record = next(iter(ArchiveIterator(stream, check_digests=True)))
             content = record.content_stream().read()
     except FileNotFoundError:
         raise SourceError(f"raw page missing: {file} does not exist") from None
-    except ArchiveLoadFailed:
+    except (ArchiveLoadFailed, StopIteration):
         raise SourceError(
             f"raw page not readable at {where}: no readable WARC record there (damaged, or not where one starts)"
         ) from None

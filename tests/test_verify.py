@@ -124,7 +124,8 @@ def test_reindex_leaves_out_a_damaged_file_and_says_so(archive_dir: Path, run) -
 
 # One saved page per way its raw page can be lost, each dated a day of its own so that it is
 # kept in a WARC file of its own (raw/2025/01/DD.warc.gz).
-RAW_DAMAGE = ("untouched", "truncated", "corrupted", "rewritten", "other-record", "past-the-end", "no-file", "digest")
+RAW_DAMAGE = ("untouched", "truncated", "corrupted", "rewritten", "other-record", "past-the-end", "no-file")
+RAW_DAMAGE += ("a-directory", "outside", "not-a-reference", "digest")
 
 
 def archive_pages_of_their_own_days(run, archive_dir: Path, tmp_path: Path, names: tuple[str, ...]) -> dict[str, Path]:
@@ -161,7 +162,7 @@ def test_each_way_a_raw_page_is_lost_is_one_line_naming_the_article(run, archive
     data = warc["truncated"].read_bytes()
     warc["truncated"].write_bytes(data[: len(data) // 2])  # a copy or a disk that stopped half-way
     data = bytearray(warc["corrupted"].read_bytes())
-    data[:10] = b"\0" * 10  # the start of the record's gzip member lost
+    data[:10] = b"garbage!!\n"  # the start of the record's gzip member overwritten
     warc["corrupted"].write_bytes(bytes(data))
     payload = gzip.decompress(warc["rewritten"].read_bytes())
     assert payload.count(b"The rewritten story") == 2  # <title> and <h1>
@@ -170,6 +171,9 @@ def test_each_way_a_raw_page_is_lost_is_one_line_naming_the_article(run, archive
     size = warc["past-the-end"].stat().st_size
     edit_source(articles["past-the-end"], lambda s: s["warc"].update(offset=size))
     edit_source(articles["no-file"], lambda s: s["warc"].update(file="raw/2031/01/01.warc.gz"))
+    edit_source(articles["a-directory"], lambda s: s["warc"].update(file="raw/2025"))
+    edit_source(articles["outside"], lambda s: s["warc"].update(file="raw/../../../etc/passwd"))
+    edit_source(articles["not-a-reference"], lambda s: s.update(warc="raw/2025/01/10.warc.gz"))
     edit_source(articles["digest"], lambda s: s.update(sha256="0" * 64))
 
     result = run("verify")
@@ -182,6 +186,9 @@ def test_each_way_a_raw_page_is_lost_is_one_line_naming_the_article(run, archive
         "other-record": f"raw page at {where['other-record']} is not record <urn:uuid:00000000-0000>",
         "past-the-end": f"no raw page at {refs['past-the-end']['file']}@{size}: the file has {size} bytes",
         "no-file": "raw page missing: raw/2031/01/01.warc.gz does not exist",
+        "a-directory": f"raw page not readable at raw/2025@{refs['a-directory']['offset']}: [Errno 21] Is a directory",
+        "outside": "source.warc points outside the archive's raw pages: raw/../../../etc/passwd",
+        "not-a-reference": "source.warc is not a reference to a raw page (file, offset, record_id): 'raw/2025/01/10",
         "digest": f"raw page at {where['digest']} does not match source.sha256",
     }
     lines = result.stderr.splitlines()
@@ -189,7 +196,9 @@ def test_each_way_a_raw_page_is_lost_is_one_line_naming_the_article(run, archive
         relative = articles[name].relative_to(archive_dir).as_posix()
         assert [line for line in lines if line.startswith(f"problem: {relative}: {message}")], (name, lines)
     assert not [line for line in lines if articles["untouched"].name in line]
-    assert f"checked {len(RAW_DAMAGE)} article file(s): 7 problem(s), 7 left" in result.stderr
+    assert (
+        f"checked {len(RAW_DAMAGE)} article file(s): {len(expected)} problem(s), {len(expected)} left" in result.stderr
+    )
     assert "Traceback" not in result.stderr
 
     repaired = run("verify", "--repair", "--json")
