@@ -1050,7 +1050,8 @@ def migrate(env: Env, source_url: str, target_url: str, wait: float) -> None:
 @pass_env
 def verify(env: Env, repair: bool, as_json: bool, wait: float) -> None:
     """Check the whole archive: files against the index, each text against its checksum,
-    each JSON file against the schema, and leftovers of interrupted writes.
+    each article's raw page (WARC record) against its reference, each JSON file against the
+    schema, and leftovers of interrupted writes.
 
     Exits 1 when a problem is found (with --repair: when one is left that the files cannot fix).
     A damaged index.sqlite is reported; --repair (or 'newsarchive reindex') rebuilds it.

@@ -3,7 +3,8 @@
 The article JSON files are the record. From them the Markdown twins can be rewritten and the
 index rebuilt; leftovers of an interrupted write (temporary files, a Markdown file whose JSON
 never landed) can be removed. A JSON file that no longer matches its own checksum cannot be
-repaired from the archive: it is reported, never guessed at.
+repaired from the archive: it is reported, never guessed at. Nor can a raw page that is gone
+or damaged: each article's `source.warc` must lead to the WARC record its page was made from.
 """
 
 from __future__ import annotations
@@ -13,12 +14,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from newsarchive.errors import StoreError
+from newsarchive.errors import InputError, StoreError
 from newsarchive.model import SCHEMA_VERSION, Article, sha256_hex
 from newsarchive.store import INDEX_NAME, TEMP_SUFFIX, Archive, write_atomic
+from newsarchive.warc import read_raw
 
 ProblemKind = Literal[
-    "damaged-index", "not-indexed", "missing-file", "stale-markdown", "checksum", "schema", "temp-file", "orphan"
+    "damaged-index",
+    "not-indexed",
+    "missing-file",
+    "stale-markdown",
+    "checksum",
+    "schema",
+    "raw-page",
+    "temp-file",
+    "orphan",
 ]
 # Fields an article file must have, with their JSON types.
 REQUIRED_FIELDS: dict[str, type | tuple[type, ...]] = {
@@ -67,9 +77,10 @@ def verify(archive: Archive, repair: bool = False) -> Report:
         report.articles += 1
         if problem is None:
             valid.add(relative)
-            markdown = _markdown_problem(json_file, relative)
-            if markdown:
-                report.problems.append(markdown)
+            data = json.loads(json_file.read_text(encoding="utf-8"))
+            for found in (_raw_problem(archive, relative, data), _markdown_problem(json_file, relative, data)):
+                if found:
+                    report.problems.append(found)
         else:
             report.problems.append(problem)
     report.problems += _leftovers(archive)
@@ -104,10 +115,27 @@ def _type_name(kind: type | tuple[type, ...]) -> str:
     return kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
 
 
-def _markdown_problem(json_file: Path, relative: str) -> Problem | None:
+def _raw_problem(archive: Archive, relative: str, data: dict) -> Problem | None:
+    """The raw page the article was made from: its `source.warc` must lead to a whole record
+    whose page has the `source.sha256` the article recorded. Articles archived before raw pages
+    were kept have no reference, and nothing to check."""
+    ref = data["source"].get("warc")
+    if ref is None:
+        return None
+    try:
+        raw = read_raw(archive.root, ref)
+    except InputError as exc:
+        return Problem("raw-page", relative, str(exc), False)
+    if raw.sha256 != data["source"].get("sha256"):
+        where = f"{ref['file']}@{ref['offset']}"
+        return Problem("raw-page", relative, f"raw page at {where} does not match source.sha256", False)
+    return None
+
+
+def _markdown_problem(json_file: Path, relative: str, data: dict) -> Problem | None:
     md_file = json_file.with_suffix(".md")
     md_relative = relative[: -len(".json")] + ".md"
-    expected = json.loads(json_file.read_text(encoding="utf-8"))["markdown"]
+    expected = data["markdown"]
     try:
         actual = md_file.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -15,7 +15,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 from newsarchive.errors import SourceError
@@ -118,8 +118,12 @@ def _read(path: Path, stream: BinaryIO) -> Iterator[WarcResponse | WarcProblem]:
 
 
 def _unreadable(exc: Exception) -> str:
-    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return f"unreadable WARC record ({reason}); the rest of the file was not read"
+    return f"unreadable WARC record ({_reason(exc)}); the rest of the file was not read"
+
+
+def _reason(exc: Exception) -> str:
+    """An exception's first line, or its type when it says nothing."""
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 def _iso(date: str | None) -> str | None:
@@ -302,20 +306,8 @@ def _today() -> str:
 
 def read_raw(root: Path, ref: dict) -> RawPage:
     """The raw page an article's `source.warc` points to, as a RawPage ready for extraction."""
-    from warcio.archiveiterator import ArchiveIterator
-    from warcio.exceptions import ArchiveLoadFailed
-
-    path = root / str(ref["file"])
-    try:
-        with open(path, "rb") as stream:
-            stream.seek(int(ref["offset"]))
-            record = next(iter(ArchiveIterator(stream, check_digests=False)))
-            content = record.content_stream().read()
-    except (OSError, StopIteration, ArchiveLoadFailed, ValueError) as exc:
-        raise SourceError(f"raw page not readable at {ref['file']}@{ref['offset']}: {exc}") from None
+    record, content = _referenced_record(root, ref)
     headers = record.rec_headers
-    if headers.get_header("WARC-Record-ID") != ref.get("record_id"):
-        raise SourceError(f"raw page at {ref['file']}@{ref['offset']} is not record {ref.get('record_id')}")
     uri = headers.get_header("WARC-Target-URI")
     fetched_at = _iso(headers.get_header("WARC-Date"))
     if record.rec_type == "response":
@@ -329,3 +321,43 @@ def read_raw(root: Path, ref: dict) -> RawPage:
     if raw.url is None and urlsplit(uri).scheme in ("http", "https"):
         raw = replace(raw, url=uri)  # the URL the import gave it (--base-url)
     return raw
+
+
+def _referenced_record(root: Path, ref: Any) -> tuple[Any, bytes]:
+    """The record a `source.warc` reference points to and its payload (content-decoded), read
+    whole, with the record's own WARC digests checked: each way the reference can fail to lead
+    to that record is a SourceError that says which."""
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    try:
+        file, offset, record_id = str(ref["file"]), int(ref["offset"]), str(ref["record_id"])
+    except (KeyError, TypeError, ValueError):
+        raise SourceError(f"source.warc is not a reference to a raw page (file, offset, record_id): {ref!r}") from None
+    path, where = root / file, f"{file}@{offset}"
+    raw_dir = (root / RAW_DIR).resolve()
+    if raw_dir not in path.resolve().parents:
+        raise SourceError(f"source.warc points outside the archive's raw pages: {file}")
+    try:
+        with open(path, "rb") as stream:
+            size = os.fstat(stream.fileno()).st_size
+            if not 0 <= offset < size:
+                raise SourceError(f"no raw page at {where}: the file has {size} bytes")
+            stream.seek(offset)
+            record = next(iter(ArchiveIterator(stream, check_digests=True)))
+            content = record.content_stream().read()
+    except FileNotFoundError:
+        raise SourceError(f"raw page missing: {file} does not exist") from None
+    except (ArchiveLoadFailed, StopIteration):
+        raise SourceError(
+            f"raw page not readable at {where}: no readable WARC record there (damaged, or not where one starts)"
+        ) from None
+    except (EOFError, zlib.error, OSError, ValueError) as exc:
+        raise SourceError(f"raw page not readable at {where}: {_reason(exc)}") from None
+    if missing := getattr(record.raw_stream, "limit", 0):
+        raise SourceError(f"raw page at {where} is cut short ({missing} bytes missing)")
+    if record.rec_headers.get_header("WARC-Record-ID") != record_id:
+        raise SourceError(f"raw page at {where} is not record {record_id}")
+    if record.digest_checker.passed is False:
+        raise SourceError(f"raw page at {where} does not match its WARC digest (the record was changed)")
+    return record, content

@@ -6,6 +6,7 @@ handler function that writes raw bytes to the socket (for dripping, resets and l
 
 from __future__ import annotations
 
+import select
 import ssl
 import threading
 import time
@@ -23,6 +24,19 @@ class Response:
 
 
 RawHandler = Callable[[BaseHTTPRequestHandler], None]
+
+
+def client_gone(handler: BaseHTTPRequestHandler, seconds: float) -> bool:
+    """Whether the client hung up within `seconds`: its request was read whole, so its side of
+    the connection turning readable means its end. What a test waits on to know that a client
+    gave up while the server still held it."""
+    readable, _, _ = select.select([handler.connection], [], [], seconds)
+    if not readable:
+        return False
+    try:
+        return handler.connection.recv(1) == b""
+    except OSError:
+        return True
 
 
 class LocalServer:

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import fcntl
 import gzip
 import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -250,22 +252,50 @@ def test_locked_archive_exits_2_with_a_message(run, pages: Path, archive_dir: Pa
     assert "--wait" in result.stderr
 
 
-def test_wait_gets_the_lock_once_it_is_free(pages: Path, archive_dir: Path) -> None:
+def test_wait_gets_the_lock_once_it_is_free(pages: Path, archive_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     holder = subprocess.Popen(
         [
             sys.executable,
             "-c",
-            "import sys,time; from newsarchive.store import Archive\n"
-            f"with Archive({str(archive_dir)!r}).lock():\n print('held', flush=True); time.sleep(1.5)",
+            "import sys; from newsarchive.store import Archive\n"
+            f"with Archive({str(archive_dir)!r}).lock():\n print('held', flush=True); sys.stdin.readline()",
         ],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
         cwd=REPO,
-    )
+    )  # holds the lock until told to let go
     assert holder.stdout.readline().strip() == "held"
-    result = CliRunner().invoke(cli, ["--archive", str(archive_dir), "import", "--wait", "10", str(pages)])
+    moved = threading.Event()  # the import was refused the lock, or it ended
+    real_flock = fcntl.flock
+
+    def flock(handle: object, operation: int) -> None:
+        try:
+            real_flock(handle, operation)
+        except BlockingIOError:
+            moved.set()
+            raise
+
+    monkeypatch.setattr(fcntl, "flock", flock)
+    outcome = []
+
+    def import_waiting() -> None:
+        try:
+            outcome.append(
+                CliRunner().invoke(cli, ["--archive", str(archive_dir), "import", "--wait", "600", str(pages)])
+            )
+        finally:
+            moved.set()
+
+    importer = threading.Thread(target=import_waiting)
+    importer.start()
+    moved.wait()
+    assert not outcome  # refused while the lock is held, and waiting rather than giving up
+    holder.stdin.close()
+    importer.join()
     holder.wait()
-    assert result.exit_code == 0, result.output
+    assert outcome[0].exit_code == 0, outcome[0].output
+    assert "archived 2" in outcome[0].output
 
 
 def test_reindex_command(run, pages: Path, archive_dir: Path) -> None:

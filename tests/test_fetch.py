@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import socket
 import ssl
 import struct
+import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator
@@ -20,7 +20,7 @@ from newsarchive.config import Settings
 from newsarchive.encoding import decode
 from newsarchive.errors import FetchError, TooLargeError, UnsupportedURLError
 from newsarchive.fetch import Fetcher, retry_after_seconds
-from tests.localserver import LocalServer, Response
+from tests.localserver import LocalServer, Response, client_gone
 
 PAGE = "<html><body><p>Caf\u00e9 \u2014 \u201equoted\u201c</p></body></html>"
 # No \u201d: its UTF-8 holds 0x9d, undefined in cp1252, which would expose a wrong cp1252 on its own.
@@ -201,72 +201,111 @@ def test_retry_after_seconds() -> None:
     assert retry_after_seconds(None) is None
 
 
-def test_a_response_slower_than_the_timeout(server: LocalServer, settings: Settings) -> None:
-    url = server.route("/slow", Response(PAGE.encode(), delay=1.0))
-    started = time.monotonic()
-    with pytest.raises(FetchError, match="timed out"):
-        fetcher(settings, read_timeout=0.3, retries=0).fetch(url)
-    assert elapsed(started) < 0.9
+# A holding handler gives up on its own after GIVE_UP_SECONDS, far past every timeout and
+# deadline the tests set: only a protection that is missing keeps a client there that long, and
+# then the handler completes the page, so the test fails instead of hanging. Drips stay under
+# http.client's limit of 100 header lines, which would end a drip early for another reason.
+DRIP_SECONDS = 0.2
+DRIPS = 90
+GIVE_UP_SECONDS = DRIPS * DRIP_SECONDS
 
 
-def _drip_body(handler: BaseHTTPRequestHandler) -> None:
-    """Headers, then one byte every 0.2 s for 8 s at most (bounded so the server thread ends)."""
+class Held:
+    """A handler that holds the client (each says how) until the client hangs up, or until it
+    gives up and completes the page. `client_hung_up()` waits for the handler to end and says
+    whether the client left while it was still held: the event the timeout tests wait on."""
+
+    def __init__(self, hold: Callable[[BaseHTTPRequestHandler], bool]) -> None:
+        self.hold = hold
+        self.ended = threading.Event()
+        self.client_left = False
+
+    def __call__(self, handler: BaseHTTPRequestHandler) -> None:
+        try:
+            self.client_left = self.hold(handler)
+        except OSError:  # a write to a client that has gone
+            self.client_left = True
+        finally:
+            self.ended.set()
+
+    def client_hung_up(self) -> bool:
+        return self.ended.wait(2 * GIVE_UP_SECONDS) and self.client_left
+
+
+def _answer_late(handler: BaseHTTPRequestHandler) -> bool:
+    """No answer at all while the client waits."""
+    if client_gone(handler, GIVE_UP_SECONDS):
+        return True
+    handler.wfile.write(b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n" + PAGE.encode())
+    return False
+
+
+def _drip_body(handler: BaseHTTPRequestHandler) -> bool:
+    """Headers, then a byte of body every DRIP_SECONDS while the client stays."""
     handler.send_response(200)
     handler.send_header("Content-Type", "text/html")
     handler.end_headers()
-    try:
-        for _ in range(40):
-            handler.wfile.write(b"x")
-            handler.wfile.flush()
-            time.sleep(0.2)
-    except OSError:
-        pass
+    for _ in range(DRIPS):
+        handler.wfile.write(b"x")
+        handler.wfile.flush()
+        if client_gone(handler, DRIP_SECONDS):
+            return True
+    return False
 
 
-def _drip_headers(handler: BaseHTTPRequestHandler) -> None:
-    """A status line, then one header line every 0.2 s for 8 s at most, then a page."""
-    try:
-        handler.wfile.write(b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n")
-        for _ in range(40):
-            handler.wfile.write(b"X-Drip: x\r\n")
-            handler.wfile.flush()
-            time.sleep(0.2)
-        handler.wfile.write(b"\r\n<html><body>late</body></html>")
-    except OSError:
-        pass
+def _drip_headers(handler: BaseHTTPRequestHandler) -> bool:
+    """A status line, then a header line every DRIP_SECONDS while the client stays."""
+    handler.wfile.write(b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n")
+    for _ in range(DRIPS):
+        handler.wfile.write(b"X-Drip: x\r\n")
+        handler.wfile.flush()
+        if client_gone(handler, DRIP_SECONDS):
+            return True
+    handler.wfile.write(b"\r\n<html><body>late</body></html>")
+    return False
 
 
-def _stall_body(handler: BaseHTTPRequestHandler) -> None:
-    """Ten bytes of a declared hundred, then silence until the client hangs up (5 s at most)."""
+def _stall_body(handler: BaseHTTPRequestHandler) -> bool:
+    """Ten bytes of a declared hundred, then silence while the client stays."""
     handler.send_response(200)
     handler.send_header("Content-Length", "100")
     handler.end_headers()
     handler.wfile.write(b"<html>0123")
     handler.wfile.flush()
-    handler.connection.settimeout(5)
-    with contextlib.suppress(OSError):
-        handler.rfile.read(1)
+    if client_gone(handler, GIVE_UP_SECONDS):
+        return True
+    handler.wfile.write(b"4" * 90)
+    return False
+
+
+def test_a_response_slower_than_the_timeout(server: LocalServer, settings: Settings) -> None:
+    held = Held(_answer_late)
+    with pytest.raises(FetchError, match="timed out"):  # not the 10 s deadline's message
+        fetcher(settings, read_timeout=0.3, retries=0).fetch(server.raw("/slow", held))
+    assert held.client_hung_up()  # it gave up while the server still held the answer
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("handler", [_drip_body, _drip_headers], ids=["body", "headers"])
+@pytest.mark.parametrize("hold", [_drip_body, _drip_headers], ids=["body", "headers"])
 def test_the_total_deadline_stops_a_dripping_server(
-    server: LocalServer, settings: Settings, handler: Callable[[BaseHTTPRequestHandler], None]
+    server: LocalServer, settings: Settings, hold: Callable[[BaseHTTPRequestHandler], bool]
 ) -> None:
-    url = server.raw("/drip", handler)
+    held = Held(hold)
     started = time.monotonic()
     with pytest.raises(FetchError, match="deadline"):
-        fetcher(settings, deadline=1.5, retries=0).fetch(url)
-    assert 1.4 < elapsed(started) < 2.2
+        fetcher(settings, deadline=1.5, retries=0).fetch(server.raw("/drip", held))
+    assert elapsed(started) > 1.4
+    assert held.client_hung_up()  # mid-drip: the deadline, not the end of the page, stopped it
 
 
 @pytest.mark.slow
 def test_the_deadline_cuts_a_read_short_of_the_read_timeout(server: LocalServer, settings: Settings) -> None:
-    url = server.raw("/stall", _stall_body)
+    held = Held(_stall_body)
     started = time.monotonic()
     with pytest.raises(FetchError, match="deadline"):
-        fetcher(settings, deadline=0.8, read_timeout=2, retries=0).fetch(url)
-    assert elapsed(started) < 1.3
+        fetcher(settings, deadline=0.8, read_timeout=2 * GIVE_UP_SECONDS, retries=0).fetch(server.raw("/stall", held))
+    assert elapsed(started) > 0.7
+    assert held.client_hung_up()  # while the server stalled: only the deadline could end the read
 
 
 def test_gzip_is_decoded_and_the_wire_bytes_kept(server: LocalServer, settings: Settings) -> None:
@@ -456,8 +495,9 @@ def test_https_works_with_a_trusted_certificate(trusted_tls_server: LocalServer,
 
 @pytest.mark.slow
 def test_the_deadline_stops_a_dripping_server_over_tls(trusted_tls_server: LocalServer, settings: Settings) -> None:
-    url = trusted_tls_server.raw("/drip", _drip_body)
+    held = Held(_drip_body)
     started = time.monotonic()
     with pytest.raises(FetchError, match="deadline"):
-        fetcher(settings, deadline=1.5, retries=0).fetch(url)
-    assert 1.4 < elapsed(started) < 2.5
+        fetcher(settings, deadline=1.5, retries=0).fetch(trusted_tls_server.raw("/drip", held))
+    assert elapsed(started) > 1.4
+    assert held.client_hung_up()

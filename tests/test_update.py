@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -11,8 +13,10 @@ import pytest
 
 from newsarchive.politeness import HostPacer
 from newsarchive.urls import normalize_url
-from tests.localserver import LocalServer, Response
+from tests.localserver import LocalServer, Response, client_gone
 from tests.pages import about, news_page
+
+HOLD_SECONDS = 60.0  # a held page is served anyway after this, so that a failing test ends
 
 
 def served_with_validators(server: LocalServer, path: str, body: str, content_type: str) -> str:
@@ -68,6 +72,16 @@ def site(server: LocalServer, settings_env: None) -> LocalServer:
     links = ["/news/1", "/news/2?utm_source=rss&utm_medium=feed", "/news/2?fbclid=abc#top", "/news/3", "/private/1"]
     served_with_validators(server, "/feed.xml", rss(server, links), "application/rss+xml")
     return server
+
+
+def answer_once_the_client_gave_up(handler: BaseHTTPRequestHandler) -> None:
+    """A feed too slow for any read timeout: the answer comes only after the client hung up."""
+    client_gone(handler, HOLD_SECONDS)
+    with contextlib.suppress(OSError):
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/rss+xml")
+        handler.end_headers()
+        handler.wfile.write(b"<rss/>")
 
 
 def article_hits(server: LocalServer) -> int:
@@ -153,7 +167,7 @@ def test_bad_sources_are_reported_counted_and_skipped(run, site: LocalServer) ->
     )
     site.route("/bomb.xml", Response(bomb.encode(), headers={"Content-Type": "application/rss+xml"}))
     site.route("/broken.xml", Response(b"<rss><channel><item><link>", headers={"Content-Type": "application/rss+xml"}))
-    site.route("/slow.xml", Response(b"<rss/>", delay=3))
+    site.raw("/slow.xml", answer_once_the_client_gave_up)
     for name in ("bomb", "broken", "slow"):
         run("sources", "add", site.url(f"/{name}.xml"), "--name", name)
     run("sources", "add", site.url("/feed.xml"), "--name", "good")
@@ -235,39 +249,61 @@ def test_the_host_pacer_spaces_requests_per_host_and_honours_crawl_delay() -> No
 
 @pytest.mark.slow
 def test_sigterm_mid_update_stops_cleanly_and_the_next_run_continues(
-    server: LocalServer, settings_env: None, tmp_path: Path, archive_dir: Path
+    server: LocalServer, settings_env: None, archive_dir: Path
 ) -> None:
     import os
     import signal
     import subprocess
     import sys
-    import time
 
     server.route("/robots.txt", Response(b"", status=404))
-    links = [f"/slow/{n}" for n in range(8)]
-    for link in links:
-        server.route(link, Response(news_page(f"Slow story {link}", about(link, 4), url=None).encode(), delay=0.4))
+    links = [f"/story/{n}" for n in range(8)]
+    held, requested, released = 3, threading.Event(), threading.Event()
+    for link in links[:held] + links[held + 1 :]:
+        article(server, link, f"Story {link}")
+    page = news_page(f"Story {links[held]}", about(links[held], 4), url=None).encode()
+
+    def in_flight(handler: BaseHTTPRequestHandler) -> None:
+        """This page is the one being fetched when the run is stopped: held until it has stopped."""
+        requested.set()
+        released.wait(HOLD_SECONDS)
+        with contextlib.suppress(OSError):
+            handler.send_response(200)
+            handler.send_header("Content-Type", "text/html; charset=utf-8")
+            handler.end_headers()
+            handler.wfile.write(page)
+
+    server.raw(links[held], in_flight)
     server.route("/feed.xml", Response(rss(server, links).encode(), headers={"Content-Type": "application/rss+xml"}))
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent), "NEWSARCHIVE_RATE": "0"}
+    # The held page must still be in flight when the signal lands: no read timeout ends it first.
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent), "NEWSARCHIVE_READ_TIMEOUT": "300"}
     base = [sys.executable, "-m", "newsarchive", "--archive", str(archive_dir)]
     subprocess.run([*base, "sources", "add", server.url("/feed.xml")], env=env, check=True, capture_output=True)
-    process = subprocess.Popen([*base, "update", "--jobs", "1"], env=env, stderr=subprocess.PIPE, text=True)
-    waited = time.monotonic()
-    while not list(archive_dir.rglob("*.json")) and time.monotonic() - waited < 20:
-        time.sleep(0.05)  # stop it once it has stored something, with work still left
+    process = subprocess.Popen([*base, "-v", "update", "--jobs", "1"], env=env, stderr=subprocess.PIPE, text=True)
+    said, archived = [], 0
+    for line in process.stderr:  # each page before the held one archived, and the held one asked for
+        said.append(line)
+        archived += line.startswith("archived: ")
+        if archived == held:
+            break
+    assert requested.wait(HOLD_SECONDS), said
     process.send_signal(signal.SIGTERM)
-    _, stderr = process.communicate(timeout=30)
-    assert process.returncode == 130 and "interrupted" in stderr
+    for line in process.stderr:
+        said.append(line)
+        if line.startswith("interrupted"):
+            break
+    released.set()  # the stopped run's fetch thread ends; it must not store what it gets
+    said += process.stderr.readlines()
+    assert process.wait() == 130, said
     assert not list(archive_dir.rglob("*.tmp")) and not (archive_dir / ".newsarchive.running").exists()
-    stored_first = len(list(archive_dir.rglob("*.json")))
-    assert 0 < stored_first < len(links)
+    assert len(list(archive_dir.rglob("*.json"))) == held  # what was archived before the signal, and no more
 
     done = subprocess.run([*base, "update"], env=env, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
-    assert f"archived {len(links) - stored_first}," in done.stderr
+    assert f"archived {len(links) - held}," in done.stderr
     assert len(list(archive_dir.rglob("*.json"))) == len(links)  # each archived once
     refetched = sum(server.hits(link) for link in links) - len(links)
-    assert refetched <= 1  # only the page in flight when the run was stopped
+    assert refetched == 1  # only the page in flight when the run was stopped
 
 
 def test_robots_txt_is_read_as_rfc_9309_says(run, server: LocalServer, settings_env: None) -> None:

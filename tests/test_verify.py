@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import gzip
 import json
+import os
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from newsarchive.store import Archive
 from newsarchive.verify import verify
+from tests.conftest import FIXTURES
+from tests.localserver import LocalServer, Response
 from tests.pages import about, article_from, news_page
+from tests.test_formats import mhtml
 
 
 def filled(archive_dir: Path, count: int = 4) -> list[str]:
@@ -113,3 +120,112 @@ def test_reindex_leaves_out_a_damaged_file_and_says_so(archive_dir: Path, run) -
     assert f"{paths[0]}: left out" in result.stderr
     with Archive(archive_dir) as archive:
         assert archive.stats()["articles"] == 2
+
+
+# One saved page per way its raw page can be lost, each dated a day of its own so that it is
+# kept in a WARC file of its own (raw/2025/01/DD.warc.gz).
+RAW_DAMAGE = ("untouched", "truncated", "corrupted", "rewritten", "other-record", "past-the-end", "no-file")
+RAW_DAMAGE += ("a-directory", "outside", "not-a-reference", "digest")
+
+
+def archive_pages_of_their_own_days(run, archive_dir: Path, tmp_path: Path, names: tuple[str, ...]) -> dict[str, Path]:
+    """Import one page per name, each with a file date of its own; returns each article's JSON."""
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for day, name in enumerate(names, start=1):
+        page = folder / f"{name}.html"
+        page.write_text(news_page(f"The {name} story", about(name, 4), url=f"https://v.example/{name}"), "utf-8")
+        stamp = datetime(2025, 1, day, 12, tzinfo=UTC).timestamp()
+        os.utime(page, (stamp, stamp))
+    result = run("import", "--jobs", "1", str(folder))
+    assert result.exit_code == 0, result.stderr
+    return {Path(source(path)["location"]).stem: path for path in archive_dir.rglob("*.json")}
+
+
+def source(json_file: Path) -> dict:
+    return json.loads(json_file.read_text(encoding="utf-8"))["source"]
+
+
+def edit_source(json_file: Path, edit: Callable[[dict], None]) -> None:
+    """Change the article's `source`, as a hand edit or a bad copy would."""
+    data = json.loads(json_file.read_text(encoding="utf-8"))
+    edit(data["source"])
+    json_file.write_text(json.dumps(data), encoding="utf-8")
+
+
+def test_each_way_a_raw_page_is_lost_is_one_line_naming_the_article(run, archive_dir: Path, tmp_path: Path) -> None:
+    articles = archive_pages_of_their_own_days(run, archive_dir, tmp_path, RAW_DAMAGE)
+    refs = {name: source(path)["warc"] for name, path in articles.items()}
+    warc = {name: archive_dir / ref["file"] for name, ref in refs.items()}
+    assert len(set(warc.values())) == len(RAW_DAMAGE)  # a file each: damage to one touches no other
+
+    data = warc["truncated"].read_bytes()
+    warc["truncated"].write_bytes(data[: len(data) // 2])  # a copy or a disk that stopped half-way
+    data = bytearray(warc["corrupted"].read_bytes())
+    data[:10] = b"garbage!!\n"  # the start of the record's gzip member overwritten
+    warc["corrupted"].write_bytes(bytes(data))
+    payload = gzip.decompress(warc["rewritten"].read_bytes())
+    assert payload.count(b"The rewritten story") == 2  # <title> and <h1>
+    warc["rewritten"].write_bytes(gzip.compress(payload.replace(b"The rewritten story", b"The REWRITTEN story")))
+    edit_source(articles["other-record"], lambda s: s["warc"].update(record_id=f"<urn:uuid:{'0' * 8}-0000>"))
+    size = warc["past-the-end"].stat().st_size
+    edit_source(articles["past-the-end"], lambda s: s["warc"].update(offset=size))
+    edit_source(articles["no-file"], lambda s: s["warc"].update(file="raw/2031/01/01.warc.gz"))
+    edit_source(articles["a-directory"], lambda s: s["warc"].update(file="raw/2025"))
+    edit_source(articles["outside"], lambda s: s["warc"].update(file="raw/../../../etc/passwd"))
+    edit_source(articles["not-a-reference"], lambda s: s.update(warc="raw/2025/01/10.warc.gz"))
+    edit_source(articles["digest"], lambda s: s.update(sha256="0" * 64))
+
+    result = run("verify")
+    assert result.exit_code == 1
+    where = {name: f"{ref['file']}@{ref['offset']}" for name, ref in refs.items()}
+    expected = {
+        "truncated": f"raw page at {where['truncated']} is cut short (",
+        "corrupted": f"raw page not readable at {where['corrupted']}: no readable WARC record there",
+        "rewritten": f"raw page at {where['rewritten']} does not match its WARC digest (the record was changed)",
+        "other-record": f"raw page at {where['other-record']} is not record <urn:uuid:00000000-0000>",
+        "past-the-end": f"no raw page at {refs['past-the-end']['file']}@{size}: the file has {size} bytes",
+        "no-file": "raw page missing: raw/2031/01/01.warc.gz does not exist",
+        "a-directory": f"raw page not readable at raw/2025@{refs['a-directory']['offset']}: [Errno 21] Is a directory",
+        "outside": "source.warc points outside the archive's raw pages: raw/../../../etc/passwd",
+        "not-a-reference": "source.warc is not a reference to a raw page (file, offset, record_id): 'raw/2025/01/10",
+        "digest": f"raw page at {where['digest']} does not match source.sha256",
+    }
+    lines = result.stderr.splitlines()
+    for name, message in expected.items():
+        relative = articles[name].relative_to(archive_dir).as_posix()
+        assert [line for line in lines if line.startswith(f"problem: {relative}: {message}")], (name, lines)
+    assert not [line for line in lines if articles["untouched"].name in line]
+    assert (
+        f"checked {len(RAW_DAMAGE)} article file(s): {len(expected)} problem(s), {len(expected)} left" in result.stderr
+    )
+    assert "Traceback" not in result.stderr
+
+    repaired = run("verify", "--repair", "--json")
+    assert repaired.exit_code == 1  # the archive cannot bring a raw page back
+    problems = json.loads(repaired.stdout)["problems"]
+    assert sorted(p["path"] for p in problems if p["kind"] == "raw-page" and not p["repaired"]) == sorted(
+        articles[name].relative_to(archive_dir).as_posix() for name in expected
+    )
+
+
+def test_raw_pages_kept_in_every_form_verify_clean(run, archive_dir: Path, tmp_path: Path) -> None:
+    """Saved files (the fixture pages in their encodings, an MHTML kept whole and its page
+    unwrapped) and fetched pages (sent gzip-encoded, kept so): the page each article was made
+    from is what its reference leads to."""
+    run("import", "--jobs", "1", str(FIXTURES / "pages"))  # one fixture is a list of articles, refused
+    saved = tmp_path / "story.mhtml"
+    saved.write_bytes(mhtml(news_page("An MHTML story", about("mhtml", 3)).encode("utf-8")))
+    assert run("import", "--jobs", "1", str(saved)).exit_code == 0
+    server = LocalServer()
+    try:
+        sent = gzip.compress(news_page("A story sent compressed", about("gzip", 4), url=None).encode())
+        url = server.route("/gz", Response(sent, headers={"Content-Type": "text/html", "Content-Encoding": "gzip"}))
+        assert run("fetch", url).exit_code == 0
+    finally:
+        server.close()
+    articles = len(list(archive_dir.rglob("*.json")))
+    assert articles > 20
+    result = run("verify")
+    assert result.exit_code == 0, result.stderr
+    assert f"checked {articles} article file(s): 0 problem(s)" in result.stderr
