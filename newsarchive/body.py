@@ -557,7 +557,20 @@ def _is_promo(element: etree._Element, host: str, url: str | None) -> bool:
     links = _away_links(element, url)
     if not links or any(site_of(urljoin(url or "", a.get("href") or "")) != host for a in links):
         return False
-    return _mostly_links(element, links)
+    return _mostly_links(element, links) or _kicker_and_link(element, links)
+
+
+KICKER_MAX_WORDS = 6
+
+
+def _kicker_and_link(element: etree._Element, links: list[etree._Element]) -> bool:
+    """'Kicker: <a>Headline</a>': a teaser whose kicker stands outside its link."""
+    text = normalize_space(element.text_content())
+    linked = normalize_space(" ".join(a.text_content() for a in links))
+    if not linked or not text.endswith(linked):
+        return False
+    kicker = text[: -len(linked)].strip()
+    return kicker.endswith(":") and len(kicker.split()) <= KICKER_MAX_WORDS
 
 
 def _common_container(elements: list[etree._Element]) -> etree._Element:
