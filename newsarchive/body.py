@@ -252,7 +252,9 @@ def extract_body(
     layout = _PageLayout(tree)
     captions = _captions(layout, url)
     notes: list[str] = []
-    cleaned = _without_widgets(_without_hidden(layout, copy.deepcopy(tree), notes), stripper, notes)
+    cleaned = _without_widgets(
+        _without_signup_boxes(_without_hidden(layout, copy.deepcopy(tree), notes), notes), stripper, notes
+    )
     # Precision first: it leaves out paywall prompts, keyword and recommendation boxes the
     # default keeps. On a sparse page it can keep a notice and throw out the story: a short
     # result is checked against the default's, and a far longer default wins.
@@ -720,6 +722,27 @@ def _without_widgets(tree: lxml_html.HtmlElement, stripper: Stripper, notes: lis
                 f"related: container opened by {normalize_space(heading.text_content())!r} dropped ({words} words)"
             )
             container.drop_tree()
+    return tree
+
+
+SIGNUP_BOX_MAX_WORDS = 100
+EMAIL_INPUT_XPATH = "//input[@type='email' or contains(@name, 'email') or contains(@placeholder, '@')]"
+
+
+def _without_signup_boxes(tree: lxml_html.HtmlElement, notes: list[str]) -> lxml_html.HtmlElement:
+    """Drop a newsletter sign-up box that sits in the story: the largest element around an
+    e-mail field that is still short (its pitch, its consent line, its error message)."""
+    for field in tree.xpath(EMAIL_INPUT_XPATH):
+        box = None
+        for ancestor in field.iterancestors():
+            if ancestor.tag in ("body", "html") or ancestor.find(".//h1") is not None:
+                break
+            if len(ancestor.text_content().split()) > SIGNUP_BOX_MAX_WORDS:
+                break
+            box = ancestor
+        if box is not None and box.getparent() is not None:
+            notes.append(f"signup: box around an e-mail field dropped ({len(box.text_content().split())} words)")
+            box.drop_tree()
     return tree
 
 
