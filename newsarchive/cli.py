@@ -366,7 +366,7 @@ def _collect(env: Env, archive: Any, settings: Settings, sources: list[dict], re
 
 
 @cli.command(name="import")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(readable=False, path_type=Path))
 @click.option("--glob", "globs", multiple=True, metavar="PATTERN", help="Only files matching PATTERN (repeatable).")
 @click.option(
     "--base-url",
