@@ -17,7 +17,7 @@ from urllib.parse import urljoin
 from lxml import etree
 from lxml import html as lxml_html
 
-from newsarchive.clean import Stripper, normalize_space
+from newsarchive.clean import STATEMENT_END, Stripper, normalize_space
 from newsarchive.errors import ExtractionError
 from newsarchive.metadata import element_lines
 from newsarchive.model import Block, sha256_hex, site_of
@@ -637,6 +637,7 @@ def _outermost(elements: list[etree._Element]) -> list[etree._Element]:
 CHUNK_TEXT_TAGS = ("p", "h2", "h3", "h4", "li", "blockquote")
 CHUNK_SKIP_XPATH = "ancestor::figure | ancestor::aside | ancestor::nav | ancestor::footer | ancestor::form"
 CHUNK_MAX_LINK_SHARE = 0.3
+CHUNK_MIN_OWN_WORDS = 2  # outside its links, in a sentence that has links
 CHUNK_MAX_LEVELS = 3
 CHUNK_SKIP_CLASS = re.compile(r"author|byline|date|meta|share|caption|credit|related", re.IGNORECASE)
 CHUNK_KINDS = {"li": "list_item", "blockquote": "quote", "h2": "heading", "h3": "heading", "h4": "heading"}
@@ -673,13 +674,24 @@ def _with_sibling_chunks(layout: _PageLayout, blocks: list[Block]) -> list[Block
                 or any(inner is not element for inner in element.iter(*CHUNK_TEXT_TAGS))
             ):
                 continue
-            links = sum(len(normalize_space(a.text_content())) for a in element.iter("a"))
-            if links > CHUNK_MAX_LINK_SHARE * len(text):
+            if not _prose_despite_links(element, text):
                 continue
             kind = CHUNK_KINDS.get(element.tag, "paragraph")
             placed.append((position[element], Block(kind, text)))  # type: ignore[arg-type]
             known.add(text)
     return [block for _, block in sorted(placed, key=lambda pair: pair[0])]
+
+
+def _prose_despite_links(element: etree._Element, text: str) -> bool:
+    """Little link text, or a statement with one link inside it ('It also <a>runs joint
+    exercises</a>.'): words of its own outside the link and a full stop. A teaser is a link
+    from end to end, a promo a string of links, a related headline may ask a question."""
+    links = [normalize_space(a.text_content()) for a in element.iter("a")]
+    linked = " ".join(links)
+    if len(linked) <= CHUNK_MAX_LINK_SHARE * len(text):
+        return True
+    own_words = len(text.split()) - len(linked.split())
+    return len(links) == 1 and bool(STATEMENT_END.search(text)) and own_words >= CHUNK_MIN_OWN_WORDS
 
 
 def _sibling_chunks(home: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:

@@ -429,3 +429,20 @@ def test_a_copy_of_the_headline_with_a_suffix_at_the_top_of_the_body_is_not_body
         f"<h1>Tunnel works begin</h1>{story}</article></body></html>"
     )
     assert article_from(page).text.startswith(paragraphs[0])
+
+
+def test_a_sentence_with_a_long_link_inside_a_body_of_text_blocks_is_kept() -> None:
+    """Templates that give every paragraph its own block; precise extraction drops a paragraph
+    that is mostly one link, though it is a sentence of the story."""
+    paragraphs = about("ferry", 6)
+    linked = (
+        'It also <a href="https://ferries.example.org/reports/annual-safety-review-2025">publishes an annual'
+        " safety review of every crossing on the estuary</a>."
+    )
+    blocks = [*paragraphs[:3], linked, *paragraphs[3:]]
+    story = "".join(f'<div class="text-block"><p>{p}</p></div>' for p in blocks)
+    page = (
+        "<html><head><title>Ferry timetable changes | Valley Post</title></head><body><article>"
+        f"<h1>Ferry timetable changes</h1>{story}</article></body></html>"
+    )
+    assert "publishes an annual safety review of every crossing on the estuary." in article_from(page).text
