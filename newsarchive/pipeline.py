@@ -109,12 +109,6 @@ def run_guarded(label: str, work: Callable[..., T], *args: object, traceback: bo
         )
 
 
-def _plan(read: Callable[[], RawPage], label: str) -> ItemResult:
-    """--dry-run: read and recognize the file, store nothing."""
-    raw = read()
-    return ItemResult(label, "planned", format=raw.file_format or raw.format, url=page_url(raw))
-
-
 def import_paths(
     archive: Archive,
     paths: Iterable[Path],
