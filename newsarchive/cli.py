@@ -6,6 +6,7 @@ commands that need them so that `newsarchive --help` stays fast.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -22,7 +23,7 @@ import click
 
 from newsarchive import __version__
 from newsarchive.config import Settings, load_settings
-from newsarchive.errors import ExitStatus, NewsarchiveError
+from newsarchive.errors import ExitStatus, NewsarchiveError, OutputError
 from newsarchive.model import utc_now, utf8_safe
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -150,10 +151,10 @@ def _open_archive(settings: Settings, must_exist: bool = False):  # -> Archive
 class _Reporter:
     """Prints one line per failed input (always), per stored input (-v), and a final summary."""
 
-    def __init__(self, env: Env, as_json: bool, total: int | None, log_file: TextIO | None = None) -> None:
+    def __init__(self, env: Env, as_json: bool, total: int | None, log: _RunLog | None = None) -> None:
         self.env = env
         self.as_json = as_json
-        self.log_file = log_file
+        self.log = log
         self.last = time.monotonic()
         self.failed_sources = 0
         self.bar = None
@@ -166,11 +167,8 @@ class _Reporter:
         if duration is None:
             duration = now - self.last  # sequential runs: the time since the previous result
         self.last = now
-        if self.log_file is not None:
-            row = {"time": utc_now(), "input": printable(result.input), "outcome": result.status}
-            row |= {"duration": round(duration, 3), "id": result.id, "path": result.path, "reason": result.reason}
-            self.log_file.write(json.dumps(row, ensure_ascii=False) + "\n")
-            self.log_file.flush()
+        if self.log is not None:
+            self.log.input(result, duration)
         if self.bar is not None:
             self.bar.update(1)
         if self.as_json:
@@ -192,8 +190,15 @@ class _Reporter:
             self.env.stderr.write("\r\033[K")
         emit()
 
-    def source_failed(self) -> None:
-        self.failed_sources += 1
+    def source(self, result: Any) -> None:
+        """How reading one source went: an error line when it failed, a line with -v otherwise."""
+        if self.log is not None:
+            self.log.source(result)
+        if result.status == "failed":
+            self.failed_sources += 1
+            self.env.error(f"source {result.name}: {result.reason}")
+            return
+        self.env.say(f"source {result.name}: {result.status}, {result.found} listed, {result.new} new", level=1)
 
     def finish(self, summary: Any) -> None:
         if self.bar is not None:
@@ -210,6 +215,8 @@ class _Reporter:
             )
         if self.failed_sources:
             line += f", sources failed {self.failed_sources}"
+        if self.log is not None:
+            self.log.totals = {"counts": counts, "sources_failed": self.failed_sources}
         failed = summary.failed or self.failed_sources
         # Quiet (for cron): nothing when all went well, the summary under the errors when not.
         self.env.say(line, level=-1 if failed else 0)
@@ -247,12 +254,85 @@ def _wait_option(function: Any) -> Any:
     )(function)
 
 
+class _RunLog:
+    """--log-file: JSON lines for a run's start and end (counts, exit code), for each source read
+    and for each input, appended to FILE, whose folder is made when missing."""
+
+    def __init__(self, path: Path, handle: TextIO) -> None:
+        self.path = path
+        self.handle = handle
+        self.started = time.monotonic()
+        self.totals: dict[str, Any] = {}  # what the reporter counted, for the end line
+
+    @classmethod
+    @contextmanager
+    def opened(cls, path: Path | None, command: str) -> Iterator[_RunLog | None]:
+        """The log of one run: its end line is written whatever ends the run, with its exit code."""
+        if path is None:
+            yield None
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed below, after the end line
+        except FileExistsError:
+            raise OutputError(f"cannot write the log file {path}: {path.parent} is a file, not a folder") from None
+        except OSError as exc:
+            raise OutputError(f"cannot write the log file {path}: {exc.strerror or exc}") from None
+        with handle:
+            log = cls(path, handle)
+            log.write("start", command=command, pid=os.getpid(), version=__version__)
+            exit_code = 0
+            try:
+                yield log
+            except BaseException as exc:
+                exit_code = _exit_code(exc)
+                raise
+            finally:
+                duration = round(time.monotonic() - log.started, 3)
+                log.write("end", command=command, **log.totals, exit_code=exit_code, duration=duration)
+
+    def write(self, event: str, **fields: Any) -> None:
+        try:
+            self.handle.write(json.dumps({"time": utc_now(), "event": event, **fields}, ensure_ascii=False) + "\n")
+            self.handle.flush()
+        except OSError as exc:
+            raise OutputError(f"cannot write the log file {self.path}: {exc.strerror or exc}") from None
+
+    def input(self, result: Any, duration: float) -> None:
+        row = {"input": printable(result.input), "outcome": result.status, "duration": round(duration, 3)}
+        row |= {"id": result.id, "path": result.path, "reason": result.reason}
+        self.write("input", **row)
+
+    def source(self, result: Any) -> None:
+        row = {"source": result.name, "url": result.url, "outcome": result.status, "listed": result.found}
+        self.write("source", **row, new=result.new, reason=result.reason)
+
+
+def _exit_code(exc: BaseException) -> int:
+    """The exit code a run that ended with `exc` exits with (see NewsarchiveGroup)."""
+    if isinstance(exc, click.exceptions.Exit):
+        return exc.exit_code
+    if isinstance(exc, SystemExit):  # an interrupt
+        return exc.code if isinstance(exc.code, int) else ExitStatus.FAILURES
+    if isinstance(exc, NewsarchiveError):
+        return exc.exit_status
+    if isinstance(exc, click.ClickException):
+        return exc.exit_code
+    return ExitStatus.FAILURES
+
+
 def _log_file_option(function: Any) -> Any:
+    @functools.wraps(function)
+    def logged(*args: Any, log_file: Path | None, **kwargs: Any) -> Any:
+        with _RunLog.opened(log_file, click.get_current_context().info_name or "") as log:
+            return function(*args, log_file=log, **kwargs)
+
     return click.option(
         "--log-file",
-        type=click.File("a", encoding="utf-8"),
-        help="Append one JSON object per input (time, input, outcome, duration, reason) to FILE.",
-    )(function)
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Append JSON lines to FILE (its folder is made if missing): the run's start and end (counts, "
+        "exit code), each source (unchanged, listed, new, error) and each input (outcome, duration, reason).",
+    )(logged)
 
 
 def _politeness_options(function: Any) -> Any:
@@ -308,7 +388,7 @@ def fetch(
     strip: tuple[str, ...],
     keep_non_articles: bool | None,
     wait: float,
-    log_file: TextIO | None,
+    log_file: _RunLog | None,
     as_json: bool,
 ) -> None:
     """Download pages and archive the article in each.
@@ -340,26 +420,19 @@ def fetch(
         summary = fetch_urls(archive, all_urls, settings, on_result=reporter)
         if listings:
             one_off = [{"url": url, "name": url} for url in listings]
-            listed = _collect(env, archive, settings, one_off, reporter, jobs=settings.jobs, obey_robots=True)
+            listed = _collect(archive, settings, one_off, reporter, jobs=settings.jobs, obey_robots=True)
             for status, count in listed.counts.items():
                 summary.counts[status] += count
     reporter.finish(summary)
 
 
-def _collect(env: Env, archive: Any, settings: Settings, sources: list[dict], reporter: Any, **options: Any) -> Any:
+def _collect(archive: Any, settings: Settings, sources: list[dict], reporter: Any, **options: Any) -> Any:
     """Read the sources, then fetch and archive what they list that is not archived yet."""
     from newsarchive.collect import Fetchers, collect, gather
 
-    def said(result: Any) -> None:
-        if result.status == "failed":
-            reporter.source_failed()
-            env.error(f"source {result.name}: {result.reason}")
-        else:
-            env.say(f"source {result.name}: {result.status}, {result.found} listed", level=1)
-
     fetchers = Fetchers(settings)
     try:
-        leads = gather(archive, fetchers.get(), sources, on_source=said)
+        leads = gather(archive, fetchers.get(), sources, on_source=reporter.source)
         return collect(archive, leads, settings, on_result=reporter, fetchers=fetchers, **options)
     finally:
         fetchers.close()
@@ -404,7 +477,7 @@ def import_(
     strip: tuple[str, ...],
     keep_non_articles: bool | None,
     wait: float,
-    log_file: TextIO | None,
+    log_file: _RunLog | None,
     as_json: bool,
 ) -> None:
     """Import saved pages from files and folders (folders are read recursively).
@@ -724,7 +797,7 @@ def update(
     ignore_robots: bool,
     strip: tuple[str, ...],
     wait: float,
-    log_file: TextIO | None,
+    log_file: _RunLog | None,
     as_json: bool,
 ) -> None:
     """Read every source and archive the articles they list that are not archived yet.
@@ -742,7 +815,7 @@ def update(
     Examples:
       newsarchive sources add https://example.com/rss.xml --section World
       newsarchive update
-      newsarchive -q update --log-file ~/news/update.log
+      newsarchive -q update --log-file ~/news/logs/update.log
     """
     settings = env.settings(strip=strip, jobs=jobs, rate=rate)
     if dry_run:
@@ -764,9 +837,9 @@ def update(
         if not sources:
             raise click.UsageError("no sources yet: add one with 'newsarchive sources add URL'")
         if _has_queue(archive):
-            _enqueue(env, archive, settings, sources)
+            _enqueue(env, archive, settings, sources, reporter)
             return
-        summary = _collect(env, archive, settings, sources, reporter, jobs=settings.jobs, obey_robots=not ignore_robots)
+        summary = _collect(archive, settings, sources, reporter, jobs=settings.jobs, obey_robots=not ignore_robots)
     reporter.finish(summary)
 
 
@@ -776,23 +849,22 @@ def _has_queue(archive: Any) -> bool:
     return isinstance(archive.index, PostgresIndex)
 
 
-def _enqueue(env: Env, archive: Any, settings: Settings, sources: list[dict]) -> None:
+def _enqueue(env: Env, archive: Any, settings: Settings, sources: list[dict], reporter: _Reporter) -> None:
     """With a PostgreSQL index, `update` reads the sources and queues what they list for the
     workers (`newsarchive worker`) instead of fetching it here."""
     from newsarchive.collect import Fetchers, gather
     from newsarchive.workqueue import WorkQueue
 
     fetchers = Fetchers(settings)
-    failed = []
     try:
-        leads = gather(archive, fetchers.get(), sources, on_source=lambda r: r.status == "failed" and failed.append(r))
+        leads = gather(archive, fetchers.get(), sources, on_source=reporter.source)
     finally:
         fetchers.close()
-    for result in failed:
-        env.error(f"source {result.name}: {result.reason}")
     added = WorkQueue(archive.index).enqueue((lead.url, lead.source) for lead in leads)
     env.say(f"queued {added} new URL(s) of {len(leads)} listed and not archived, for the workers")
-    if failed:
+    if reporter.log is not None:
+        reporter.log.totals = {"listed": len(leads), "queued": added, "sources_failed": reporter.failed_sources}
+    if reporter.failed_sources:
         click.get_current_context().exit(ExitStatus.FAILURES)
 
 
@@ -894,7 +966,7 @@ def worker(
     rate: float | None,
     ignore_robots: bool,
     strip: tuple[str, ...],
-    log_file: TextIO | None,
+    log_file: _RunLog | None,
     as_json: bool,
 ) -> None:
     """Fetch and archive URLs from the shared work queue (needs a PostgreSQL index).

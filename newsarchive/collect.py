@@ -43,8 +43,9 @@ class Lead:
 class SourceResult:
     url: str
     name: str
-    status: str  # read | unchanged | failed
-    found: int = 0
+    status: str  # read | unchanged (HTTP 304) | failed
+    found: int = 0  # article URLs listed
+    new: int = 0  # of those, not archived yet and not listed by an earlier source of the run
     reason: str | None = None
 
 
@@ -135,11 +136,14 @@ def gather(
         else:
             if record:
                 archive.record_source(source["url"], etag=page and page.etag, last_modified=page and page.last_modified)
-            result = SourceResult(source["url"], source["name"], "read" if page else "unchanged", len(items))
+            new = 0
             for item in items:
                 key = normalize_url(item.url)
                 if key not in leads and not archive.knows_url(key):
                     leads[key] = Lead(key, source["name"], item.published, source.get("section"))
+                    new += 1
+            status = "read" if page else "unchanged"
+            result = SourceResult(source["url"], source["name"], status, len(items), new)
         if on_source:
             on_source(result)
     return list(leads.values())
