@@ -365,6 +365,25 @@ def test_robots_txt_is_read_as_rfc_9309_says(run, server: LocalServer, settings_
     assert all(server.hits(path) == 1 for path in allowed)
 
 
+def test_urls_whose_robots_txt_cannot_be_read_fail_this_run_and_are_tried_again(
+    run, server: LocalServer, settings_env: None
+) -> None:
+    server.route("/robots.txt", Response(b"", status=503))
+    article(server, "/news/1", "A story behind a robots.txt that is down")
+    dead = "http://newsroom.invalid/news/1"  # .invalid never resolves (RFC 6761)
+    feed = f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><link>{server.url("/news/1")}'
+    feed += f"</link></item><item><link>{dead}</link></item></channel></rss>"
+    server.route("/feed.xml", Response(feed.encode(), headers={"Content-Type": "application/rss+xml"}))
+    run("sources", "add", server.url("/feed.xml"))
+    result = run("update")
+    assert result.exit_code == 1 and "failed 2, skipped 0" in result.stderr
+    assert f"error: {server.url('/news/1')}: cannot read robots.txt (HTTP 503 Service Unavailable)" in result.stderr
+    assert f"error: {dead}: cannot read robots.txt (connection failed: host not found)" in result.stderr
+    assert server.hits("/news/1") == 0
+    server.route("/robots.txt", Response(b"", status=404))
+    assert "archived 1" in run("update").stderr
+
+
 def test_robots_txt_rules_and_crawl_delay_from_a_real_server(server: LocalServer, settings) -> None:
     from newsarchive.fetch import Fetcher
     from newsarchive.politeness import Robots
