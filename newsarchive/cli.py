@@ -157,6 +157,7 @@ class _Reporter:
         self.log = log
         self.last = time.monotonic()
         self.failed_sources = 0
+        self.given_up = 0
         self.bar = None
         if total and not as_json and env.verbosity >= 0 and env.stderr.isatty():
             self.bar = click.progressbar(length=total, file=env.stderr, label="archiving")
@@ -176,6 +177,9 @@ class _Reporter:
             click.echo(json.dumps(row, ensure_ascii=False), file=self.env.stdout)
         if result.status == "failed":
             self._above_bar(lambda: self.env.error(f"{result.input}: {result.reason}"))
+            if result.given_up_after:
+                self.given_up += 1
+                self._above_bar(lambda: self.env.say(given_up_line(result.input, result.given_up_after), level=-1))
         elif result.status == "planned":
             if not self.as_json:
                 line = f"{result.format:<11} {result.url or '-'}  {printable(result.input)}"
@@ -198,7 +202,8 @@ class _Reporter:
             self.failed_sources += 1
             self.env.error(f"source {result.name}: {result.reason}")
             return
-        self.env.say(f"source {result.name}: {result.status}, {result.found} listed, {result.new} new", level=1)
+        line = f"source {result.name}: {result.status}, {result.found} listed, {result.new} new"
+        self.env.say(line + (f", {result.given_up} given up" if result.given_up else ""), level=1)
 
     def finish(self, summary: Any) -> None:
         if self.bar is not None:
@@ -215,8 +220,10 @@ class _Reporter:
             )
         if self.failed_sources:
             line += f", sources failed {self.failed_sources}"
+        if self.given_up:
+            line += f", given up {self.given_up}"
         if self.log is not None:
-            self.log.totals = {"counts": counts, "sources_failed": self.failed_sources}
+            self.log.totals = {"counts": counts, "sources_failed": self.failed_sources, "given_up": self.given_up}
         failed = summary.failed or self.failed_sources
         # Quiet (for cron): nothing when all went well, the summary under the errors when not.
         self.env.say(line, level=-1 if failed else 0)
@@ -252,6 +259,10 @@ def _wait_option(function: Any) -> Any:
         metavar="SECONDS",
         help="If another run holds the archive, wait this long for it before giving up.",
     )(function)
+
+
+def given_up_line(url: str, failures: int) -> str:
+    return f"giving up on {url} after {failures} failures ('newsarchive sources retry URL' tries it again)"
 
 
 class _RunLog:
@@ -301,11 +312,13 @@ class _RunLog:
     def input(self, result: Any, duration: float) -> None:
         row = {"input": printable(result.input), "outcome": result.status, "duration": round(duration, 3)}
         row |= {"id": result.id, "path": result.path, "reason": result.reason}
+        if result.given_up_after:
+            row["given_up_after"] = result.given_up_after
         self.write("input", **row)
 
     def source(self, result: Any) -> None:
         row = {"source": result.name, "url": result.url, "outcome": result.status, "listed": result.found}
-        self.write("source", **row, new=result.new, reason=result.reason)
+        self.write("source", **row, new=result.new, given_up=result.given_up, reason=result.reason)
 
 
 def _exit_code(exc: BaseException) -> int:
@@ -333,6 +346,15 @@ def _log_file_option(function: Any) -> Any:
         help="Append JSON lines to FILE (its folder is made if missing): the run's start and end (counts, "
         "exit code), each source (unchanged, listed, new, error) and each input (outcome, duration, reason).",
     )(logged)
+
+
+def _max_failures_option(function: Any) -> Any:
+    return click.option(
+        "--max-failures",
+        type=click.IntRange(min=0),
+        help="Runs that failed an article URL before it is given up (0: never).  "
+        "[env NEWSARCHIVE_MAX_FAILURES; default: 3]",
+    )(function)
 
 
 def _politeness_options(function: Any) -> Any:
@@ -406,6 +428,7 @@ def fetch(
     With --feed or --sitemap the listed articles not archived yet are fetched, as `update`
     does for saved sources (robots.txt and the per-host rate respected).
     """
+    from newsarchive.failures import FailureCounter
     from newsarchive.pipeline import fetch_urls
     from newsarchive.urllists import read_url_list
 
@@ -417,10 +440,12 @@ def fetch(
     )
     reporter = _Reporter(env, as_json, len(all_urls), log_file)
     with _locked(settings, wait) as archive:
-        summary = fetch_urls(archive, all_urls, settings, on_result=reporter)
+        failures = FailureCounter(archive, settings.max_failures)  # one run, whichever way a URL came
+        summary = fetch_urls(archive, all_urls, settings, on_result=reporter, failures=failures)
         if listings:
             one_off = [{"url": url, "name": url} for url in listings]
-            listed = _collect(archive, settings, one_off, reporter, jobs=settings.jobs, obey_robots=True)
+            options = {"jobs": settings.jobs, "obey_robots": True, "failures": failures}
+            listed = _collect(archive, settings, one_off, reporter, **options)
             for status, count in listed.counts.items():
                 summary.counts[status] += count
     reporter.finish(summary)
@@ -784,6 +809,7 @@ def export(
 @click.option("--dry-run", is_flag=True, help="Read the sources and list the articles that would be fetched.")
 @click.option("--jobs", type=click.IntRange(min=1), help="Pages fetched at once (threads).  [default: 4]")
 @_politeness_options
+@_max_failures_option
 @_strip_option
 @_wait_option
 @_log_file_option
@@ -795,6 +821,7 @@ def update(
     jobs: int | None,
     rate: float | None,
     ignore_robots: bool,
+    max_failures: int | None,
     strip: tuple[str, ...],
     wait: float,
     log_file: _RunLog | None,
@@ -810,6 +837,8 @@ def update(
     archived?" check, robots.txt and its Crawl-delay are honoured, each host gets at most
     --rate requests a second while --jobs pages are fetched at once.  With -q nothing is
     printed unless something failed.  A second run waits for the first (--wait) or exits 2.
+    An article URL that failed on --max-failures runs is given up: said once, then left out
+    until 'newsarchive sources retry' (see 'sources list --failures').
 
     \b
     Examples:
@@ -817,7 +846,7 @@ def update(
       newsarchive update
       newsarchive -q update --log-file ~/news/logs/update.log
     """
-    settings = env.settings(strip=strip, jobs=jobs, rate=rate)
+    settings = env.settings(strip=strip, jobs=jobs, rate=rate, max_failures=max_failures)
     if dry_run:
         from newsarchive.collect import Fetchers, gather
 
@@ -877,6 +906,8 @@ def sources() -> None:
       newsarchive sources add https://example.com/rss.xml --name example --section World
       newsarchive sources add https://news.example.org/          # its feeds are found
       newsarchive sources list
+      newsarchive sources list --failures                      # article URLs that failed, given up
+      newsarchive sources retry https://example.com/story.html # fetch a given-up URL again
       newsarchive sources remove example
     """
 
@@ -903,11 +934,19 @@ def sources_add(env: Env, url: str, name: str | None, section: str | None) -> No
 
 
 @sources.command(name="list")
+@click.option(
+    "--failures", "failing", is_flag=True, help="List the article URLs that failed instead: given up, or still tried."
+)
 @_json_option
 @pass_env
-def sources_list(env: Env, as_json: bool) -> None:
-    """Each source with its last success, last error and consecutive failures."""
-    rows = _open_archive(env.settings()).sources()
+def sources_list(env: Env, failing: bool, as_json: bool) -> None:
+    """Each source with its last success, last error and consecutive failures; with --failures,
+    the article URLs that failed, and whether they are given up."""
+    archive = _open_archive(env.settings())
+    if failing:
+        _list_failing(env, archive, as_json)
+        return
+    rows = archive.sources()
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2), file=env.stdout)
         return
@@ -921,6 +960,39 @@ def sources_list(env: Env, as_json: bool) -> None:
         click.echo(state, file=env.stdout)
     if not rows:
         env.say("no sources yet: add one with 'newsarchive sources add URL'")
+    given_up = len(archive.given_up_urls())
+    if given_up:
+        env.say(f"{given_up} article URL(s) given up: 'newsarchive sources list --failures' lists them")
+
+
+def _list_failing(env: Env, archive: Any, as_json: bool) -> None:
+    rows = archive.index.failing_urls() if archive.exists() else []
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2), file=env.stdout)
+        return
+    for row in rows:
+        count = row["failures"]
+        state = f"given up after {count} failures" if row["given_up_at"] else f"failed on {count} run(s)"
+        line = f"{state}: {row['url']}: {row['last_error']} (last at {row['last_failed_at']})"
+        click.echo(printable(line), file=env.stdout)
+    if not rows:
+        env.say("no article URL has failed since it last worked")
+
+
+@sources.command(name="retry")
+@click.argument("url", required=False)
+@pass_env
+def sources_retry(env: Env, url: str | None) -> None:
+    """Fetch given-up article URLs again (all, or this URL whatever its failures so far): the next
+    update fetches them, or with a PostgreSQL index they are back in the work queue."""
+    from newsarchive.failures import retry
+
+    with _locked(env.settings(), 0) as archive:
+        cleared, requeued = retry(archive, url)
+    if url and not cleared and not requeued:
+        raise click.BadParameter(f"{url} has no failures recorded", param_hint="URL")
+    queued = f", {requeued} back in the work queue" if requeued else ""
+    env.say(f"{cleared} article URL(s) will be fetched again{queued}")
 
 
 @sources.command(name="remove")
@@ -943,7 +1015,14 @@ def sources_remove(env: Env, name_or_url: str) -> None:
     show_default=True,
     help="Seconds a claim is held; a worker that dies loses its URLs to others after this.",
 )
-@click.option("--max-attempts", type=click.IntRange(min=1), default=3, show_default=True, help="Then parked.")
+@click.option(
+    "--max-failures",
+    "--max-attempts",
+    "max_failures",
+    type=click.IntRange(min=0),
+    help="Failed claims of a URL (each --backoff apart) before it is given up and parked (0: never).  "
+    "[env NEWSARCHIVE_MAX_FAILURES; default: 3]",
+)
 @click.option(
     "--backoff", type=click.FloatRange(min=0), default=60.0, show_default=True, help="Seconds before a retry, doubling."
 )
@@ -959,7 +1038,7 @@ def worker(
     name: str | None,
     batch: int,
     lease: float,
-    max_attempts: int,
+    max_failures: int | None,
     backoff: float,
     poll: float,
     until_empty: bool,
@@ -987,9 +1066,9 @@ def worker(
     from newsarchive.store import Archive
     from newsarchive.workqueue import WorkerOptions, run_worker
 
-    settings = env.settings(strip=strip, rate=rate)
+    settings = env.settings(strip=strip, rate=rate, max_failures=max_failures)
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", name or f"{socket.gethostname()}-{os.getpid()}")
-    options = WorkerOptions(batch, lease, max_attempts, backoff, poll, until_empty, not ignore_robots)
+    options = WorkerOptions(batch, lease, backoff, poll, until_empty, not ignore_robots)
     reporter = _Reporter(env, as_json, None, log_file)
     with Archive.from_settings(settings, writer=name) as archive:
         env.say(f"worker {name}: archive {settings.archive}, index {archive.index.location}", level=1)
