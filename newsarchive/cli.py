@@ -23,7 +23,7 @@ import click
 
 from newsarchive import __version__
 from newsarchive.config import Settings, load_settings
-from newsarchive.errors import ExitStatus, NewsarchiveError, OutputError
+from newsarchive.errors import ExitStatus, NewsarchiveError, NotFoundError, OutputError
 from newsarchive.model import utc_now, utf8_safe
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -990,7 +990,7 @@ def sources_retry(env: Env, url: str | None) -> None:
     with _locked(env.settings(), 0) as archive:
         cleared, requeued = retry(archive, url)
     if url and not cleared and not requeued:
-        raise click.BadParameter(f"{url} has no failures recorded", param_hint="URL")
+        raise NotFoundError(f"{url}: no failures recorded for this URL")
     queued = f", {requeued} back in the work queue" if requeued else ""
     env.say(f"{cleared} article URL(s) will be fetched again{queued}")
 
