@@ -6,6 +6,7 @@ commands that need them so that `newsarchive --help` stays fast.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -22,7 +23,7 @@ import click
 
 from newsarchive import __version__
 from newsarchive.config import Settings, load_settings
-from newsarchive.errors import ExitStatus, NewsarchiveError
+from newsarchive.errors import ExitStatus, NewsarchiveError, NotFoundError, OutputError
 from newsarchive.model import utc_now, utf8_safe
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -150,12 +151,13 @@ def _open_archive(settings: Settings, must_exist: bool = False):  # -> Archive
 class _Reporter:
     """Prints one line per failed input (always), per stored input (-v), and a final summary."""
 
-    def __init__(self, env: Env, as_json: bool, total: int | None, log_file: TextIO | None = None) -> None:
+    def __init__(self, env: Env, as_json: bool, total: int | None, log: _RunLog | None = None) -> None:
         self.env = env
         self.as_json = as_json
-        self.log_file = log_file
+        self.log = log
         self.last = time.monotonic()
         self.failed_sources = 0
+        self.given_up = 0
         self.bar = None
         if total and not as_json and env.verbosity >= 0 and env.stderr.isatty():
             self.bar = click.progressbar(length=total, file=env.stderr, label="archiving")
@@ -166,11 +168,8 @@ class _Reporter:
         if duration is None:
             duration = now - self.last  # sequential runs: the time since the previous result
         self.last = now
-        if self.log_file is not None:
-            row = {"time": utc_now(), "input": printable(result.input), "outcome": result.status}
-            row |= {"duration": round(duration, 3), "id": result.id, "path": result.path, "reason": result.reason}
-            self.log_file.write(json.dumps(row, ensure_ascii=False) + "\n")
-            self.log_file.flush()
+        if self.log is not None:
+            self.log.input(result, duration)
         if self.bar is not None:
             self.bar.update(1)
         if self.as_json:
@@ -178,6 +177,9 @@ class _Reporter:
             click.echo(json.dumps(row, ensure_ascii=False), file=self.env.stdout)
         if result.status == "failed":
             self._above_bar(lambda: self.env.error(f"{result.input}: {result.reason}"))
+            if result.given_up_after:
+                self.given_up += 1
+                self._above_bar(lambda: self.env.say(given_up_line(result.input, result.given_up_after), level=-1))
         elif result.status == "planned":
             if not self.as_json:
                 line = f"{result.format:<11} {result.url or '-'}  {printable(result.input)}"
@@ -192,8 +194,16 @@ class _Reporter:
             self.env.stderr.write("\r\033[K")
         emit()
 
-    def source_failed(self) -> None:
-        self.failed_sources += 1
+    def source(self, result: Any) -> None:
+        """How reading one source went: an error line when it failed, a line with -v otherwise."""
+        if self.log is not None:
+            self.log.source(result)
+        if result.status == "failed":
+            self.failed_sources += 1
+            self.env.error(f"source {result.name}: {result.reason}")
+            return
+        line = f"source {result.name}: {result.status}, {result.found} listed, {result.new} new"
+        self.env.say(line + (f", {result.given_up} given up" if result.given_up else ""), level=1)
 
     def finish(self, summary: Any) -> None:
         if self.bar is not None:
@@ -210,6 +220,10 @@ class _Reporter:
             )
         if self.failed_sources:
             line += f", sources failed {self.failed_sources}"
+        if self.given_up:
+            line += f", given up {self.given_up}"
+        if self.log is not None:
+            self.log.totals = {"counts": counts, "sources_failed": self.failed_sources, "given_up": self.given_up}
         failed = summary.failed or self.failed_sources
         # Quiet (for cron): nothing when all went well, the summary under the errors when not.
         self.env.say(line, level=-1 if failed else 0)
@@ -247,11 +261,99 @@ def _wait_option(function: Any) -> Any:
     )(function)
 
 
+def given_up_line(url: str, failures: int) -> str:
+    return f"giving up on {url} after {failures} failures ('newsarchive sources retry URL' tries it again)"
+
+
+class _RunLog:
+    """--log-file: JSON lines for a run's start and end (counts, exit code), for each source read
+    and for each input, appended to FILE, whose folder is made when missing."""
+
+    def __init__(self, path: Path, handle: TextIO) -> None:
+        self.path = path
+        self.handle = handle
+        self.started = time.monotonic()
+        self.totals: dict[str, Any] = {}  # what the reporter counted, for the end line
+
+    @classmethod
+    @contextmanager
+    def opened(cls, path: Path | None, command: str) -> Iterator[_RunLog | None]:
+        """The log of one run: its end line is written whatever ends the run, with its exit code."""
+        if path is None:
+            yield None
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed below, after the end line
+        except FileExistsError:
+            raise OutputError(f"cannot write the log file {path}: {path.parent} is a file, not a folder") from None
+        except OSError as exc:
+            raise OutputError(f"cannot write the log file {path}: {exc.strerror or exc}") from None
+        with handle:
+            log = cls(path, handle)
+            log.write("start", command=command, pid=os.getpid(), version=__version__)
+            exit_code = 0
+            try:
+                yield log
+            except BaseException as exc:
+                exit_code = _exit_code(exc)
+                raise
+            finally:
+                duration = round(time.monotonic() - log.started, 3)
+                log.write("end", command=command, **log.totals, exit_code=exit_code, duration=duration)
+
+    def write(self, event: str, **fields: Any) -> None:
+        try:
+            self.handle.write(json.dumps({"time": utc_now(), "event": event, **fields}, ensure_ascii=False) + "\n")
+            self.handle.flush()
+        except OSError as exc:
+            raise OutputError(f"cannot write the log file {self.path}: {exc.strerror or exc}") from None
+
+    def input(self, result: Any, duration: float) -> None:
+        row = {"input": printable(result.input), "outcome": result.status, "duration": round(duration, 3)}
+        row |= {"id": result.id, "path": result.path, "reason": result.reason}
+        if result.given_up_after:
+            row["given_up_after"] = result.given_up_after
+        self.write("input", **row)
+
+    def source(self, result: Any) -> None:
+        row = {"source": result.name, "url": result.url, "outcome": result.status, "listed": result.found}
+        self.write("source", **row, new=result.new, given_up=result.given_up, reason=result.reason)
+
+
+def _exit_code(exc: BaseException) -> int:
+    """The exit code a run that ended with `exc` exits with (see NewsarchiveGroup)."""
+    if isinstance(exc, click.exceptions.Exit):
+        return exc.exit_code
+    if isinstance(exc, SystemExit):  # an interrupt
+        return exc.code if isinstance(exc.code, int) else ExitStatus.FAILURES
+    if isinstance(exc, NewsarchiveError):
+        return exc.exit_status
+    if isinstance(exc, click.ClickException):
+        return exc.exit_code
+    return ExitStatus.FAILURES
+
+
 def _log_file_option(function: Any) -> Any:
+    @functools.wraps(function)
+    def logged(*args: Any, log_file: Path | None, **kwargs: Any) -> Any:
+        with _RunLog.opened(log_file, click.get_current_context().info_name or "") as log:
+            return function(*args, log_file=log, **kwargs)
+
     return click.option(
         "--log-file",
-        type=click.File("a", encoding="utf-8"),
-        help="Append one JSON object per input (time, input, outcome, duration, reason) to FILE.",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Append JSON lines to FILE (its folder is made if missing): the run's start and end (counts, "
+        "exit code), each source (unchanged, listed, new, error) and each input (outcome, duration, reason).",
+    )(logged)
+
+
+def _max_failures_option(function: Any) -> Any:
+    return click.option(
+        "--max-failures",
+        type=click.IntRange(min=0),
+        help="Runs that failed an article URL before it is given up (0: never).  "
+        "[env NEWSARCHIVE_MAX_FAILURES; default: 3]",
     )(function)
 
 
@@ -308,7 +410,7 @@ def fetch(
     strip: tuple[str, ...],
     keep_non_articles: bool | None,
     wait: float,
-    log_file: TextIO | None,
+    log_file: _RunLog | None,
     as_json: bool,
 ) -> None:
     """Download pages and archive the article in each.
@@ -326,6 +428,7 @@ def fetch(
     With --feed or --sitemap the listed articles not archived yet are fetched, as `update`
     does for saved sources (robots.txt and the per-host rate respected).
     """
+    from newsarchive.failures import FailureCounter
     from newsarchive.pipeline import fetch_urls
     from newsarchive.urllists import read_url_list
 
@@ -337,29 +440,24 @@ def fetch(
     )
     reporter = _Reporter(env, as_json, len(all_urls), log_file)
     with _locked(settings, wait) as archive:
-        summary = fetch_urls(archive, all_urls, settings, on_result=reporter)
+        failures = FailureCounter(archive, settings.max_failures)  # one run, whichever way a URL came
+        summary = fetch_urls(archive, all_urls, settings, on_result=reporter, failures=failures)
         if listings:
             one_off = [{"url": url, "name": url} for url in listings]
-            listed = _collect(env, archive, settings, one_off, reporter, jobs=settings.jobs, obey_robots=True)
+            options = {"jobs": settings.jobs, "obey_robots": True, "failures": failures}
+            listed = _collect(archive, settings, one_off, reporter, **options)
             for status, count in listed.counts.items():
                 summary.counts[status] += count
     reporter.finish(summary)
 
 
-def _collect(env: Env, archive: Any, settings: Settings, sources: list[dict], reporter: Any, **options: Any) -> Any:
+def _collect(archive: Any, settings: Settings, sources: list[dict], reporter: Any, **options: Any) -> Any:
     """Read the sources, then fetch and archive what they list that is not archived yet."""
     from newsarchive.collect import Fetchers, collect, gather
 
-    def said(result: Any) -> None:
-        if result.status == "failed":
-            reporter.source_failed()
-            env.error(f"source {result.name}: {result.reason}")
-        else:
-            env.say(f"source {result.name}: {result.status}, {result.found} listed", level=1)
-
     fetchers = Fetchers(settings)
     try:
-        leads = gather(archive, fetchers.get(), sources, on_source=said)
+        leads = gather(archive, fetchers.get(), sources, on_source=reporter.source)
         return collect(archive, leads, settings, on_result=reporter, fetchers=fetchers, **options)
     finally:
         fetchers.close()
@@ -404,7 +502,7 @@ def import_(
     strip: tuple[str, ...],
     keep_non_articles: bool | None,
     wait: float,
-    log_file: TextIO | None,
+    log_file: _RunLog | None,
     as_json: bool,
 ) -> None:
     """Import saved pages from files and folders (folders are read recursively).
@@ -711,6 +809,7 @@ def export(
 @click.option("--dry-run", is_flag=True, help="Read the sources and list the articles that would be fetched.")
 @click.option("--jobs", type=click.IntRange(min=1), help="Pages fetched at once (threads).  [default: 4]")
 @_politeness_options
+@_max_failures_option
 @_strip_option
 @_wait_option
 @_log_file_option
@@ -722,9 +821,10 @@ def update(
     jobs: int | None,
     rate: float | None,
     ignore_robots: bool,
+    max_failures: int | None,
     strip: tuple[str, ...],
     wait: float,
-    log_file: TextIO | None,
+    log_file: _RunLog | None,
     as_json: bool,
 ) -> None:
     """Read every source and archive the articles they list that are not archived yet.
@@ -737,14 +837,16 @@ def update(
     archived?" check, robots.txt and its Crawl-delay are honoured, each host gets at most
     --rate requests a second while --jobs pages are fetched at once.  With -q nothing is
     printed unless something failed.  A second run waits for the first (--wait) or exits 2.
+    An article URL that failed on --max-failures runs is given up: said once, then left out
+    until 'newsarchive sources retry' (see 'sources list --failures').
 
     \b
     Examples:
       newsarchive sources add https://example.com/rss.xml --section World
       newsarchive update
-      newsarchive -q update --log-file ~/news/update.log
+      newsarchive -q update --log-file ~/news/logs/update.log
     """
-    settings = env.settings(strip=strip, jobs=jobs, rate=rate)
+    settings = env.settings(strip=strip, jobs=jobs, rate=rate, max_failures=max_failures)
     if dry_run:
         from newsarchive.collect import Fetchers, gather
 
@@ -764,9 +866,9 @@ def update(
         if not sources:
             raise click.UsageError("no sources yet: add one with 'newsarchive sources add URL'")
         if _has_queue(archive):
-            _enqueue(env, archive, settings, sources)
+            _enqueue(env, archive, settings, sources, reporter)
             return
-        summary = _collect(env, archive, settings, sources, reporter, jobs=settings.jobs, obey_robots=not ignore_robots)
+        summary = _collect(archive, settings, sources, reporter, jobs=settings.jobs, obey_robots=not ignore_robots)
     reporter.finish(summary)
 
 
@@ -776,23 +878,22 @@ def _has_queue(archive: Any) -> bool:
     return isinstance(archive.index, PostgresIndex)
 
 
-def _enqueue(env: Env, archive: Any, settings: Settings, sources: list[dict]) -> None:
+def _enqueue(env: Env, archive: Any, settings: Settings, sources: list[dict], reporter: _Reporter) -> None:
     """With a PostgreSQL index, `update` reads the sources and queues what they list for the
     workers (`newsarchive worker`) instead of fetching it here."""
     from newsarchive.collect import Fetchers, gather
     from newsarchive.workqueue import WorkQueue
 
     fetchers = Fetchers(settings)
-    failed = []
     try:
-        leads = gather(archive, fetchers.get(), sources, on_source=lambda r: r.status == "failed" and failed.append(r))
+        leads = gather(archive, fetchers.get(), sources, on_source=reporter.source)
     finally:
         fetchers.close()
-    for result in failed:
-        env.error(f"source {result.name}: {result.reason}")
     added = WorkQueue(archive.index).enqueue((lead.url, lead.source) for lead in leads)
     env.say(f"queued {added} new URL(s) of {len(leads)} listed and not archived, for the workers")
-    if failed:
+    if reporter.log is not None:
+        reporter.log.totals = {"listed": len(leads), "queued": added, "sources_failed": reporter.failed_sources}
+    if reporter.failed_sources:
         click.get_current_context().exit(ExitStatus.FAILURES)
 
 
@@ -805,6 +906,8 @@ def sources() -> None:
       newsarchive sources add https://example.com/rss.xml --name example --section World
       newsarchive sources add https://news.example.org/          # its feeds are found
       newsarchive sources list
+      newsarchive sources list --failures                      # article URLs that failed, given up
+      newsarchive sources retry https://example.com/story.html # fetch a given-up URL again
       newsarchive sources remove example
     """
 
@@ -831,11 +934,19 @@ def sources_add(env: Env, url: str, name: str | None, section: str | None) -> No
 
 
 @sources.command(name="list")
+@click.option(
+    "--failures", "failing", is_flag=True, help="List the article URLs that failed instead: given up, or still tried."
+)
 @_json_option
 @pass_env
-def sources_list(env: Env, as_json: bool) -> None:
-    """Each source with its last success, last error and consecutive failures."""
-    rows = _open_archive(env.settings()).sources()
+def sources_list(env: Env, failing: bool, as_json: bool) -> None:
+    """Each source with its last success, last error and consecutive failures; with --failures,
+    the article URLs that failed, and whether they are given up."""
+    archive = _open_archive(env.settings())
+    if failing:
+        _list_failing(env, archive, as_json)
+        return
+    rows = archive.sources()
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2), file=env.stdout)
         return
@@ -849,6 +960,39 @@ def sources_list(env: Env, as_json: bool) -> None:
         click.echo(state, file=env.stdout)
     if not rows:
         env.say("no sources yet: add one with 'newsarchive sources add URL'")
+    given_up = len(archive.given_up_urls())
+    if given_up:
+        env.say(f"{given_up} article URL(s) given up: 'newsarchive sources list --failures' lists them")
+
+
+def _list_failing(env: Env, archive: Any, as_json: bool) -> None:
+    rows = archive.index.failing_urls() if archive.exists() else []
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2), file=env.stdout)
+        return
+    for row in rows:
+        count = row["failures"]
+        state = f"given up after {count} failures" if row["given_up_at"] else f"failed on {count} run(s)"
+        line = f"{state}: {row['url']}: {row['last_error']} (last at {row['last_failed_at']})"
+        click.echo(printable(line), file=env.stdout)
+    if not rows:
+        env.say("no article URL has failed since it last worked")
+
+
+@sources.command(name="retry")
+@click.argument("url", required=False)
+@pass_env
+def sources_retry(env: Env, url: str | None) -> None:
+    """Fetch given-up article URLs again (all, or this URL whatever its failures so far): the next
+    update fetches them, or with a PostgreSQL index they are back in the work queue."""
+    from newsarchive.failures import retry
+
+    with _locked(env.settings(), 0) as archive:
+        cleared, requeued = retry(archive, url)
+    if url and not cleared and not requeued:
+        raise NotFoundError(f"{url}: no failures recorded for this URL")
+    queued = f", {requeued} back in the work queue" if requeued else ""
+    env.say(f"{cleared} article URL(s) will be fetched again{queued}")
 
 
 @sources.command(name="remove")
@@ -871,7 +1015,14 @@ def sources_remove(env: Env, name_or_url: str) -> None:
     show_default=True,
     help="Seconds a claim is held; a worker that dies loses its URLs to others after this.",
 )
-@click.option("--max-attempts", type=click.IntRange(min=1), default=3, show_default=True, help="Then parked.")
+@click.option(
+    "--max-failures",
+    "--max-attempts",
+    "max_failures",
+    type=click.IntRange(min=0),
+    help="Failed claims of a URL (each --backoff apart) before it is given up and parked (0: never).  "
+    "[env NEWSARCHIVE_MAX_FAILURES; default: 3]",
+)
 @click.option(
     "--backoff", type=click.FloatRange(min=0), default=60.0, show_default=True, help="Seconds before a retry, doubling."
 )
@@ -887,14 +1038,14 @@ def worker(
     name: str | None,
     batch: int,
     lease: float,
-    max_attempts: int,
+    max_failures: int | None,
     backoff: float,
     poll: float,
     until_empty: bool,
     rate: float | None,
     ignore_robots: bool,
     strip: tuple[str, ...],
-    log_file: TextIO | None,
+    log_file: _RunLog | None,
     as_json: bool,
 ) -> None:
     """Fetch and archive URLs from the shared work queue (needs a PostgreSQL index).
@@ -915,9 +1066,9 @@ def worker(
     from newsarchive.store import Archive
     from newsarchive.workqueue import WorkerOptions, run_worker
 
-    settings = env.settings(strip=strip, rate=rate)
+    settings = env.settings(strip=strip, rate=rate, max_failures=max_failures)
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", name or f"{socket.gethostname()}-{os.getpid()}")
-    options = WorkerOptions(batch, lease, max_attempts, backoff, poll, until_empty, not ignore_robots)
+    options = WorkerOptions(batch, lease, backoff, poll, until_empty, not ignore_robots)
     reporter = _Reporter(env, as_json, None, log_file)
     with Archive.from_settings(settings, writer=name) as archive:
         env.say(f"worker {name}: archive {settings.archive}, index {archive.index.location}", level=1)

@@ -92,6 +92,19 @@ COMMON_TABLES = [
     consecutive_failures INTEGER NOT NULL DEFAULT 0
 )""",
 ]
+# Article URLs whose fetch failed, counted once per run (`last_run`), and given up after
+# `max_failures` runs so that cron stops reporting the same dead page. Created by SQLite at
+# every open and by PostgreSQL's migration 3, so archives made before it get it too.
+FAILING_URLS_TABLE = """CREATE TABLE IF NOT EXISTS failing_urls (
+    url_key TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    failures INTEGER NOT NULL,
+    last_run TEXT NOT NULL,
+    last_error TEXT NOT NULL,
+    first_failed_at TEXT NOT NULL,
+    last_failed_at TEXT NOT NULL,
+    given_up_at TEXT
+)"""
 # Derived from the article files: emptied and refilled by a rebuild (sources are configuration).
 DERIVED_TABLES = ("versions", "articles", "site_articles", "site_lines", "raw_inputs", "url_keys", "articles_fts")
 
@@ -118,7 +131,13 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
          "last_error_at", "consecutive_failures"),
         ("url",),
     ),
+    "failing_urls": (
+        ("url_key", "url", "failures", "last_run", "last_error", "first_failed_at", "last_failed_at", "given_up_at"),
+        ("url_key",),
+    ),
 }  # fmt: skip
+# Not derived from the files: what a rebuild of the index keeps from the old one.
+KEPT_TABLES = ("sources", "failing_urls")
 MIGRATE_CHUNK = 5_000
 
 T = TypeVar("T")
@@ -197,6 +216,9 @@ class Index:
         """Raise StoreError when the index is damaged."""
 
     def close(self) -> None:
+        raise NotImplementedError
+
+    def has_table(self, name: str) -> bool:
         raise NotImplementedError
 
     def damaged(self, exc: BaseException) -> str:
@@ -359,6 +381,55 @@ class Index:
                     "consecutive_failures = consecutive_failures + 1 WHERE url = ?",
                     (error, utc_now(), url),
                 )
+
+    # -- article URLs that keep failing ------------------------------------------------------
+
+    @_guarded
+    def record_failure(self, url: str, run: str, error: str, max_failures: int) -> tuple[int, bool]:
+        """Count a failed fetch of `url`, once per run; give it up when it reaches `max_failures`
+        (0: never). Returns (failures so far, whether this failure gave it up)."""
+        now = utc_now()
+        key = normalize_url(url)
+        with self.transaction():
+            (row,) = self.execute(
+                "INSERT INTO failing_urls (url_key, url, failures, last_run, last_error, first_failed_at, "
+                "last_failed_at) VALUES (?, ?, 1, ?, ?, ?, ?) ON CONFLICT (url_key) DO UPDATE SET "
+                "failures = failing_urls.failures + "
+                "CASE WHEN failing_urls.last_run = excluded.last_run THEN 0 ELSE 1 END, "
+                "last_run = excluded.last_run, last_error = excluded.last_error, "
+                "last_failed_at = excluded.last_failed_at RETURNING failures, given_up_at",
+                (key, url, run, error, now, now),
+            )
+            gives_up = bool(max_failures) and row["given_up_at"] is None and row["failures"] >= max_failures
+            if gives_up:
+                self.execute("UPDATE failing_urls SET given_up_at = ? WHERE url_key = ?", (now, key))
+        return row["failures"], gives_up
+
+    @_guarded
+    def forget_failures(self, url: str | None = None) -> int:
+        """Clear one URL's failures (whatever they came to), or every given-up URL's; returns how
+        many URLs were cleared."""
+        where, params = ("url_key = ?", (normalize_url(url),)) if url else ("given_up_at IS NOT NULL", ())
+        with self.transaction():
+            return len(self.execute(f"DELETE FROM failing_urls WHERE {where} RETURNING url_key", params))
+
+    @_guarded
+    def is_given_up(self, url: str) -> bool:
+        row = self.one("SELECT given_up_at FROM failing_urls WHERE url_key = ?", (normalize_url(url),))
+        return row is not None and row["given_up_at"] is not None
+
+    @_guarded
+    def given_up_keys(self) -> set[str]:
+        rows = self.execute("SELECT url_key FROM failing_urls WHERE given_up_at IS NOT NULL")
+        return {row["url_key"] for row in rows}
+
+    @_guarded
+    def failing_urls(self) -> list[Row]:
+        """Given-up URLs first, then those still tried, most recent failure first."""
+        return self.execute(
+            "SELECT url, failures, last_error, first_failed_at, last_failed_at, given_up_at FROM failing_urls "
+            "ORDER BY given_up_at IS NULL, last_failed_at DESC, url"
+        )
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -537,6 +608,9 @@ class SqliteIndex(Index):
             rows = self.execute(sql, (_quote_terms(query), limit))
         return [SearchHit(**row) for row in rows]
 
+    def has_table(self, name: str) -> bool:
+        return bool(self.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)))
+
     def check(self) -> None:
         try:
             db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
@@ -559,7 +633,7 @@ class SqliteIndex(Index):
         try:
             building.db.execute("BEGIN")
             found = building._fill(articles)
-            _carry_sources(building.db, self.path)
+            _carry_kept_tables(building.db, self.path)
             building.db.execute("COMMIT")
         finally:
             building.close()
@@ -583,7 +657,7 @@ def _connect_sqlite(path: Path) -> sqlite3.Connection:
     version = db.execute("PRAGMA user_version").fetchone()["user_version"]
     if version > SQLITE_SCHEMA_VERSION:
         raise StoreError(f"{path}: index schema {version} is newer than this newsarchive understands")
-    for statement in [*COMMON_TABLES, SQLITE_FTS]:
+    for statement in [*COMMON_TABLES, FAILING_URLS_TABLE, SQLITE_FTS]:
         db.execute(statement)
     db.execute(f"PRAGMA user_version = {SQLITE_SCHEMA_VERSION}")
     return db
@@ -593,24 +667,25 @@ def damaged_index_message(path: Path, exc: BaseException) -> str:
     return f"the index {path} is damaged ({exc}); rebuild it from the article files with 'newsarchive reindex'"
 
 
-def _carry_sources(db: sqlite3.Connection, old_index: Path) -> None:
-    """Sources are configuration, not derived from the files: keep them from the old index
+def _carry_kept_tables(db: sqlite3.Connection, old_index: Path) -> None:
+    """Sources and failing URLs are not derived from the files: keep them from the old index
     when it can still be read (a damaged one loses them, and reindex says nothing it cannot)."""
     if not old_index.exists():
         return
-    try:
-        old = sqlite3.connect(f"file:{old_index}?mode=ro", uri=True)
+    for table in KEPT_TABLES:
         try:
-            cursor = old.execute("SELECT * FROM sources")
-            columns = [d[0] for d in cursor.description]
-            rows = cursor.fetchall()
-        finally:
-            old.close()
-    except sqlite3.DatabaseError:
-        return
-    if rows:
-        marks = ", ".join("?" * len(columns))
-        db.executemany(f"INSERT OR REPLACE INTO sources ({', '.join(columns)}) VALUES ({marks})", rows)
+            old = sqlite3.connect(f"file:{old_index}?mode=ro", uri=True)
+            try:
+                cursor = old.execute(f"SELECT * FROM {table}")
+                columns = [d[0] for d in cursor.description]
+                rows = cursor.fetchall()
+            finally:
+                old.close()
+        except sqlite3.DatabaseError:
+            continue  # damaged, or from before the table existed
+        if rows:
+            marks = ", ".join("?" * len(columns))
+            db.executemany(f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
 
 def _quote_terms(query: str) -> str:
@@ -635,6 +710,9 @@ def copy_index(source: Index, target: Index, on_table: Callable[[str, int], None
     with target.transaction():
         for table, (columns, key) in TABLES.items():
             count = 0
+            if not source.has_table(table):  # an index from before the table existed
+                copied[table] = 0
+                continue
             insert = (
                 f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
                 f"ON CONFLICT ({', '.join(key)}) DO NOTHING"

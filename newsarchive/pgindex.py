@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from newsarchive.errors import ConfigError, StoreError
-from newsarchive.index import COMMON_TABLES, DERIVED_TABLES, Index, Row, SearchHit, _guarded
+from newsarchive.index import COMMON_TABLES, DERIVED_TABLES, FAILING_URLS_TABLE, Index, Row, SearchHit, _guarded
 from newsarchive.model import Article
 
 # Each migration is applied once, in order, inside one transaction; `newsarchive db upgrade`
@@ -54,6 +54,7 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             "CREATE INDEX IF NOT EXISTS queue_ready ON queue (state, not_before)",
         ],
     ),
+    (3, "article URLs that keep failing, and those given up", [FAILING_URLS_TABLE]),
 ]
 LATEST_SCHEMA = MIGRATIONS[-1][0]
 WRITE_LOCK_KEY = 0x6E657773  # 'news': the advisory lock held while one article is written
@@ -117,7 +118,10 @@ class PostgresIndex(Index):
         return row[0]["version"]
 
     def _has_articles(self) -> bool:
-        return bool(self._raw_execute("SELECT 1 FROM pg_tables WHERE tablename = 'articles' LIMIT 1"))
+        return self.has_table("articles")
+
+    def has_table(self, name: str) -> bool:
+        return bool(self.execute("SELECT 1 FROM pg_tables WHERE tablename = ? LIMIT 1", (name,)))
 
     def upgrade(self) -> list[str]:
         """Apply the migrations this database lacks; returns their descriptions. Two processes

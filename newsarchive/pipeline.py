@@ -14,7 +14,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from newsarchive.clean import Stripper
 from newsarchive.config import Settings
@@ -24,6 +24,9 @@ from newsarchive.model import Article, RawPage
 from newsarchive.sources import Broken, Exported, FileInput, Skipped, ZipMember, iter_inputs, read_file, read_zip_member
 from newsarchive.store import AddResult, Archive
 from newsarchive.warc import WarcResponse, read_raw
+
+if TYPE_CHECKING:
+    from newsarchive.failures import FailureCounter
 
 T = TypeVar("T")
 # Fields reextract compares when the body is unchanged, to report what a newer extractor reads differently.
@@ -43,6 +46,7 @@ class ItemResult:
     reason: str | None = None
     format: str | None = None  # for --dry-run: what the file was recognized as
     url: str | None = None  # for --dry-run: the URL recovered from it
+    given_up_after: int | None = None  # this failure gave the URL up, after so many runs failed it
 
 
 @dataclass
@@ -346,16 +350,21 @@ def fetch_urls(
     settings: Settings,
     *,
     on_result: ResultCallback | None = None,
+    failures: FailureCounter | None = None,
 ) -> RunSummary:
-    """Download pages and archive their articles."""
+    """Download pages and archive their articles, given up or not (they were asked for); each
+    failure counts towards giving the URL up, once for the run, as `failures` counts them."""
+    from newsarchive.failures import FailureCounter
     from newsarchive.fetch import Fetcher
 
     stripper = Stripper(settings.strip, learned=archive)
     summary = RunSummary()
+    failures = failures or FailureCounter(archive, settings.max_failures)
     with Fetcher(settings) as fetcher:
         for url in urls:
             read = partial(fetcher.fetch, url)
             result = run_guarded(url, _store_read, archive, read, stripper, settings, url, traceback=settings.traceback)
+            result = failures.note(url, result)
             summary.add(result)
             if on_result:
                 on_result(result)

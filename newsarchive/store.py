@@ -270,6 +270,10 @@ class Archive:
         to the same: tracking parameters, fragment, host case)."""
         return self.exists() and self.index.knows_url(url)
 
+    def given_up_urls(self) -> set[str]:
+        """The normalized article URLs `update` no longer fetches or queues (failed too often)."""
+        return self.index.given_up_keys() if self.exists() else set()
+
     def add_source(self, url: str, name: str, section: str | None = None) -> None:
         self.index.add_source(url, name, section)
 
