@@ -13,7 +13,7 @@ import signal
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -538,6 +538,18 @@ def import_(
     reporter.finish(summary)
 
 
+def _normalized_tag(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from newsarchive.model import normalize_tag
+
+    return None if value is None else normalize_tag(value)
+
+
+def _tag_option(function: Any) -> Any:
+    return click.option(
+        "--tag", callback=_normalized_tag, help="Only articles you gave this tag (see `newsarchive tag`)."
+    )(function)
+
+
 def _day(value: str | None) -> str | None:
     if value is None:
         return None
@@ -552,6 +564,7 @@ def _day(value: str | None) -> str | None:
 @click.option("--until", metavar="YYYY-MM-DD", help="Only articles published on or before this day.")
 @click.option("--section", help="Only this section (name or slug).")
 @click.option("--site", help="Only this site (site name or host).")
+@_tag_option
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many articles.")
 @_json_option
 @pass_env
@@ -561,6 +574,7 @@ def list_(
     until: str | None,
     section: str | None,
     site: str | None,
+    tag: str | None,
     limit: int | None,
     as_json: bool,
 ) -> None:
@@ -571,10 +585,11 @@ def list_(
       newsarchive list
       newsarchive list --since 2025-07-01 --until 2025-07-31 --section world
       newsarchive list --site news.example.org --json
+      newsarchive list --tag climate
     """
     settings = env.settings()
     with _open_archive(settings, must_exist=True) as archive:
-        rows = archive.list(since=_day(since), until=_day(until), section=section, site=site, limit=limit)
+        rows = archive.list(since=_day(since), until=_day(until), section=section, site=site, tag=tag, limit=limit)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2), file=env.stdout)
         return
@@ -631,11 +646,56 @@ def show(env: Env, key: str, open_page: bool, site_dir: Path | None, as_json: bo
 
 
 @cli.command()
-@click.argument("query", nargs=-1, required=True)
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.argument("key", metavar="ID|URL")
+@click.argument("action", type=click.Choice(["add", "remove"]), required=False)
+@click.argument("tags", nargs=-1, metavar="TAG...")
+@_wait_option
 @_json_option
 @pass_env
-def search(env: Env, query: tuple[str, ...], limit: int, as_json: bool) -> None:
+def tag(env: Env, key: str, action: str | None, tags: tuple[str, ...], wait: float, as_json: bool) -> None:
+    """Add or remove your own tags on an article (by id, id prefix or URL), or show them.
+
+    Your tags are kept apart from the tags the page gave itself, in the article's JSON file
+    (so `reindex` keeps them) and in exports.  A tag is lower-cased and its whitespace is
+    trimmed, runs of it made one space: 'Climate  Change' is 'climate change'.  Commas and
+    semicolons are not part of tags: give several tags as several arguments.
+
+    \b
+    Examples:
+      newsarchive tag 3f2a9c1d add climate "energy policy"
+      newsarchive tag 3f2a9c1d remove climate
+      newsarchive tag 3f2a9c1d
+      newsarchive list --tag climate
+    """
+    from newsarchive.model import normalize_tag
+
+    if action and not tags:
+        raise click.UsageError(f"give at least one TAG to {action}")
+    wanted = sorted({normalize_tag(tag) for tag in tags})
+    archive = _open_archive(env.settings(), must_exist=True)
+    with archive.lock(wait) if action else nullcontext(), archive:
+        article = archive.load(key)
+        absent = [tag for tag in wanted if tag not in article.user_tags] if action == "remove" else []
+        if action:
+            article = archive.set_user_tags(article.id, **{action: wanted})
+    for name in absent:
+        env.error(f"article {article.id} has no tag {name!r}")
+    if as_json:
+        row = {"id": article.id, "title": article.title, "user_tags": article.user_tags}
+        click.echo(json.dumps(row, ensure_ascii=False), file=env.stdout)
+    else:
+        click.echo(f"{article.id}  {', '.join(article.user_tags) or '(no tags)'}", file=env.stdout)
+    if absent:
+        click.get_current_context().exit(ExitStatus.FAILURES)
+
+
+@cli.command()
+@click.argument("query", nargs=-1, required=True)
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@_tag_option
+@_json_option
+@pass_env
+def search(env: Env, query: tuple[str, ...], limit: int, tag: str | None, as_json: bool) -> None:
     """Full-text search over titles and bodies, best match first.
 
     Plain words must all appear; "quoted words" match a phrase; SQLite FTS5 syntax
@@ -647,7 +707,7 @@ def search(env: Env, query: tuple[str, ...], limit: int, as_json: bool) -> None:
       newsarchive search '"prisoner exchange" OR ceasefire' --json
     """
     with _open_archive(env.settings(), must_exist=True) as archive:
-        hits = archive.search(" ".join(query), limit=limit)
+        hits = archive.search(" ".join(query), limit=limit, tag=tag)
     if as_json:
         click.echo(json.dumps([asdict(hit) for hit in hits], ensure_ascii=False, indent=2), file=env.stdout)
         return

@@ -82,6 +82,13 @@ class OutputError(NewsarchiveError):
     exit_status = ExitStatus.USAGE
 
 
+class TagError(NewsarchiveError, ValueError):
+    """A user tag that is not one (empty, too long, a comma inside); as a ValueError it is
+    also what a file holding such a tag raises when read."""
+
+    exit_status = ExitStatus.USAGE
+
+
 class StoreError(NewsarchiveError):
     """The archive could not be written or read."""
 

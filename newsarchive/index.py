@@ -105,8 +105,17 @@ FAILING_URLS_TABLE = """CREATE TABLE IF NOT EXISTS failing_urls (
     last_failed_at TEXT NOT NULL,
     given_up_at TEXT
 )"""
+# The reader's own tags of each current article (from its file's user_tags).
+TAG_TABLES = [
+    "CREATE TABLE IF NOT EXISTS article_tags (id TEXT NOT NULL, tag TEXT NOT NULL, PRIMARY KEY (id, tag))",
+    "CREATE INDEX IF NOT EXISTS article_tags_tag ON article_tags(tag)",
+]
 # Derived from the article files: emptied and refilled by a rebuild (sources are configuration).
-DERIVED_TABLES = ("versions", "articles", "site_articles", "site_lines", "raw_inputs", "url_keys", "articles_fts")
+DERIVED_TABLES = (
+    "versions", "articles", "site_articles", "site_lines", "raw_inputs", "url_keys", "articles_fts", "article_tags",
+)  # fmt: skip
+# A filter on the articles table (or its alias `a`) to those the reader gave a tag.
+TAGGED = "{table}id IN (SELECT id FROM article_tags WHERE tag = ?)"
 
 VERSION_COLUMNS = (
     "id", "version", "url", "canonical_url", "content_sha256", "title", "published",
@@ -126,6 +135,7 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "site_lines": (("site", "line_key", "articles"), ("site", "line_key")),
     "raw_inputs": (("raw_sha256", "id"), ("raw_sha256",)),
     "url_keys": (("url_key", "id"), ("url_key",)),
+    "article_tags": (("id", "tag"), ("id", "tag")),
     "sources": (
         ("url", "name", "section", "added_at", "etag", "last_modified", "last_success", "last_error",
          "last_error_at", "consecutive_failures"),
@@ -206,7 +216,7 @@ class Index:
     def _replace_text(self, article_id: str, title: str, text: str) -> None:
         raise NotImplementedError
 
-    def search(self, query: str, limit: int = 20) -> list[SearchHit]:
+    def search(self, query: str, limit: int = 20, tag: str | None = None) -> list[SearchHit]:
         raise NotImplementedError
 
     def rebuild(self, articles: Iterable[tuple[Article, str, str]]) -> int:
@@ -278,6 +288,18 @@ class Index:
             return
         self._upsert("articles", ARTICLE_COLUMNS, ("id",), row)
         self._replace_text(article.id, article.title, article.text)
+        self._replace_tags(article.id, article.user_tags)
+
+    def _replace_tags(self, article_id: str, tags: list[str]) -> None:
+        self.execute("DELETE FROM article_tags WHERE id = ?", (article_id,))
+        if tags:
+            self.executemany("INSERT INTO article_tags (id, tag) VALUES (?, ?)", [(article_id, tag) for tag in tags])
+
+    @_guarded
+    def set_user_tags(self, article_id: str, tags: list[str]) -> None:
+        """The reader's tags of an article, as its file now holds them."""
+        with self.transaction():
+            self._replace_tags(article_id, tags)
 
     def _upsert(self, table: str, columns: tuple[str, ...], key: tuple[str, ...], row: Row) -> None:
         updates = ", ".join(f"{column} = excluded.{column}" for column in columns if column not in key)
@@ -455,8 +477,10 @@ class Index:
         section: str | None = None,
         site: str | None = None,
         limit: int | None = None,
+        tag: str | None = None,
     ) -> list[Row]:
-        """Current articles, newest first, filtered by day (inclusive), section slug and site."""
+        """Current articles, newest first, filtered by day (inclusive), section slug, site and
+        the reader's tag (normalized)."""
         clauses, params = [], []
         if since:
             clauses.append("day >= ?")
@@ -470,6 +494,9 @@ class Index:
         if site:
             clauses.append("(lower(site_name) = lower(?) OR url LIKE ? OR canonical_url LIKE ?)")
             params += [site, f"%://{site}/%", f"%://{site}/%"]
+        if tag:
+            clauses.append(TAGGED.format(table=""))
+            params.append(tag)
         where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
         sql = (
             "SELECT id, version, title, published, section_slug, site_name, url, canonical_url, "
@@ -594,18 +621,20 @@ class SqliteIndex(Index):
         self.execute("INSERT INTO articles_fts (id, title, text) VALUES (?, ?, ?)", (article_id, title, text))
 
     @_guarded
-    def search(self, query: str, limit: int = 20) -> list[SearchHit]:
+    def search(self, query: str, limit: int = 20, tag: str | None = None) -> list[SearchHit]:
         """FTS5 with bm25 ranking; plain words work, FTS5 syntax works too."""
+        tagged = f" AND {TAGGED.format(table='a.')}" if tag else ""
         sql = (
             "SELECT f.id, a.title, a.published, a.section_slug, a.site_name, "
             "snippet(articles_fts, 2, '[', ']', '…', 12) AS snippet, bm25(articles_fts) AS score "
             "FROM articles_fts f JOIN articles a ON a.id = f.id "
-            "WHERE articles_fts MATCH ? ORDER BY score LIMIT ?"
+            f"WHERE articles_fts MATCH ?{tagged} ORDER BY score LIMIT ?"
         )
+        tag_params = (tag,) if tag else ()
         try:
-            rows = self.execute(sql, (query, limit))
+            rows = self.execute(sql, (query, *tag_params, limit))
         except sqlite3.OperationalError:
-            rows = self.execute(sql, (_quote_terms(query), limit))
+            rows = self.execute(sql, (_quote_terms(query), *tag_params, limit))
         return [SearchHit(**row) for row in rows]
 
     def has_table(self, name: str) -> bool:
@@ -657,7 +686,7 @@ def _connect_sqlite(path: Path) -> sqlite3.Connection:
     version = db.execute("PRAGMA user_version").fetchone()["user_version"]
     if version > SQLITE_SCHEMA_VERSION:
         raise StoreError(f"{path}: index schema {version} is newer than this newsarchive understands")
-    for statement in [*COMMON_TABLES, FAILING_URLS_TABLE, SQLITE_FTS]:
+    for statement in [*COMMON_TABLES, FAILING_URLS_TABLE, *TAG_TABLES, SQLITE_FTS]:
         db.execute(statement)
     db.execute(f"PRAGMA user_version = {SQLITE_SCHEMA_VERSION}")
     return db

@@ -10,7 +10,17 @@ from contextlib import contextmanager
 from typing import Any
 
 from newsarchive.errors import ConfigError, StoreError
-from newsarchive.index import COMMON_TABLES, DERIVED_TABLES, FAILING_URLS_TABLE, Index, Row, SearchHit, _guarded
+from newsarchive.index import (
+    COMMON_TABLES,
+    DERIVED_TABLES,
+    FAILING_URLS_TABLE,
+    TAG_TABLES,
+    TAGGED,
+    Index,
+    Row,
+    SearchHit,
+    _guarded,
+)
 from newsarchive.model import Article
 
 # Each migration is applied once, in order, inside one transaction; `newsarchive db upgrade`
@@ -55,6 +65,7 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         ],
     ),
     (3, "article URLs that keep failing, and those given up", [FAILING_URLS_TABLE]),
+    (4, "the reader's own tags", TAG_TABLES),
 ]
 LATEST_SCHEMA = MIGRATIONS[-1][0]
 WRITE_LOCK_KEY = 0x6E657773  # 'news': the advisory lock held while one article is written
@@ -178,15 +189,16 @@ class PostgresIndex(Index):
         )
 
     @_guarded
-    def search(self, query: str, limit: int = 20) -> list[SearchHit]:
+    def search(self, query: str, limit: int = 20, tag: str | None = None) -> list[SearchHit]:
         """Web-search syntax ("a phrase", OR, -word) over titles (weighted higher) and texts."""
+        tagged = f" AND {TAGGED.format(table='a.')}" if tag else ""
         rows = self.execute(
             "SELECT f.id, a.title, a.published, a.section_slug, a.site_name, "
             "ts_headline('simple', f.text, q, 'StartSel=[, StopSel=], MaxWords=14, MinWords=6, "
             "MaxFragments=1, FragmentDelimiter=…') AS snippet, -ts_rank(f.document, q) AS score "
             "FROM articles_fts f JOIN articles a ON a.id = f.id, websearch_to_tsquery('simple', ?) AS q "
-            "WHERE f.document @@ q ORDER BY score, a.published DESC LIMIT ?",
-            (query, limit),
+            f"WHERE f.document @@ q{tagged} ORDER BY score, a.published DESC LIMIT ?",
+            (query, *((tag,) if tag else ()), limit),
         )
         return [SearchHit(**row) for row in rows]
 

@@ -13,7 +13,7 @@ import fcntl
 import json
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -241,6 +241,9 @@ class Archive:
             return AddResult("duplicate", existing["id"], existing["version"], existing["json_path"])
         previous = index.latest_version(article.id)
         article.version = (previous or 0) + 1
+        if previous:  # the reader's tags belong to the article, not to one version of its body
+            current = self.read_article(self.root / index.find(article.id)["json_path"])
+            article.user_tags = sorted(set(article.user_tags) | set(current.user_tags))
         article.archived_at = article.archived_at or utc_now()  # an exported article keeps its own
         json_file, md_file = self._choose_paths(article)
         json_rel, md_rel = self._relative(json_file), self._relative(md_file)
@@ -255,6 +258,24 @@ class Archive:
             raise StoreError(f"cannot write {json_file}: {exc.strerror or exc}") from None
         index.add_version(article, json_rel, md_rel, count_lines=not previous)
         return AddResult("updated" if previous else "archived", article.id, article.version, json_rel)
+
+    def set_user_tags(self, key: str, add: Iterable[str] = (), remove: Iterable[str] = ()) -> Article:
+        """Add and remove the reader's tags (normalized) of an article's current version: its
+        JSON file is rewritten in place (tags are no new version) and the index follows."""
+        with self.index.exclusive():
+            row = self.find(key)
+            json_file = self.root / row["json_path"]
+            article = self.read_article(json_file)
+            tags = sorted((set(article.user_tags) | set(add)) - set(remove))
+            if tags == article.user_tags:
+                return article
+            article.user_tags, article.schema_version = tags, SCHEMA_VERSION
+            try:
+                write_atomic(json_file, article_json(article))
+            except OSError as exc:
+                raise StoreError(f"cannot write {json_file}: {exc.strerror or exc}") from None
+            self.index.set_user_tags(article.id, article.user_tags)
+        return article
 
     # -- reading (the index answers; see index.py) ------------------------------------------
 
@@ -295,7 +316,7 @@ class Archive:
         return self.index.learned_lines(site) if self.exists() else {}
 
     def list(self, **filters: Any) -> list[dict[str, Any]]:
-        """Current articles, newest first; filters as Index.list (since, until, section, site, limit)."""
+        """Current articles, newest first; filters as Index.list (since, until, section, site, tag, limit)."""
         return self.index.list(**filters)
 
     def find(self, key: str) -> dict[str, Any]:
@@ -319,10 +340,12 @@ class Archive:
             return Article.from_dict(data)
         except TypeError as exc:
             raise StoreError(f"{json_file}: missing fields ({exc})") from None
+        except ValueError as exc:
+            raise StoreError(f"{json_file}: {exc}") from None
 
-    def search(self, query: str, limit: int = 20) -> list[SearchHit]:
-        """Full-text search, best match first."""
-        return self.index.search(query, limit=limit)
+    def search(self, query: str, limit: int = 20, tag: str | None = None) -> list[SearchHit]:
+        """Full-text search, best match first; with `tag`, among the articles the reader tagged so."""
+        return self.index.search(query, limit=limit, tag=tag)
 
     def stats(self) -> dict[str, Any]:
         return self.index.stats()

@@ -104,7 +104,7 @@ def _check_article(json_file: Path, relative: str) -> Problem | None:
         return Problem("schema", relative, f"unknown schema_version {data['schema_version']}", False)
     try:
         Article.from_dict(data)
-    except TypeError as exc:
+    except (TypeError, ValueError) as exc:
         return Problem("schema", relative, f"not an article ({exc})", False)
     if sha256_hex(data["text"]) != data["content_sha256"]:
         return Problem("checksum", relative, "text does not match content_sha256 (the file was changed)", False)
