@@ -76,6 +76,13 @@ class _Entry:
         return slugify(site_of(self.article.canonical_url or self.article.url) or self.site, "unknown-site")
 
 
+def tag_page(tag: str) -> str:
+    """The page of one of the reader's tags: its slug, with a short hash when the slug is not
+    the tag itself, so that 'climate change' and 'climate-change' get pages of their own."""
+    slug = slugify(tag, "tag")
+    return f"tag/{slug if slug == tag else f'{slug}-{sha256_hex(tag)[:8]}'}.html"
+
+
 def build_site(archive: Archive, outdir: Path, since: str | None = None) -> SiteReport:
     """Write (or bring up to date) the static site for the archive's current articles, from
     `since` (YYYY-MM-DD, by published day) on when given."""
@@ -154,10 +161,13 @@ def _emit_listings(entries: list[_Entry], emit: Callable[[str, str, Callable[[],
     by_day: dict[str, list[_Entry]] = defaultdict(list)
     by_section: dict[str, list[_Entry]] = defaultdict(list)
     by_site: dict[str, list[_Entry]] = defaultdict(list)
+    by_tag: dict[str, list[_Entry]] = defaultdict(list)
     for entry in entries:
         by_day[entry.day].append(entry)
         by_section[entry.section_slug].append(entry)
         by_site[entry.site_slug].append(entry)
+        for tag in entry.article.user_tags:
+            by_tag[tag].append(entry)
 
     def listing(relative: str, title: str, group: list[_Entry]) -> None:
         key = sha256_hex(title + "".join(e.page + e.fingerprint for e in group))
@@ -169,8 +179,10 @@ def _emit_listings(entries: list[_Entry], emit: Callable[[str, str, Callable[[],
         listing(f"section/{slug}.html", f"Section: {group[0].article.section or slug}", group)
     for slug, group in by_site.items():
         listing(f"site/{slug}.html", f"Site: {group[0].site}", group)
+    for tag, group in by_tag.items():
+        listing(tag_page(tag), f"Tag: {tag}", group)
     home_key = sha256_hex("".join(e.page + e.fingerprint for e in entries))
-    emit("index.html", home_key, lambda: _home_page(entries, by_section, by_site))
+    emit("index.html", home_key, lambda: _home_page(entries, by_section, by_site, by_tag))
 
 
 # -- pages ----------------------------------------------------------------------------------
@@ -219,7 +231,12 @@ def _listing_page(title: str, entries: list[_Entry]) -> str:
     return _layout(title, body, depth=1)
 
 
-def _home_page(entries: list[_Entry], by_section: dict[str, list[_Entry]], by_site: dict[str, list[_Entry]]) -> str:
+def _home_page(
+    entries: list[_Entry],
+    by_section: dict[str, list[_Entry]],
+    by_site: dict[str, list[_Entry]],
+    by_tag: dict[str, list[_Entry]],
+) -> str:
     latest = "\n".join(_article_item(entry, "") for entry in entries[:LATEST_ON_HOME])
     days = Counter(entry.day for entry in entries if entry.day != "undated")
     sections = "\n".join(
@@ -231,6 +248,11 @@ def _home_page(entries: list[_Entry], by_section: dict[str, list[_Entry]], by_si
         f'<li><a href="site/{slug}.html">{escape(group[0].site)}</a> <span class="meta">{len(group)}</span></li>'
         for slug, group in sorted(by_site.items(), key=lambda item: (-len(item[1]), item[0]))
     )
+    tags = "\n".join(
+        f'<li><a href="{tag_page(tag)}">{escape(tag)}</a> <span class="meta">{len(group)}</span></li>'
+        for tag, group in sorted(by_tag.items(), key=lambda item: (-len(item[1]), item[0]))
+    )
+    tags_section = f'<section><h2>Your tags</h2><ul class="groups">\n{tags}\n</ul></section>\n' if tags else ""
     undated = sum(1 for entry in entries if entry.day == "undated")
     undated_link = f'<p><a href="day/undated.html">{undated} undated article(s)</a></p>' if undated else ""
     body = f"""<h1>The archive</h1>
@@ -255,7 +277,7 @@ def _home_page(entries: list[_Entry], by_section: dict[str, list[_Entry]], by_si
 <section><h2>Sites</h2><ul class="groups">
 {sites}
 </ul></section>
-</div>"""
+{tags_section}</div>"""
     return _layout("The archive", body, depth=0, script=True)
 
 
@@ -271,6 +293,8 @@ def article_page(entry: _Entry) -> str:
     if article.section:
         facts.append(f'<a href="../section/{entry.section_slug}.html">{escape(article.section)}</a>')
     facts.append(f'<a href="../site/{entry.site_slug}.html">{escape(entry.site)}</a>')
+    tag_links = ", ".join(f'<a href="../{tag_page(tag)}">{escape(tag)}</a>' for tag in article.user_tags)
+    tags = f'<p class="tags">Your tags: {tag_links}</p>\n' if tag_links else ""
     source = article.canonical_url or article.url
     source_link = ""
     if source and source.lower().startswith(("http://", "https://")):
@@ -279,7 +303,7 @@ def article_page(entry: _Entry) -> str:
     body = f"""<article>
 <h1 dir="auto">{escape(article.title)}</h1>
 <p class="facts">{" · ".join(facts)}</p>
-{source_link}
+{tags}{source_link}
 <div class="body" dir="auto">
 {body_html(article)}
 </div>

@@ -1,5 +1,5 @@
 """`newsarchive tag`: the reader's own tags, in the article files (so `reindex` keeps them), the
-index (`list --tag`, `search --tag`, on both backends) and the exports."""
+index (`list --tag`, `search --tag`, on both backends), the exports and the static site."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
+from lxml import html as lxml_html
 
 from tests.pages import about, news_page
 
@@ -144,6 +145,37 @@ def test_files_older_than_user_tags_still_read_and_bad_tags_in_a_file_are_named(
     assert [(p["kind"], p["message"]) for p in problems] == [
         ("schema", "not an article (field 'user_tags' is not a list of strings)")
     ]
+
+
+def test_the_site_has_a_page_per_tag_linked_from_its_articles(run, tmp_path: Path) -> None:
+    assert run("import", "--jobs", "1", str(saved_pages(tmp_path / "in"))).exit_code == 0
+    ids = ids_by_url(run)
+    first, second = ids["https://t.example/0"], ids["https://t.example/1"]
+    assert run("tag", first, "add", "Climate Change", "climate-change").exit_code == 0
+    assert run("tag", second, "add", "climate change").exit_code == 0
+    out = tmp_path / "site"
+    assert run("site", str(out)).exit_code == 0
+
+    page = lxml_html.fromstring((out / "article" / f"{first}.html").read_bytes())
+    links = {a.text: a.get("href") for a in page.xpath("//p[@class='tags']/a")}
+    assert set(links) == {"climate change", "climate-change"}
+    assert links["climate-change"] == "../tag/climate-change.html"
+    assert links["climate change"] != links["climate-change"]  # one page each, though their slugs agree
+    spaced = lxml_html.fromstring((out / "article" / links["climate change"]).read_bytes())
+    assert spaced.findtext(".//h1") == "Tag: climate change"
+    listed = {a.get("href") for a in spaced.xpath("//ol[@class='articles']//a")}
+    assert listed == {f"../article/{first}.html", f"../article/{second}.html"}
+    assert not lxml_html.fromstring((out / "article" / f"{ids['https://t.example/2']}.html").read_bytes()).xpath(
+        "//p[@class='tags']"
+    )
+    home = lxml_html.fromstring((out / "index.html").read_bytes())
+    assert [a.text for a in home.xpath("//section[h2='Your tags']//a")] == ["climate change", "climate-change"]
+    for link in home.xpath("//a/@href"):
+        assert (out / link).is_file(), link
+
+    assert run("tag", first, "remove", "climate-change").exit_code == 0
+    rebuilt = json.loads(run("site", str(out), "--json").stdout)
+    assert rebuilt["removed"] == 1 and not (out / "tag" / "climate-change.html").exists()
 
 
 def test_migrate_carries_the_tags_to_postgresql(run, pg_url: str, archive_dir: Path, tmp_path: Path) -> None:
