@@ -187,7 +187,8 @@ class _Reporter:
         elif result.status == "skipped":
             self._above_bar(lambda: self.env.say(f"skipped: {result.input}: {result.reason}", level=1))
         else:
-            self._above_bar(lambda: self.env.say(f"{result.status}: {result.path}  ({result.input})", level=1))
+            note = f": {result.reason}" if result.reason else ""  # an article deleted before, say
+            self._above_bar(lambda: self.env.say(f"{result.status}: {result.path}  ({result.input}){note}", level=1))
 
     def _above_bar(self, emit: Any) -> None:
         if self.bar is not None:
@@ -687,6 +688,74 @@ def tag(env: Env, key: str, action: str | None, tags: tuple[str, ...], wait: flo
         click.echo(f"{article.id}  {', '.join(article.user_tags) or '(no tags)'}", file=env.stdout)
     if absent:
         click.get_current_context().exit(ExitStatus.FAILURES)
+
+
+@cli.command()
+@click.argument("keys", nargs=-1, required=True, metavar="ID|URL...")
+@click.option("--yes", is_flag=True, help="Delete without asking (needed when stdin is not a terminal).")
+@_wait_option
+@_json_option
+@pass_env
+def delete(env: Env, keys: tuple[str, ...], yes: bool, wait: float, as_json: bool) -> None:
+    """Delete articles (by id, id prefix or URL): the JSON and Markdown files of every version,
+    and their rows in the index.
+
+    A tombstone in ARCHIVE/deleted.jsonl keeps `update` and `fetch --feed/--sitemap` from
+    fetching a deleted article again; `fetch URL` and `import` of it archive it again (and lift
+    the tombstone).  Its raw pages stay in ARCHIVE/raw, whose WARC files are only ever appended
+    to; `verify` knows they belong to a deleted article.  The static site drops the article on
+    its next build.  At a terminal you are asked first; elsewhere --yes is needed.
+
+    \b
+    Examples:
+      newsarchive delete 3f2a9c1d
+      newsarchive delete https://example.com/story.html 5be81a07 --yes
+    """
+    from newsarchive.errors import ConfigError, NotFoundError
+
+    if not yes and not (sys.stdin and sys.stdin.isatty()):
+        raise ConfigError("delete asks before it removes anything, but stdin is not a terminal: pass --yes")
+    archive = _open_archive(env.settings(), must_exist=True)
+    with archive.lock(wait), archive:
+        found: dict[str, tuple[str, dict]] = {}  # id -> (the key that named it, its row)
+        failed = 0
+        for key in keys:
+            try:
+                row = archive.find(key)
+            except NotFoundError as exc:
+                failed += 1
+                stone = archive.deleted(key)
+                reason = f"{exc} (it was deleted on {stone.day})" if stone else str(exc)
+                _deleted_line(env, as_json, {"input": key, "status": "failed", "reason": reason})
+                continue
+            found.setdefault(row["id"], (key, row))
+        if found and not yes and not _confirmed(env, [row for _, row in found.values()]):
+            env.say("nothing deleted")
+            click.get_current_context().exit(ExitStatus.FAILURES)
+        for key, row in found.values():
+            stone = archive.delete(row["id"])
+            done = {"input": key, "status": "deleted", "id": stone.id, "title": stone.title}
+            _deleted_line(env, as_json, done | {"files": list(stone.files), "deleted_at": stone.deleted_at})
+    if as_json:
+        click.echo(json.dumps({"summary": {"deleted": len(found), "failed": failed}}), file=env.stdout)
+    if failed:
+        click.get_current_context().exit(ExitStatus.FAILURES)
+
+
+def _deleted_line(env: Env, as_json: bool, row: dict[str, Any]) -> None:
+    """One input of `delete`: a JSON object on stdout with --json, and a line on stderr."""
+    if as_json:
+        click.echo(json.dumps(row, ensure_ascii=False), file=env.stdout)
+    if row["status"] == "failed":
+        env.error(row["reason"])
+    else:
+        env.say(f"deleted {row['id']}  {row['title']}")
+
+
+def _confirmed(env: Env, rows: list[dict]) -> bool:
+    for row in rows:
+        click.echo(printable(f"  {row['id']}  {row['title']}"), file=env.stderr)
+    return click.confirm(f"Delete {len(rows)} article(s), with the files of every version?", err=True)
 
 
 @cli.command()

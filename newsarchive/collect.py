@@ -125,9 +125,9 @@ def gather(
     on_source: SourceCallback | None = None,
     record: bool = True,
 ) -> list[Lead]:
-    """Read every source and list the articles not archived yet and not given up, each once.
-    With `record`, how each source went (and its validators for the next conditional request)
-    goes to the index."""
+    """Read every source and list the articles not archived yet, not given up and not deleted,
+    each once. With `record`, how each source went (and its validators for the next
+    conditional request) goes to the index."""
     leads: dict[str, Lead] = {}
     given_up = archive.given_up_urls()
     for source in sources:
@@ -145,7 +145,7 @@ def gather(
                 key = normalize_url(item.url)
                 if key in given_up:
                     dropped += 1
-                elif key not in leads and not archive.knows_url(key):
+                elif key not in leads and not archive.knows_url(key) and not archive.deleted_url(key):
                     leads[key] = Lead(key, source["name"], item.published, source.get("section"))
                     new += 1
             status = "read" if page else "unchanged"

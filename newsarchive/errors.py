@@ -60,6 +60,10 @@ class DisallowedError(NewsarchiveError):
     """robots.txt keeps us out of this URL: it is skipped (not failed, so never retried)."""
 
 
+class DeletedError(NewsarchiveError):
+    """The reader deleted this article: skipped (not failed) by whatever collects on its own."""
+
+
 class SourceError(InputError):
     """A saved file could not be read."""
 

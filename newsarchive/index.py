@@ -165,6 +165,13 @@ class SearchHit:
     score: float
 
 
+def url_keys(article: Article) -> list[str]:
+    """The normalized URLs an article was reached by: its URL, its canonical URL, and the URL
+    asked for when it was fetched."""
+    asked = article.source.get("location") if article.source.get("kind") == "http" else None
+    return sorted({normalize_url(url) for url in (article.url, article.canonical_url, asked) if url})
+
+
 def day_of(published: str | None) -> str | None:
     """The calendar day a timestamp names, in its own timezone (as the page printed it)."""
     if published and re.match(r"\d{4}-\d{2}-\d{2}", published):
@@ -319,33 +326,58 @@ class Index:
                 "INSERT INTO raw_inputs (raw_sha256, id) VALUES (?, ?) ON CONFLICT (raw_sha256) DO NOTHING",
                 (raw_sha, article_id),
             )
-        asked = article.source.get("location") if article.source.get("kind") == "http" else None
-        keys = sorted({normalize_url(url) for url in (article.url, article.canonical_url, asked) if url})
+        keys = url_keys(article)
         if keys:
             self.executemany(
                 "INSERT INTO url_keys (url_key, id) VALUES (?, ?) ON CONFLICT (url_key) DO NOTHING",
                 [(key, article_id) for key in keys],
             )
 
-    def count_lines(self, article: Article) -> None:
+    def count_lines(self, article: Article, delta: int = 1) -> None:
         """Count the article once for its site, and each distinct line of its body (including the
-        lines already stripped as the site's boilerplate) once."""
+        lines already stripped as the site's boilerplate) once; a delta of -1 takes it back out."""
         site = site_of(article.canonical_url or article.url)
         if site is None:
             return
         lines = [line for line in article.text.split("\n") if line.strip()] + article.boilerplate
         keys = sorted({line_key(line) for line in lines})
         self.execute(
-            "INSERT INTO site_articles (site, articles) VALUES (?, 1) "
-            "ON CONFLICT (site) DO UPDATE SET articles = site_articles.articles + 1",
-            (site,),
+            "INSERT INTO site_articles (site, articles) VALUES (?, ?) "
+            "ON CONFLICT (site) DO UPDATE SET articles = site_articles.articles + excluded.articles",
+            (site, delta),
         )
         if keys:
             self.executemany(
-                "INSERT INTO site_lines (site, line_key, articles) VALUES (?, ?, 1) "
-                "ON CONFLICT (site, line_key) DO UPDATE SET articles = site_lines.articles + 1",
-                [(site, key) for key in keys],
+                "INSERT INTO site_lines (site, line_key, articles) VALUES (?, ?, ?) "
+                "ON CONFLICT (site, line_key) DO UPDATE SET articles = site_lines.articles + excluded.articles",
+                [(site, key, delta) for key in keys],
             )
+        if delta < 0:
+            self.execute("DELETE FROM site_articles WHERE site = ? AND articles <= 0", (site,))
+            self.execute("DELETE FROM site_lines WHERE site = ? AND articles <= 0", (site,))
+
+    @_guarded
+    def versions_of(self, article_id: str) -> list[Row]:
+        return self.execute(
+            "SELECT version, json_path, md_path FROM versions WHERE id = ? ORDER BY version",
+            (article_id,),
+        )
+
+    @_guarded
+    def url_keys_of(self, article_id: str) -> list[str]:
+        """Every normalized URL known to lead to the article (tracking variants included)."""
+        rows = self.execute("SELECT url_key FROM url_keys WHERE id = ? ORDER BY url_key", (article_id,))
+        return [row["url_key"] for row in rows]
+
+    @_guarded
+    def delete_article(self, article_id: str, counted: Article | None) -> None:
+        """Every row of the article, in one transaction; `counted` is the version whose lines
+        were counted for its site's learned boilerplate (its first), to take them back out."""
+        with self.transaction():
+            for table in ("versions", "articles", "articles_fts", "raw_inputs", "url_keys", "article_tags"):
+                self.execute(f"DELETE FROM {table} WHERE id = ?", (article_id,))
+            if counted is not None:
+                self.count_lines(counted, delta=-1)
 
     @_guarded
     def find_raw(self, raw_sha256: str) -> Row | None:

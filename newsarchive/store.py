@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from newsarchive.errors import ArchiveLockedError, StoreError
+from newsarchive.errors import ArchiveLockedError, DeletedError, StoreError
 from newsarchive.index import (
     INDEX_NAME,
     LEARN_MIN_ARTICLES,
@@ -28,9 +28,12 @@ from newsarchive.index import (
     SearchHit,
     day_of,
     open_index,
+    url_keys,
 )
 from newsarchive.model import SCHEMA_VERSION, Article, utc_now
 from newsarchive.render import article_json, slugify
+from newsarchive.tombstones import Tombstone, Tombstones
+from newsarchive.urls import normalize_url
 from newsarchive.warc import RawStore
 
 __all__ = ["INDEX_NAME", "LEARN_MIN_ARTICLES", "TEMP_SUFFIX", "AddResult", "Archive", "SearchHit"]
@@ -41,6 +44,9 @@ DIRTY_NAME = ".newsarchive.running"  # present while a writing run holds the loc
 LOCK_POLL_SECONDS = 0.1
 
 Outcome = Literal["archived", "updated", "duplicate"]
+# What adding an article the reader deleted does: refuse it (what collects on its own), or
+# archive it again and lift its tombstone (what the reader asked for by name).
+IfDeleted = Literal["skip", "revive"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,7 @@ class AddResult:
     id: str
     version: int
     json_path: str  # relative to the archive root
+    note: str | None = None  # said of an article archived again after it was deleted
 
 
 def write_atomic(path: Path, data: str) -> None:
@@ -85,6 +92,7 @@ class Archive:
         self.writer = writer  # names this writer's own WARC files when many write at once
         self._index: Index | None = None
         self._raw: RawStore | None = None
+        self.tombstones = Tombstones(self.root)
 
     @classmethod
     def from_settings(cls, settings: Any, **options: Any) -> Archive:
@@ -197,7 +205,9 @@ class Archive:
         parts = day.split("-") if day != "undated" else ["undated"]
         return self.root.joinpath(*parts, slugify(article.section_slug, "uncategorized"))
 
-    def _owner(self, json_file: Path) -> tuple[str, int] | None:
+    @staticmethod
+    def owner(json_file: Path) -> tuple[str, int] | None:
+        """The (id, version) an article file holds, or None when it holds none."""
         try:
             data = json.loads(json_file.read_text(encoding="utf-8"))
             return str(data["id"]), int(data.get("version", 1))
@@ -213,7 +223,7 @@ class Archive:
         candidates += [f"{slug}-{article.id[:8]}-{n}{suffix}" for n in range(2, 100)]
         for stem in candidates:
             json_file = directory / f"{stem}.json"
-            if not json_file.exists() or self._owner(json_file) == (article.id, article.version):
+            if not json_file.exists() or self.owner(json_file) == (article.id, article.version):
                 return json_file, directory / f"{stem}.md"
         raise StoreError(f"no free file name for {article.title!r} in {directory}")
 
@@ -224,13 +234,27 @@ class Archive:
             raise StoreError(f"refusing to write outside the archive: {path}")
         return resolved.relative_to(resolved_root).as_posix()
 
-    def add(self, article: Article) -> AddResult:
+    def add(self, article: Article, if_deleted: IfDeleted = "skip") -> AddResult:
         """Store an article, or recognize it: the same body twice is one article.
 
-        A changed body at a known URL becomes a new version; the old version's files stay.
+        A changed body at a known URL becomes a new version; the old version's files stay. An
+        article the reader deleted raises DeletedError, or with `if_deleted="revive"` is stored
+        again and no longer counts as deleted.
         """
         with self.index.exclusive():
-            return self._add(article)
+            note = self._unless_deleted(article, if_deleted)
+            added = self._add(article)
+        return AddResult(added.outcome, added.id, added.version, added.json_path, note)
+
+    def _unless_deleted(self, article: Article, if_deleted: IfDeleted) -> str | None:
+        stones = self.tombstones.matching(article.id, url_keys(article))
+        if not stones:
+            return None
+        day = max(stone.day for stone in stones)
+        if if_deleted == "skip":
+            raise DeletedError(f"deleted from the archive on {day}; 'newsarchive fetch URL' archives it again")
+        self.tombstones.lift(stones)
+        return f"deleted on {day}, archived again as asked"
 
     def _add(self, article: Article) -> AddResult:
         index = self.index
@@ -276,6 +300,41 @@ class Archive:
                 raise StoreError(f"cannot write {json_file}: {exc.strerror or exc}") from None
             self.index.set_user_tags(article.id, article.user_tags)
         return article
+
+    def delete(self, key: str) -> Tombstone:
+        """Remove an article (id, id prefix or URL): the files of every version and every index
+        row. Its tombstone is written first, so a delete cut short is finished later, and keeps
+        `update` from fetching it again; its raw pages stay, the WARC files being append-only."""
+        with self.index.exclusive():
+            row = self.find(key)
+            versions = self.index.versions_of(row["id"])
+            files = tuple(path for version in versions for path in (version["json_path"], version["md_path"]))
+            stone = Tombstone(row["id"], row["title"], tuple(self.index.url_keys_of(row["id"])), files, utc_now())
+            counted = self._counted_version(versions)
+            self.tombstones.add(stone)
+            for path in files:  # each version's JSON before its Markdown: a Markdown orphan is a leftover
+                try:
+                    (self.root / path).unlink(missing_ok=True)
+                except OSError as exc:
+                    raise StoreError(f"cannot remove {self.root / path}: {exc.strerror or exc}") from None
+            self.index.delete_article(row["id"], counted)
+        return stone
+
+    def _counted_version(self, versions: list[dict[str, Any]]) -> Article | None:
+        """The version whose lines the index counted for its site (the first), if still readable."""
+        try:
+            return self.read_article(self.root / versions[0]["json_path"]) if versions else None
+        except StoreError:
+            return None
+
+    def deleted(self, key: str) -> Tombstone | None:
+        """The tombstone of the deleted article with this id, or that this URL (in any spelling
+        that normalizes the same) led to."""
+        return next(iter(self.tombstones.matching(key, [normalize_url(key)])), None)
+
+    def deleted_url(self, url_key: str) -> bool:
+        """Whether this normalized URL led to an article the reader deleted."""
+        return self.tombstones.deleted_url(url_key) is not None
 
     # -- reading (the index answers; see index.py) ------------------------------------------
 
