@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -176,6 +177,16 @@ def test_the_site_has_a_page_per_tag_linked_from_its_articles(run, tmp_path: Pat
     assert run("tag", first, "remove", "climate-change").exit_code == 0
     rebuilt = json.loads(run("site", str(out), "--json").stdout)
     assert rebuilt["removed"] == 1 and not (out / "tag" / "climate-change.html").exists()
+
+
+def test_migrate_copies_an_index_older_than_tags(run, pg_url: str, archive_dir: Path, tmp_path: Path) -> None:
+    assert run("import", "--jobs", "1", str(saved_pages(tmp_path / "in", 1))).exit_code == 0
+    db = sqlite3.connect(archive_dir / "index.sqlite")
+    db.execute("DROP TABLE article_tags")  # as in an index made before tags
+    db.close()
+    migrated = run("migrate", "--from", f"sqlite:///{archive_dir / 'index.sqlite'}", "--to", pg_url)
+    assert migrated.exit_code == 0, migrated.stderr
+    assert len(json.loads(run("--index", pg_url, "list", "--json").stdout)) == 1
 
 
 def test_migrate_carries_the_tags_to_postgresql(run, pg_url: str, archive_dir: Path, tmp_path: Path) -> None:
