@@ -11,7 +11,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -158,8 +158,9 @@ class _Reporter:
         self.failed_sources = 0
         self.bar = None
         if total and not as_json and env.verbosity >= 0 and env.stderr.isatty():
-            self.bar = click.progressbar(length=total, file=env.stderr, label="archiving")
-            self.bar.__enter__()
+            from newsarchive.terminal import ProgressBar
+
+            self.bar = ProgressBar(env.stderr, total, "archiving")
 
     def __call__(self, result: Any, duration: float | None = None) -> None:
         now = time.monotonic()
@@ -172,7 +173,7 @@ class _Reporter:
             self.log_file.write(json.dumps(row, ensure_ascii=False) + "\n")
             self.log_file.flush()
         if self.bar is not None:
-            self.bar.update(1)
+            self.bar.advance()
         if self.as_json:
             row = asdict(result) | {"input": printable(result.input)}
             click.echo(json.dumps(row, ensure_ascii=False), file=self.env.stdout)
@@ -183,21 +184,27 @@ class _Reporter:
                 line = f"{result.format:<11} {result.url or '-'}  {printable(result.input)}"
                 click.echo(line, file=self.env.stdout)
         elif result.status == "skipped":
-            self._above_bar(lambda: self.env.say(f"skipped: {result.input}: {result.reason}", level=1))
+            self.notice(f"skipped: {result.input}: {result.reason}", level=1)
         else:
-            self._above_bar(lambda: self.env.say(f"{result.status}: {result.path}  ({result.input})", level=1))
+            self.notice(f"{result.status}: {result.path}  ({result.input})", level=1)
 
-    def _above_bar(self, emit: Any) -> None:
-        if self.bar is not None:
-            self.env.stderr.write("\r\033[K")
-        emit()
+    def notice(self, message: str, level: int = 0) -> None:
+        """A message for people (see Env.say), printed above the progress bar."""
+        if self.env.verbosity >= level:
+            self._above_bar(lambda: self.env.say(message, level))
+
+    def _above_bar(self, emit: Callable[[], None]) -> None:
+        if self.bar is None:
+            emit()
+        else:
+            self.bar.above(emit)
 
     def source_failed(self) -> None:
         self.failed_sources += 1
 
     def finish(self, summary: Any) -> None:
         if self.bar is not None:
-            self.bar.__exit__(None, None, None)
+            self.bar.close()
         counts = summary.counts
         if self.as_json:
             click.echo(json.dumps({"summary": counts}), file=self.env.stdout)
@@ -335,7 +342,8 @@ def fetch(
     settings = env.settings(
         user_agent=user_agent, read_timeout=timeout, strip=strip, keep_non_articles=keep_non_articles
     )
-    reporter = _Reporter(env, as_json, len(all_urls), log_file)
+    # What a listing names is known only once it is read: a bar then could not say how far along it is.
+    reporter = _Reporter(env, as_json, None if listings else len(all_urls), log_file)
     with _locked(settings, wait) as archive:
         summary = fetch_urls(archive, all_urls, settings, on_result=reporter)
         if listings:
@@ -436,7 +444,7 @@ def import_(
     else:
         with _locked(settings, wait) as archive:
             jobs = jobs or os.cpu_count() or 1
-            summary = import_paths(archive, paths, settings, jobs=jobs, on_notice=env.say, **options)
+            summary = import_paths(archive, paths, settings, jobs=jobs, on_notice=reporter.notice, **options)
     reporter.finish(summary)
 
 

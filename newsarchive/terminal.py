@@ -1,7 +1,10 @@
-"""Output for people at a terminal: bar charts of counts, and articles rendered with rich."""
+"""Output for people at a terminal: bar charts of counts, a progress bar, and articles
+rendered with rich."""
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Callable
 from typing import TextIO
 
 BAR = "█"
@@ -24,6 +27,57 @@ def bar_chart(counts: dict[str, int], width: int) -> list[str]:
         bar = BAR * (eighths // 8) + (PARTIAL_BARS[eighths % 8] if eighths % 8 else "")
         lines.append(f"{label:<{label_width}}  {count:>{number_width}} {bar}".rstrip())
     return lines
+
+
+# Go back to the start of the line and clear it: the bar is redrawn in place.
+CLEAR_LINE = "\r\033[K"
+PROGRESS_BAR_WIDTH = 36
+
+
+class ProgressBar:
+    """A one-line progress bar that stays on screen while a run goes on.
+
+    Lines printed during the run go above it (`above`): the bar's line is cleared, the line
+    printed, and the bar drawn again under it. The bar is redrawn only when its text changes,
+    never cleared without being drawn again."""
+
+    def __init__(self, stream: TextIO, total: int, label: str) -> None:
+        self.stream = stream
+        self.total = max(total, 1)
+        self.label = label
+        self.done = 0
+        self.shown = ""
+        self.draw()
+
+    def line(self) -> str:
+        """'archiving  [#########---------]  12/40  30%', fitted to the terminal's width."""
+        done = min(self.done, self.total)
+        counts = f"  {done}/{self.total}  {done * 100 // self.total:>3}%"
+        columns = shutil.get_terminal_size((80, 24)).columns
+        width = max(0, min(PROGRESS_BAR_WIDTH, columns - 1 - len(self.label) - len(counts) - 4))
+        filled = done * width // self.total
+        return f"{self.label}  [{'#' * filled}{'-' * (width - filled)}]{counts}"
+
+    def draw(self) -> None:
+        self.shown = self.line()
+        self.stream.write(CLEAR_LINE + self.shown)
+        self.stream.flush()
+
+    def advance(self, steps: int = 1) -> None:
+        self.done += steps
+        if self.line() != self.shown:
+            self.draw()
+
+    def above(self, write: Callable[[], None]) -> None:
+        """Run `write`, which prints whole lines to the stream, above the bar."""
+        self.stream.write(CLEAR_LINE)
+        write()
+        self.draw()
+
+    def close(self) -> None:
+        """Leave the last state of the bar on screen and end its line."""
+        self.stream.write("\n")
+        self.stream.flush()
 
 
 def print_markdown(markdown: str, stream: TextIO) -> None:
