@@ -13,6 +13,8 @@ SCHEMA_VERSION = 2  # 2: date_source names the exact source; section_source and 
 SourceKind = Literal["http", "file"]
 # Where the published date came from ("metadata" in schema 1 meant json-ld, meta or time).
 DateSource = Literal["json-ld", "meta", "time", "url", "text", "listing", "file", "fetched", "metadata"]
+# Where `published` came from when the page stated no date: the day it was saved or fetched.
+UNSTATED_DATE_SOURCES = ("file", "fetched")
 SectionSource = Literal["json-ld", "meta", "breadcrumbs", "url", "text", "source"]
 Access = Literal["free", "paywalled", "truncated"]
 BlockKind = Literal["paragraph", "heading", "list_item", "quote", "image", "preformatted", "table_row"]

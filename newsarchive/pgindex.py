@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from newsarchive.errors import ConfigError, StoreError
-from newsarchive.index import COMMON_TABLES, DERIVED_TABLES, Index, Row, SearchHit, _guarded
+from newsarchive.index import ADDED_ARTICLE_COLUMNS, COMMON_TABLES, DERIVED_TABLES, Index, Row, SearchHit, _guarded
 from newsarchive.model import Article
 
 # Each migration is applied once, in order, inside one transaction; `newsarchive db upgrade`
@@ -53,6 +53,11 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
 )""",
             "CREATE INDEX IF NOT EXISTS queue_ready ON queue (state, not_before)",
         ],
+    ),
+    (
+        3,
+        "the articles' section names and date sources",
+        [f"ALTER TABLE articles ADD COLUMN IF NOT EXISTS {name} {kind}" for name, kind in ADDED_ARTICLE_COLUMNS],
     ),
 ]
 LATEST_SCHEMA = MIGRATIONS[-1][0]

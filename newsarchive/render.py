@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from slugify import slugify as _transliterating_slugify
 
-from newsarchive.model import Article, Block
+from newsarchive.model import UNSTATED_DATE_SOURCES, Article, Block
 
 MAX_SLUG_CHARS = 80
 # Names Windows refuses as file names; an archive may be copied to such a disk.
@@ -45,7 +45,18 @@ def _yaml_value(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def shown_date(published: str | None, date_source: str | None) -> str:
+    """The day to show people: the day the page states, or, for a page that states none and
+    is filed under the day it was saved or fetched, 'date unknown (saved YYYY-MM-DD)'."""
+    day = (published or "")[:10]
+    if not day:
+        return "undated"
+    return f"date unknown (saved {day})" if date_source in UNSTATED_DATE_SOURCES else day
+
+
 def front_matter(article: Article) -> str:
+    """YAML front matter. A date the page does not state is no `date:` (a reader of the file
+    would take it for the publication date) but a comment saying so."""
     fields = {
         "title": article.title,
         "url": article.canonical_url or article.url,
@@ -55,8 +66,21 @@ def front_matter(article: Article) -> str:
         "tags": sorted(set(article.categories) | set(article.tags), key=str.casefold),
         "id": article.id,
     }
-    lines = [f"{key}: {_yaml_value(value)}" for key, value in fields.items() if value not in (None, [])]
+    lines = []
+    for key, value in fields.items():
+        if key == "date" and article.date_source in UNSTATED_DATE_SOURCES:
+            lines.append(f"# {shown_date(article.published, article.date_source)}")
+        elif value not in (None, []):
+            lines.append(f"{key}: {_yaml_value(value)}")
     return "---\n" + "\n".join(lines) + "\n---"
+
+
+def reading_markdown(article: Article) -> str:
+    """The article's Markdown with its front matter written from its fields now, so that an
+    article stored before the front matter told unknown dates apart reads as one too."""
+    markdown = article.markdown
+    end = markdown.find("\n---\n", 4) if markdown.startswith("---\n") else -1
+    return front_matter(article) + markdown[end + len("\n---") :] if end != -1 else markdown
 
 
 def _escape_inline(text: str) -> str:

@@ -291,8 +291,17 @@ class Archive:
         return self.index.learned_lines(site) if self.exists() else {}
 
     def list(self, **filters: Any) -> list[dict[str, Any]]:
-        """Current articles, newest first; filters as Index.list (since, until, section, site, limit)."""
-        return self.index.list(**filters)
+        """Current articles, newest first; filters as Index.list (since, until, section, site, limit).
+        A row indexed before the index kept section names and date sources gets them from its file."""
+        rows = self.index.list(**filters)
+        for row in rows:
+            if row["date_source"] is None:
+                try:
+                    article = self.read_article(self.root / row["json_path"])
+                except StoreError:
+                    continue  # `verify` reports it; the row is listed as the index has it
+                row["section"], row["date_source"] = article.section, article.date_source
+        return rows
 
     def find(self, key: str) -> dict[str, Any]:
         """The current version of the article with this id (or id prefix), URL or canonical URL."""
@@ -320,8 +329,8 @@ class Archive:
         """Full-text search, best match first."""
         return self.index.search(query, limit=limit)
 
-    def stats(self) -> dict[str, Any]:
-        return self.index.stats()
+    def stats(self, top: int | None = None) -> dict[str, Any]:
+        return self.index.stats(top)
 
     # -- rebuilding -----------------------------------------------------------------------
 
