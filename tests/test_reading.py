@@ -14,7 +14,7 @@ from pathlib import Path
 from lxml import html as lxml_html
 
 from tests.localserver import LocalServer
-from tests.pages import about, news_page
+from tests.pages import about, json_ld, news_page
 
 SAVED = datetime(2025, 2, 3, 12, 0, tzinfo=UTC).timestamp()
 
@@ -146,3 +146,37 @@ def test_an_index_made_before_it_kept_names_and_date_sources_still_lists_them(
     assert json.loads(run("stats", "--json").stdout)["date_unknown"] == 1
     columns = {row[1] for row in sqlite3.connect(archive_dir / "index.sqlite").execute("PRAGMA table_info(articles)")}
     assert {"section", "date_source"} <= columns
+
+
+def breadcrumbs(*names: str) -> str:
+    items = [{"@type": "ListItem", "position": n, "name": name} for n, name in enumerate(names, start=1)]
+    return json_ld({"@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": items})
+
+
+def test_sections_and_site_names_are_what_a_reader_would_say(run, tmp_path: Path) -> None:
+    folder = tmp_path / "saved"
+    folder.mkdir()
+    declared = {  # what the page declares as its section and og:site_name, and more in its <head>
+        "keywords": ("Politics, Home Page, Popular", "Valley News | Your news, every day", ""),
+        "crumbs": ("Slideshow, Stock Car, stock car brasil", "@valleynews", breadcrumbs("Home", "Motorsport")),
+        "sentence": ("Local", "The best place for news about the valley and the hills.", ""),
+    }
+    for number, (name, (section, site_name, head)) in enumerate(declared.items()):
+        page = news_page(
+            title=f"Story {name}",
+            url=f"https://www.valley-news.example/story-{number}.html",
+            section=section,
+            site="Valley News",
+            paragraphs=about(f"topic {number}"),
+        )
+        page = page.replace('og:site_name" content="Valley News"', f'og:site_name" content="{site_name}"')
+        if name == "sentence":  # nothing else on the page names the site: its domain does
+            page = page.replace("<title>Story sentence | Valley News</title>", "<title>Story sentence</title>")
+        (folder / f"{name}.html").write_text(page.replace("</head>", head + "</head>"), encoding="utf-8")
+    assert run("import", "--jobs", "1", str(folder)).exit_code == 0
+    listed = {line.split("\t")[4]: line.split("\t")[2:4] for line in run("list").stdout.splitlines()}
+    assert listed == {
+        "Story keywords": ["Politics", "Valley News"],  # the first entry; the name before its tagline
+        "Story crumbs": ["Motorsport", "Valley News"],  # the breadcrumbs; the name the title ends with
+        "Story sentence": ["Local", "valley-news.example"],
+    }
