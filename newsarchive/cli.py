@@ -22,7 +22,7 @@ import click
 
 from newsarchive import __version__
 from newsarchive.config import Settings, load_settings
-from newsarchive.errors import ExitStatus, NewsarchiveError
+from newsarchive.errors import ConfigError, ExitStatus, NewsarchiveError
 from newsarchive.model import utc_now, utf8_safe
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -335,7 +335,11 @@ def fetch(
     """
     from newsarchive.pipeline import fetch_urls
     from newsarchive.urllists import read_url_list
+    from newsarchive.urls import url_meant
 
+    for url in urls:
+        if meant := url_meant(url):
+            raise ConfigError(f"{url} is not a URL: did you mean {meant}?")
     all_urls = list(urls) + (read_url_list(from_file.read()) if from_file else [])
     if not all_urls and not listings:
         raise click.UsageError("give at least one URL, --from-file FILE, --feed URL or --sitemap URL")
@@ -417,8 +421,19 @@ def import_(
 ) -> None:
     """Import saved pages from files and folders (folders are read recursively).
 
-    Reads .html, .htm, .xhtml, .html.gz and plain-text saves (.txt).  A page's URL comes
-    from its canonical link, og:url, the browser's "saved from url=" comment, or
+    \b
+    Reads, by content first and name second:
+      HTML         .html .htm .xhtml .shtml, gzipped too (.html.gz); "Web Page,
+                   complete" (its _files folder is skipped); SingleFile pages
+      MHTML        .mhtml .mht ("Webpage, Single File" of Chrome, Edge, Opera)
+      webarchive   .webarchive (Safari)
+      text         .txt ("save as text", copy-paste)
+      Markdown     .md .markdown (YAML front matter: title, url, date, tags...)
+      zip          .zip of any of these (each member read in place)
+      WARC         .warc .warc.gz (each HTML response a crawl recorded)
+      JSONL        .jsonl .ndjson (newsarchive's own export, stored as it is)
+
+    A page's URL comes from its canonical link, og:url, what the saved file records, or
     --base-url; failing those the file path is recorded as its source.  Bad files
     (including a PNG or PDF named .html) are reported and the rest of the batch goes on;
     the run then exits 1.  Files with other extensions (.css, .jpg...) are skipped.

@@ -207,7 +207,7 @@ class Archive:
     def _choose_paths(self, article: Article) -> tuple[Path, Path]:
         """A free file name, or the one this very version already has (a re-run after a crash)."""
         directory = self._article_dir(article)
-        slug = slugify(article.title, "article")
+        slug = slugify(article.title, "article", article.language)
         suffix = f"-v{article.version}" if article.version > 1 else ""
         candidates = [f"{slug}{suffix}", f"{slug}-{article.id[:8]}{suffix}"]
         candidates += [f"{slug}-{article.id[:8]}-{n}{suffix}" for n in range(2, 100)]
