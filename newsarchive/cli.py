@@ -511,7 +511,7 @@ def list_(
       newsarchive list --csv > articles.csv
     """
     if as_json and as_csv:
-        raise click.UsageError("give --json or --csv, not both")
+        raise ConfigError("give --json or --csv, not both")
     settings = env.settings()
     with _open_archive(settings, must_exist=True) as archive:
         rows = archive.list(since=_day(since), until=_day(until), section=section, site=site, limit=limit)
