@@ -12,7 +12,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -23,7 +23,7 @@ import click
 
 from newsarchive import __version__
 from newsarchive.config import Settings, load_settings
-from newsarchive.errors import ExitStatus, NewsarchiveError, NotFoundError, OutputError
+from newsarchive.errors import ConfigError, ExitStatus, NewsarchiveError, NotFoundError, OutputError
 from newsarchive.model import utc_now, utf8_safe
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -160,8 +160,9 @@ class _Reporter:
         self.given_up = 0
         self.bar = None
         if total and not as_json and env.verbosity >= 0 and env.stderr.isatty():
-            self.bar = click.progressbar(length=total, file=env.stderr, label="archiving")
-            self.bar.__enter__()
+            from newsarchive.terminal import ProgressBar
+
+            self.bar = ProgressBar(env.stderr, total, "archiving")
 
     def __call__(self, result: Any, duration: float | None = None) -> None:
         now = time.monotonic()
@@ -171,7 +172,7 @@ class _Reporter:
         if self.log is not None:
             self.log.input(result, duration)
         if self.bar is not None:
-            self.bar.update(1)
+            self.bar.advance()
         if self.as_json:
             row = asdict(result) | {"input": printable(result.input)}
             click.echo(json.dumps(row, ensure_ascii=False), file=self.env.stdout)
@@ -185,15 +186,21 @@ class _Reporter:
                 line = f"{result.format:<11} {result.url or '-'}  {printable(result.input)}"
                 click.echo(line, file=self.env.stdout)
         elif result.status == "skipped":
-            self._above_bar(lambda: self.env.say(f"skipped: {result.input}: {result.reason}", level=1))
+            self.notice(f"skipped: {result.input}: {result.reason}", level=1)
         else:
             note = f": {result.reason}" if result.reason else ""  # an article deleted before, say
-            self._above_bar(lambda: self.env.say(f"{result.status}: {result.path}  ({result.input}){note}", level=1))
+            self.notice(f"{result.status}: {result.path}  ({result.input}){note}", level=1)
 
-    def _above_bar(self, emit: Any) -> None:
-        if self.bar is not None:
-            self.env.stderr.write("\r\033[K")
-        emit()
+    def notice(self, message: str, level: int = 0) -> None:
+        """A message for people (see Env.say), printed above the progress bar."""
+        if self.env.verbosity >= level:
+            self._above_bar(lambda: self.env.say(message, level))
+
+    def _above_bar(self, emit: Callable[[], None]) -> None:
+        if self.bar is None:
+            emit()
+        else:
+            self.bar.above(emit)
 
     def source(self, result: Any) -> None:
         """How reading one source went: an error line when it failed, a line with -v otherwise."""
@@ -208,7 +215,7 @@ class _Reporter:
 
     def finish(self, summary: Any) -> None:
         if self.bar is not None:
-            self.bar.__exit__(None, None, None)
+            self.bar.close()
         counts = summary.counts
         if self.as_json:
             click.echo(json.dumps({"summary": counts}), file=self.env.stdout)
@@ -432,14 +439,19 @@ def fetch(
     from newsarchive.failures import FailureCounter
     from newsarchive.pipeline import fetch_urls
     from newsarchive.urllists import read_url_list
+    from newsarchive.urls import url_meant
 
+    for url in urls:
+        if meant := url_meant(url):
+            raise ConfigError(f"{url} is not a URL: did you mean {meant}?")
     all_urls = list(urls) + (read_url_list(from_file.read()) if from_file else [])
     if not all_urls and not listings:
         raise click.UsageError("give at least one URL, --from-file FILE, --feed URL or --sitemap URL")
     settings = env.settings(
         user_agent=user_agent, read_timeout=timeout, strip=strip, keep_non_articles=keep_non_articles
     )
-    reporter = _Reporter(env, as_json, len(all_urls), log_file)
+    # What a listing names is known only once it is read: a bar then could not say how far along it is.
+    reporter = _Reporter(env, as_json, None if listings else len(all_urls), log_file)
     with _locked(settings, wait) as archive:
         failures = FailureCounter(archive, settings.max_failures)  # one run, whichever way a URL came
         summary = fetch_urls(archive, all_urls, settings, on_result=reporter, failures=failures)
@@ -508,8 +520,19 @@ def import_(
 ) -> None:
     """Import saved pages from files and folders (folders are read recursively).
 
-    Reads .html, .htm, .xhtml, .html.gz and plain-text saves (.txt).  A page's URL comes
-    from its canonical link, og:url, the browser's "saved from url=" comment, or
+    \b
+    Reads, by content first and name second:
+      HTML         .html .htm .xhtml .shtml, gzipped too (.html.gz); "Web Page,
+                   complete" (its _files folder is skipped); SingleFile pages
+      MHTML        .mhtml .mht ("Webpage, Single File" of Chrome, Edge, Opera)
+      webarchive   .webarchive (Safari)
+      text         .txt ("save as text", copy-paste)
+      Markdown     .md .markdown (YAML front matter: title, url, date, tags...)
+      zip          .zip of any of these (each member read in place)
+      WARC         .warc .warc.gz (each HTML response a crawl recorded)
+      JSONL        .jsonl .ndjson (newsarchive's own export, stored as it is)
+
+    A page's URL comes from its canonical link, og:url, what the saved file records, or
     --base-url; failing those the file path is recorded as its source.  Bad files
     (including a PNG or PDF named .html) are reported and the rest of the batch goes on;
     the run then exits 1.  Files with other extensions (.css, .jpg...) are skipped.
@@ -535,7 +558,7 @@ def import_(
     else:
         with _locked(settings, wait) as archive:
             jobs = jobs or os.cpu_count() or 1
-            summary = import_paths(archive, paths, settings, jobs=jobs, on_notice=env.say, **options)
+            summary = import_paths(archive, paths, settings, jobs=jobs, on_notice=reporter.notice, **options)
     reporter.finish(summary)
 
 
@@ -560,6 +583,11 @@ def _day(value: str | None) -> str | None:
         raise click.BadParameter(f"{value!r} is not a date like 2025-07-23") from None
 
 
+LIST_HEADERS = ("ID", "DATE", "SECTION", "SITE", "TITLE")
+LIST_CSV_HEADERS = ("id", "published", "date_source", "section", "site", "title", "url")
+LIST_MAX_WIDTHS = (None, None, 20, 24)  # section and site names are cut there at a terminal
+
+
 @cli.command(name="list")
 @click.option("--since", metavar="YYYY-MM-DD", help="Only articles published on or after this day.")
 @click.option("--until", metavar="YYYY-MM-DD", help="Only articles published on or before this day.")
@@ -568,6 +596,7 @@ def _day(value: str | None) -> str | None:
 @_tag_option
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many articles.")
 @_json_option
+@click.option("--csv", "as_csv", is_flag=True, help="CSV with a header row on stdout.")
 @pass_env
 def list_(
     env: Env,
@@ -578,8 +607,14 @@ def list_(
     tag: str | None,
     limit: int | None,
     as_json: bool,
+    as_csv: bool,
 ) -> None:
-    """List archived articles, newest first.
+    """List archived articles, newest first: id, date, section, site and title.
+
+    At a terminal the columns are aligned under a header row and cut to its width; piped, each
+    article is one line of tab-separated fields.  A page that states no date is filed under the
+    day it was saved or fetched and listed as "date unknown (saved YYYY-MM-DD)"; --json and
+    --csv give its `date_source` (file or fetched) beside that day.
 
     \b
     Examples:
@@ -587,35 +622,64 @@ def list_(
       newsarchive list --since 2025-07-01 --until 2025-07-31 --section world
       newsarchive list --site news.example.org --json
       newsarchive list --tag climate
+      newsarchive list --csv > articles.csv
     """
+    if as_json and as_csv:
+        raise ConfigError("give --json or --csv, not both")
     settings = env.settings()
     with _open_archive(settings, must_exist=True) as archive:
         rows = archive.list(since=_day(since), until=_day(until), section=section, site=site, tag=tag, limit=limit)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2), file=env.stdout)
         return
+    import shutil
+
+    from newsarchive.model import site_of
+    from newsarchive.render import shown_date
+    from newsarchive.terminal import table_lines, write_csv
+
     for row in rows:
-        day = (row["published"] or "")[:10] or "undated"
-        click.echo(f"{row['id']}  {day}  {row['section_slug']:<14} {row['title']}", file=env.stdout)
+        row["site"] = row["site_name"] or site_of(row["canonical_url"] or row["url"]) or ""
+        row["date"] = shown_date(row["published"], row["date_source"])
+        row["link"] = row["canonical_url"] or row["url"]
+    if as_csv:
+        fields = ("id", "published", "date_source", "section", "site", "title", "link")
+        write_csv(env.stdout, LIST_CSV_HEADERS, [[row[field] for field in fields] for row in rows])
+        return
+    cells = [[row[field] or "-" for field in ("id", "date", "section", "site", "title")] for row in rows]
+    if env.stdout.isatty() and cells:
+        width = shutil.get_terminal_size((100, 24)).columns
+        lines = table_lines(LIST_HEADERS, [[printable(cell) for cell in row] for row in cells], width, LIST_MAX_WIDTHS)
+    else:
+        lines = ["\t".join(printable(cell) for cell in row) for row in cells]
+    for line in lines:
+        click.echo(line, file=env.stdout)
     env.say(f"{len(rows)} article(s) in {settings.archive}", level=1)
 
 
 @cli.command()
 @click.argument("key", metavar="ID|URL")
-@click.option("--open", "open_page", is_flag=True, help="Open the article's page of the static site in the browser.")
+@click.option(
+    "--open",
+    "open_page",
+    is_flag=True,
+    help="Open the article's page of the static site in the browser (with no browser, print its file:// address).",
+)
 @click.option(
     "--site",
     "site_dir",
     type=click.Path(file_okay=False, path_type=Path),
     help="The static site for --open.  [default: the last one `newsarchive site` wrote]",
 )
+@click.option("--no-pager", is_flag=True, help="Print at the terminal even when the article is longer than the screen.")
 @_json_option
 @pass_env
-def show(env: Env, key: str, open_page: bool, site_dir: Path | None, as_json: bool) -> None:
+def show(env: Env, key: str, open_page: bool, site_dir: Path | None, no_pager: bool, as_json: bool) -> None:
     """Print one article as Markdown (or --json), by id, id prefix or URL.
 
-    At a terminal the Markdown is rendered (headings, quotes, emphasis); piped, it is printed
-    as stored.
+    At a terminal the Markdown is rendered (headings, quotes, emphasis) and an article longer
+    than the screen is shown through a pager ($PAGER, or less); piped, it is printed as
+    Markdown.  A page that states no date says "date unknown (saved YYYY-MM-DD)".
 
     \b
     Examples:
@@ -623,7 +687,7 @@ def show(env: Env, key: str, open_page: bool, site_dir: Path | None, as_json: bo
       newsarchive show 3f2a9c1d --open
       newsarchive show https://example.com/world/2025/07/23/talks.html --json
     """
-    from newsarchive.render import article_json
+    from newsarchive.render import article_json, reading_markdown
 
     with _open_archive(env.settings(), must_exist=True) as archive:
         article = archive.load(key)
@@ -634,16 +698,23 @@ def show(env: Env, key: str, open_page: bool, site_dir: Path | None, as_json: bo
 
             page = article_page_path(archive, article.id, site_dir)
             env.say(f"opening {page}", level=1)
-            webbrowser.open(page.as_uri())
+            if not webbrowser.open(page.as_uri()):
+                click.echo(page.as_uri(), file=env.stdout)  # no browser here: where to open it
             return
     if as_json:
         click.echo(article_json(article), file=env.stdout, nl=False)
     elif env.stdout.isatty():
-        from newsarchive.terminal import print_markdown
+        import shutil
 
-        print_markdown(article.markdown, env.stdout)
+        from newsarchive.terminal import markdown_text
+
+        text = markdown_text(reading_markdown(article), env.stdout)
+        if not no_pager and text.count("\n") >= shutil.get_terminal_size().lines:
+            click.echo_via_pager(text)
+        else:
+            click.echo(text, file=env.stdout, nl=False, color=True)
     else:
-        click.echo(article.markdown, file=env.stdout, nl=False)
+        click.echo(reading_markdown(article), file=env.stdout, nl=False)
 
 
 @cli.command()
@@ -788,28 +859,41 @@ def search(env: Env, query: tuple[str, ...], limit: int, tag: str | None, as_jso
 
 
 @cli.command()
+@click.option(
+    "--top", type=click.IntRange(min=1), metavar="N", help="Only the N sections and N sites with the most articles."
+)
 @_json_option
 @pass_env
-def stats(env: Env, as_json: bool) -> None:
-    """Count articles by day, section and site, drawn as bar charts.
+def stats(env: Env, top: int | None, as_json: bool) -> None:
+    """Count articles by month, day, section and site, drawn as bar charts.
+
+    Months and days are those the pages state: articles whose page states no date are counted
+    apart ("date unknown").  Sections and sites come most articles first.
 
     \b
     Examples:
       newsarchive stats
-      newsarchive stats --json | jq .by_day
+      newsarchive stats --top 10
+      newsarchive stats --json | jq .by_month
     """
     import shutil
 
     from newsarchive.terminal import bar_chart
 
     with _open_archive(env.settings(), must_exist=True) as archive:
-        counts = archive.stats()
+        counts = archive.stats(top)
     if as_json:
         click.echo(json.dumps(counts, ensure_ascii=False, indent=2), file=env.stdout)
         return
     width = shutil.get_terminal_size((80, 24)).columns
-    click.echo(f"articles: {counts['articles']} ({counts['versions']} versions)", file=env.stdout)
-    for title, key in (("by day", "by_day"), ("by section", "by_section"), ("by site", "by_site")):
+    summary = f"articles: {counts['articles']} ({counts['versions']} versions)"
+    if counts["date_unknown"]:
+        summary += f"; date unknown: {counts['date_unknown']} (not counted by month or day)"
+    click.echo(summary, file=env.stdout)
+    ranked = f" (top {top})" if top else ""
+    charts = (("by month", "by_month"), ("by day", "by_day"), (f"by section{ranked}", "by_section"),
+              (f"by site{ranked}", "by_site"))  # fmt: skip
+    for title, key in charts:
         click.echo(f"\n{title}:", file=env.stdout)
         for line in bar_chart(counts[key], width - 2):
             click.echo(f"  {printable(line)}", file=env.stdout)

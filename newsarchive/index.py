@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from newsarchive.clean import line_key
 from newsarchive.errors import ConfigError, NotFoundError, StoreError
-from newsarchive.model import Article, site_of, utc_now
+from newsarchive.model import UNSTATED_DATE_SOURCES, Article, site_of, utc_now
 from newsarchive.render import slugify
 from newsarchive.urls import normalize_url
 
@@ -121,9 +121,14 @@ VERSION_COLUMNS = (
     "id", "version", "url", "canonical_url", "content_sha256", "title", "published",
     "section_slug", "site_name", "json_path", "md_path", "archived_at",
 )  # fmt: skip
+# Columns the articles table gained after its first release, added by both backends to an
+# index that lacks them; rows indexed before have NULL there until `reindex` (Archive.list reads
+# those from the files meanwhile).
+ADDED_ARTICLE_COLUMNS = (("section", "TEXT"), ("date_source", "TEXT"))
 ARTICLE_COLUMNS = (
     "id", "version", "url", "canonical_url", "content_sha256", "title", "published", "day",
     "section_slug", "site_name", "word_count", "json_path", "md_path", "archived_at",
+    *(name for name, _ in ADDED_ARTICLE_COLUMNS),
 )  # fmt: skip
 
 # Every table an index holds, with its columns and key: what `migrate` copies.
@@ -282,6 +287,8 @@ class Index:
             "json_path": json_rel,
             "md_path": md_rel,
             "archived_at": article.archived_at,
+            "section": article.section,
+            "date_source": article.date_source,
         }
         # A path is one version's: a stale row naming it (from before a crash) gives way.
         self.execute(
@@ -531,8 +538,8 @@ class Index:
             params.append(tag)
         where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
         sql = (
-            "SELECT id, version, title, published, section_slug, site_name, url, canonical_url, "
-            f"word_count, json_path, md_path FROM articles {where} "
+            "SELECT id, version, title, published, date_source, section, section_slug, site_name, url, "
+            f"canonical_url, word_count, json_path, md_path FROM articles {where} "
             "ORDER BY published IS NULL, published DESC, title"
         )
         if limit:
@@ -558,17 +565,37 @@ class Index:
         return row
 
     @_guarded
-    def stats(self) -> dict[str, Any]:
-        def grouped(column: str) -> dict[str, int]:
-            sql = f"SELECT COALESCE({column}, '(unknown)') AS k, COUNT(*) AS n FROM articles GROUP BY k ORDER BY k"
-            return {row["k"]: row["n"] for row in self.execute(sql)}
+    def stats(self, top: int | None = None) -> dict[str, Any]:
+        """Counts of the current articles: by month and by day of a stated date (the articles
+        whose page states none are counted apart, as `date_unknown`), and by section and site
+        name, most articles first (the `top` ones only, when given)."""
+        stated = "day IS NOT NULL AND (date_source IS NULL OR date_source NOT IN (?, ?))"
 
+        def by_period(length: int) -> dict[str, int]:
+            sql = (
+                f"SELECT substr(day, 1, {length}) AS k, COUNT(*) AS n FROM articles WHERE {stated} "
+                "GROUP BY k ORDER BY k"
+            )
+            return {row["k"]: row["n"] for row in self.execute(sql, UNSTATED_DATE_SOURCES)}
+
+        def most(group: str, label: str) -> dict[str, int]:
+            sql = (
+                f"SELECT COALESCE(MIN({label}), {group}, '(unknown)') AS k, COUNT(*) AS n "
+                f"FROM articles GROUP BY {group} ORDER BY n DESC, k"
+            )
+            rows = self.execute(sql + (f" LIMIT {int(top)}" if top else ""))
+            return {row["k"]: row["n"] for row in rows}
+
+        articles = self.one("SELECT COUNT(*) AS n FROM articles")["n"]
+        dated = self.one(f"SELECT COUNT(*) AS n FROM articles WHERE {stated}", UNSTATED_DATE_SOURCES)["n"]
         return {
-            "articles": self.one("SELECT COUNT(*) AS n FROM articles")["n"],
+            "articles": articles,
             "versions": self.one("SELECT COUNT(*) AS n FROM versions")["n"],
-            "by_day": grouped("day"),
-            "by_section": grouped("section_slug"),
-            "by_site": grouped("site_name"),
+            "date_unknown": articles - dated,
+            "by_month": by_period(len("YYYY-MM")),
+            "by_day": by_period(len("YYYY-MM-DD")),
+            "by_section": most("section_slug", "section"),
+            "by_site": most("site_name", "site_name"),
         }
 
     @_guarded
@@ -587,7 +614,7 @@ class Index:
 
 # -- SQLite -------------------------------------------------------------------------------------
 
-SQLITE_SCHEMA_VERSION = 1
+SQLITE_SCHEMA_VERSION = 2  # 2: the articles' section names and date sources
 SQLITE_FTS = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5("
     "id UNINDEXED, title, text, tokenize = 'unicode61 remove_diacritics 2')"
@@ -720,8 +747,22 @@ def _connect_sqlite(path: Path) -> sqlite3.Connection:
         raise StoreError(f"{path}: index schema {version} is newer than this newsarchive understands")
     for statement in [*COMMON_TABLES, FAILING_URLS_TABLE, *TAG_TABLES, SQLITE_FTS]:
         db.execute(statement)
+    _add_article_columns(db)
     db.execute(f"PRAGMA user_version = {SQLITE_SCHEMA_VERSION}")
     return db
+
+
+def _add_article_columns(db: sqlite3.Connection) -> None:
+    """The columns of ADDED_ARTICLE_COLUMNS an index made by an older newsarchive lacks (another
+    process may add them at the same moment)."""
+    present = {row["name"] for row in db.execute("PRAGMA table_info(articles)").fetchall()}
+    for name, kind in ADDED_ARTICLE_COLUMNS:
+        if name not in present:
+            try:
+                db.execute(f"ALTER TABLE articles ADD COLUMN {name} {kind}")
+            except sqlite3.OperationalError as exc:
+                if "duplicate column" not in str(exc):
+                    raise
 
 
 def damaged_index_message(path: Path, exc: BaseException) -> str:

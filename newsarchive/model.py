@@ -17,6 +17,8 @@ SCHEMA_VERSION = 3
 SourceKind = Literal["http", "file"]
 # Where the published date came from ("metadata" in schema 1 meant json-ld, meta or time).
 DateSource = Literal["json-ld", "meta", "time", "url", "text", "listing", "file", "fetched", "metadata"]
+# Where `published` came from when the page stated no date: the day it was saved or fetched.
+UNSTATED_DATE_SOURCES = ("file", "fetched")
 SectionSource = Literal["json-ld", "meta", "breadcrumbs", "url", "text", "source"]
 Access = Literal["free", "paywalled", "truncated"]
 BlockKind = Literal["paragraph", "heading", "list_item", "quote", "image", "preformatted", "table_row"]

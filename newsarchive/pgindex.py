@@ -11,6 +11,7 @@ from typing import Any
 
 from newsarchive.errors import ConfigError, StoreError
 from newsarchive.index import (
+    ADDED_ARTICLE_COLUMNS,
     COMMON_TABLES,
     DERIVED_TABLES,
     FAILING_URLS_TABLE,
@@ -66,6 +67,11 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
     ),
     (3, "article URLs that keep failing, and those given up", [FAILING_URLS_TABLE]),
     (4, "the reader's own tags", TAG_TABLES),
+    (
+        5,
+        "the articles' section names and date sources",
+        [f"ALTER TABLE articles ADD COLUMN IF NOT EXISTS {name} {kind}" for name, kind in ADDED_ARTICLE_COLUMNS],
+    ),
 ]
 LATEST_SCHEMA = MIGRATIONS[-1][0]
 WRITE_LOCK_KEY = 0x6E657773  # 'news': the advisory lock held while one article is written

@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from newsarchive.errors import ConfigError, NotFoundError, StoreError
-from newsarchive.model import Article, sha256_hex, site_of
-from newsarchive.render import slugify
+from newsarchive.model import UNSTATED_DATE_SOURCES, Article, sha256_hex, site_of
+from newsarchive.render import shown_date, slugify
 from newsarchive.store import Archive, write_atomic
 
 # The templates are this module: when it changes (an upgrade), every page is rebuilt.
@@ -36,6 +36,7 @@ MAX_WORDS_INDEXED = 2_000  # distinct words per article in the search index
 SNIPPET_CHARS = 220
 STATIC_DIR = Path(__file__).with_name("site_static")
 STATIC_FILES = ("style.css", "search.js", "favicon.svg")
+UNDATED = "undated"  # the day page of the articles whose page states no date
 
 
 @dataclass
@@ -56,8 +57,18 @@ class _Entry:
     fingerprint: str  # of the stored JSON file: its page is rebuilt only when this changes
 
     @property
+    def date_stated(self) -> bool:
+        return bool(self.article.published) and self.article.date_source not in UNSTATED_DATE_SOURCES
+
+    @property
     def day(self) -> str:
-        return (self.article.published or "")[:10] or "undated"
+        """The day page it is on: a day the page states none of is not one (see `date`)."""
+        return self.article.published[:10] if self.date_stated else UNDATED
+
+    @property
+    def date(self) -> str:
+        """What readers see: the day, or 'date unknown (saved YYYY-MM-DD)'."""
+        return shown_date(self.article.published, self.article.date_source)
 
     @property
     def page(self) -> str:
@@ -174,7 +185,7 @@ def _emit_listings(entries: list[_Entry], emit: Callable[[str, str, Callable[[],
         emit(relative, key, lambda: _listing_page(title, group))
 
     for day, group in by_day.items():
-        listing(f"day/{day}.html", f"Articles of {day}", group)
+        listing(f"day/{day}.html", "Articles with no stated date" if day == UNDATED else f"Articles of {day}", group)
     for slug, group in by_section.items():
         listing(f"section/{slug}.html", f"Section: {group[0].article.section or slug}", group)
     for slug, group in by_site.items():
@@ -218,7 +229,7 @@ def _layout(title: str, body: str, depth: int, script: bool = False, lang: str =
 
 def _article_item(entry: _Entry, up: str) -> str:
     article = entry.article
-    meta = " · ".join(escape(part) for part in (entry.day, article.section or "", entry.site) if part)
+    meta = " · ".join(escape(part) for part in (entry.date, article.section or "", entry.site) if part)
     return f'<li dir="auto"><a href="{up}{entry.page}">{escape(article.title)}</a><span class="meta">{meta}</span></li>'
 
 
@@ -238,7 +249,7 @@ def _home_page(
     by_tag: dict[str, list[_Entry]],
 ) -> str:
     latest = "\n".join(_article_item(entry, "") for entry in entries[:LATEST_ON_HOME])
-    days = Counter(entry.day for entry in entries if entry.day != "undated")
+    days = Counter(entry.day for entry in entries if entry.day != UNDATED)
     sections = "\n".join(
         f'<li><a href="section/{slug}.html">{escape(group[0].article.section or slug)}</a> '
         f'<span class="meta">{len(group)}</span></li>'
@@ -253,8 +264,13 @@ def _home_page(
         for tag, group in sorted(by_tag.items(), key=lambda item: (-len(item[1]), item[0]))
     )
     tags_section = f'<section><h2>Your tags</h2><ul class="groups">\n{tags}\n</ul></section>\n' if tags else ""
-    undated = sum(1 for entry in entries if entry.day == "undated")
-    undated_link = f'<p><a href="day/undated.html">{undated} undated article(s)</a></p>' if undated else ""
+    undated = sum(1 for entry in entries if entry.day == UNDATED)
+    undated_link = (
+        f'<p class="undated"><a href="day/{UNDATED}.html">{undated} article(s) with no stated date</a>, '
+        "not on the chart</p>"
+        if undated
+        else ""
+    )
     body = f"""<h1>The archive</h1>
 <p class="count">{len(entries)} article(s)</p>
 <form class="search" role="search" id="search-form">
@@ -286,10 +302,12 @@ def article_page(entry: _Entry) -> str:
     facts = []
     if article.authors:
         facts.append(f'<span class="byline">By {escape(", ".join(article.authors))}</span>')
-    if article.published:
+    if entry.date_stated:
         facts.append(
             f'<a href="../day/{entry.day}.html"><time datetime="{escape(article.published)}">{entry.day}</time></a>'
         )
+    else:
+        facts.append(f'<a href="../day/{UNDATED}.html">{escape(entry.date)}</a>')
     if article.section:
         facts.append(f'<a href="../section/{entry.section_slug}.html">{escape(article.section)}</a>')
     facts.append(f'<a href="../site/{entry.site_slug}.html">{escape(entry.site)}</a>')
@@ -419,7 +437,7 @@ def search_index(entries: Iterable[_Entry]) -> str:
             {
                 "p": entry.page,
                 "t": article.title,
-                "d": entry.day,
+                "d": entry.date,
                 "s": article.section or "",
                 "w": " ".join(list(words)[:MAX_WORDS_INDEXED]),
                 "x": " ".join(article.text.split())[:SNIPPET_CHARS],

@@ -217,7 +217,7 @@ class Archive:
     def _choose_paths(self, article: Article) -> tuple[Path, Path]:
         """A free file name, or the one this very version already has (a re-run after a crash)."""
         directory = self._article_dir(article)
-        slug = slugify(article.title, "article")
+        slug = slugify(article.title, "article", article.language)
         suffix = f"-v{article.version}" if article.version > 1 else ""
         candidates = [f"{slug}{suffix}", f"{slug}-{article.id[:8]}{suffix}"]
         candidates += [f"{slug}-{article.id[:8]}-{n}{suffix}" for n in range(2, 100)]
@@ -375,8 +375,17 @@ class Archive:
         return self.index.learned_lines(site) if self.exists() else {}
 
     def list(self, **filters: Any) -> list[dict[str, Any]]:
-        """Current articles, newest first; filters as Index.list (since, until, section, site, tag, limit)."""
-        return self.index.list(**filters)
+        """Current articles, newest first; filters as Index.list (since, until, section, site, tag, limit).
+        A row indexed before the index kept section names and date sources gets them from its file."""
+        rows = self.index.list(**filters)
+        for row in rows:
+            if row["date_source"] is None:
+                try:
+                    article = self.read_article(self.root / row["json_path"])
+                except StoreError:
+                    continue  # `verify` reports it; the row is listed as the index has it
+                row["section"], row["date_source"] = article.section, article.date_source
+        return rows
 
     def find(self, key: str) -> dict[str, Any]:
         """The current version of the article with this id (or id prefix), URL or canonical URL."""
@@ -406,8 +415,8 @@ class Archive:
         """Full-text search, best match first; with `tag`, among the articles the reader tagged so."""
         return self.index.search(query, limit=limit, tag=tag)
 
-    def stats(self) -> dict[str, Any]:
-        return self.index.stats()
+    def stats(self, top: int | None = None) -> dict[str, Any]:
+        return self.index.stats(top)
 
     # -- rebuilding -----------------------------------------------------------------------
 

@@ -82,6 +82,7 @@ def test_an_index_behind_this_version_asks_for_db_upgrade(pg_run, pg_url: str, a
     upgraded = pg_run("db", "upgrade")
     assert upgraded.exit_code == 0 and "applied migration 2: the work queue shared by workers" in upgraded.stderr
     assert "applied migration 4: the reader's own tags" in upgraded.stderr
+    assert "applied migration 5: the articles' section names and date sources" in upgraded.stderr
     (row,) = json.loads(pg_run("list", "--json").stdout)
     assert pg_run("tag", row["id"], "add", "upgraded").exit_code == 0
     assert json.loads(pg_run("list", "--tag", "upgraded", "--json").stdout) == [row]
