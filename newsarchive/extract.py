@@ -367,7 +367,11 @@ def _article_from_text(raw: RawPage, stripper: Stripper, min_words: int) -> Arti
         raise ExtractionError(f"no article body found (only {count_words(plain)} words of text)")
     declared = normalize_datetime(save.published, _not_after(raw))
     stated_in = "meta" if raw.format == "markdown" else "text"  # front matter, or the save's own lines
-    published, date_source = (declared, stated_in) if declared else _fallback_date(raw)
+    if declared:
+        published, date_source = declared, stated_in
+    else:
+        saved = normalize_datetime(save.saved, _not_after(raw))
+        published, date_source = (saved, "file") if saved else _fallback_date(raw)
     fields = Fields(
         url=url,
         canonical_url=url,

@@ -88,7 +88,8 @@ def shown_date(published: str | None, date_source: str | None) -> str:
 
 def front_matter(article: Article) -> str:
     """YAML front matter. A date the page does not state is no `date:` (a reader of the file
-    would take it for the publication date) but a comment saying so."""
+    would take it for the publication date) but a comment saying so, and `saved:`, so that
+    importing the file again gives the same article."""
     fields = {
         "title": article.title,
         "url": article.canonical_url or article.url,
@@ -102,6 +103,7 @@ def front_matter(article: Article) -> str:
     for key, value in fields.items():
         if key == "date" and article.date_source in UNSTATED_DATE_SOURCES:
             lines.append(f"# {shown_date(article.published, article.date_source)}")
+            lines.append(f"saved: {_yaml_value(article.published)}")
         elif value not in (None, []):
             lines.append(f"{key}: {_yaml_value(value)}")
     return "---\n" + "\n".join(lines) + "\n---"
