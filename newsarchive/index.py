@@ -15,7 +15,6 @@ import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,6 +22,7 @@ from newsarchive.clean import line_key
 from newsarchive.errors import ConfigError, NotFoundError, StoreError
 from newsarchive.model import Article, site_of, utc_now
 from newsarchive.render import slugify
+from newsarchive.search import Leaf, Query, Words, search_words, sql_condition, unspaced
 from newsarchive.urls import normalize_url
 
 INDEX_NAME = "index.sqlite"
@@ -93,7 +93,9 @@ COMMON_TABLES = [
 )""",
 ]
 # Derived from the article files: emptied and refilled by a rebuild (sources are configuration).
-DERIVED_TABLES = ("versions", "articles", "site_articles", "site_lines", "raw_inputs", "url_keys", "articles_fts")
+DERIVED_TABLES = (
+    "versions", "articles", "site_articles", "site_lines", "raw_inputs", "url_keys", "articles_fts", "articles_trigram",
+)  # fmt: skip
 
 VERSION_COLUMNS = (
     "id", "version", "url", "canonical_url", "content_sha256", "title", "published",
@@ -109,6 +111,7 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "versions": (VERSION_COLUMNS, ("id", "version")),
     "articles": (ARTICLE_COLUMNS, ("id",)),
     "articles_fts": (("id", "title", "text"), ("id",)),
+    "articles_trigram": (("id", "title", "text"), ("id",)),
     "site_articles": (("site", "articles"), ("site",)),
     "site_lines": (("site", "line_key", "articles"), ("site", "line_key")),
     "raw_inputs": (("raw_sha256", "id"), ("raw_sha256",)),
@@ -123,17 +126,6 @@ MIGRATE_CHUNK = 5_000
 
 T = TypeVar("T")
 Row = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    id: str
-    title: str
-    published: str | None
-    section_slug: str
-    site_name: str | None
-    snippet: str
-    score: float
 
 
 def day_of(published: str | None) -> str | None:
@@ -184,10 +176,13 @@ class Index:
         where the archive lock already makes this process the only writer."""
         yield
 
-    def _replace_text(self, article_id: str, title: str, text: str) -> None:
+    def _leaf_condition(self, leaf: Leaf) -> tuple[str, list[Any]]:
+        """The SQL condition on `a.id` for one word, phrase or run of the query."""
         raise NotImplementedError
 
-    def search(self, query: str, limit: int = 20) -> list[SearchHit]:
+    def _ranking(self, query: Query) -> tuple[str, str, list[Any]]:
+        """A join and a score expression (lower is better) ranking by the query's wanted words,
+        with their parameters."""
         raise NotImplementedError
 
     def rebuild(self, articles: Iterable[tuple[Article, str, str]]) -> int:
@@ -256,6 +251,16 @@ class Index:
             return
         self._upsert("articles", ARTICLE_COLUMNS, ("id",), row)
         self._replace_text(article.id, article.title, article.text)
+
+    def _replace_text(self, article_id: str, title: str, text: str) -> None:
+        """The article's folded words for search; a text in a script without spaces also goes into
+        the trigram table, where any part of it can be found."""
+        words = (search_words(title), search_words(text))
+        for table in ("articles_fts", "articles_trigram"):
+            self.execute(f"DELETE FROM {table} WHERE id = ?", (article_id,))
+        self.execute("INSERT INTO articles_fts (id, title, text) VALUES (?, ?, ?)", (article_id, *words))
+        if unspaced(" ".join(words)):
+            self.execute("INSERT INTO articles_trigram (id, title, text) VALUES (?, ?, ?)", (article_id, *words))
 
     def _upsert(self, table: str, columns: tuple[str, ...], key: tuple[str, ...], row: Row) -> None:
         updates = ", ".join(f"{column} = excluded.{column}" for column in columns if column not in key)
@@ -386,28 +391,38 @@ class Index:
         limit: int | None = None,
     ) -> list[Row]:
         """Current articles, newest first, filtered by day (inclusive), section slug and site."""
-        clauses, params = [], []
-        if since:
-            clauses.append("day >= ?")
-            params.append(since)
-        if until:
-            clauses.append("day <= ?")
-            params.append(until)
-        if section:
-            clauses.append("section_slug = ?")
-            params.append(slugify(section))
-        if site:
-            clauses.append("(lower(site_name) = lower(?) OR url LIKE ? OR canonical_url LIKE ?)")
-            params += [site, f"%://{site}/%", f"%://{site}/%"]
+        clauses, params = _filters(since, until, section, site)
         where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
         sql = (
             "SELECT id, version, title, published, section_slug, site_name, url, canonical_url, "
-            f"word_count, json_path, md_path FROM articles {where} "
+            f"word_count, json_path, md_path FROM articles a {where} "
             "ORDER BY published IS NULL, published DESC, title"
         )
         if limit:
             sql += f" LIMIT {int(limit)}"
         return self.execute(sql, params)
+
+    @_guarded
+    def search(
+        self,
+        query: Query,
+        limit: int = 20,
+        since: str | None = None,
+        until: str | None = None,
+        section: str | None = None,
+        site: str | None = None,
+    ) -> list[Row]:
+        """Current articles the query matches, with the filters of `list`: best first by the
+        backend's ranking of the wanted words, then newest first."""
+        condition, params = sql_condition(query.root, self._leaf_condition)
+        join, score, rank_params = self._ranking(query)
+        clauses, filter_params = _filters(since, until, section, site)
+        sql = (
+            f"SELECT a.id, a.title, a.published, a.section_slug, a.site_name, a.json_path, {score} AS score "
+            f"FROM articles a {join} WHERE {' AND '.join([f'({condition})', *clauses])} "
+            "ORDER BY score, a.published IS NULL, a.published DESC, a.id LIMIT ?"
+        )
+        return self.execute(sql, [*rank_params, *params, *filter_params, limit])
 
     @_guarded
     def find(self, key: str) -> Row:
@@ -455,13 +470,37 @@ class Index:
         return found
 
 
+def _filters(
+    since: str | None, until: str | None, section: str | None, site: str | None
+) -> tuple[list[str], list[Any]]:
+    """Conditions on the articles table (as `a`): published day (inclusive), section slug, site."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    if since:
+        clauses.append("a.day >= ?")
+        params.append(since)
+    if until:
+        clauses.append("a.day <= ?")
+        params.append(until)
+    if section:
+        clauses.append("a.section_slug = ?")
+        params.append(slugify(section))
+    if site:
+        clauses.append("(lower(a.site_name) = lower(?) OR a.url LIKE ? OR a.canonical_url LIKE ?)")
+        params += [site, f"%://{site}/%", f"%://{site}/%"]
+    return clauses, params
+
+
 # -- SQLite -------------------------------------------------------------------------------------
 
-SQLITE_SCHEMA_VERSION = 1
-SQLITE_FTS = (
-    "CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5("
-    "id UNINDEXED, title, text, tokenize = 'unicode61 remove_diacritics 2')"
-)
+# 2: the search tables hold folded words (split on spaces only), and a trigram table the texts
+# in scripts without spaces (schema 1 kept the texts as written, cut by FTS5's unicode61).
+SQLITE_SCHEMA_VERSION = 2
+SQLITE_SEARCH_TABLES = [
+    "CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(id UNINDEXED, title, text, tokenize = 'ascii')",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS articles_trigram USING fts5(id UNINDEXED, title, text, tokenize = 'trigram')",
+]
+TRIGRAM = 3  # characters: a shorter run is looked for in the trigram table's text, row by row
 
 
 def _dict_row(cursor: sqlite3.Cursor, values: tuple) -> Row:
@@ -492,6 +531,7 @@ class SqliteIndex(Index):
                 if self.readonly:
                     self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
                     self._db.row_factory = _dict_row
+                    _require_current_schema(self._db, self.path)
                 else:
                     self.path.parent.mkdir(parents=True, exist_ok=True)
                     self._db = _connect_sqlite(self.path)
@@ -518,24 +558,23 @@ class SqliteIndex(Index):
             raise
         db.execute("COMMIT")
 
-    def _replace_text(self, article_id: str, title: str, text: str) -> None:
-        self.execute("DELETE FROM articles_fts WHERE id = ?", (article_id,))
-        self.execute("INSERT INTO articles_fts (id, title, text) VALUES (?, ?, ?)", (article_id, title, text))
+    def _leaf_condition(self, leaf: Leaf) -> tuple[str, list[Any]]:
+        if isinstance(leaf, Words):
+            return "a.id IN (SELECT id FROM articles_fts WHERE articles_fts MATCH ?)", [_fts5_phrase(leaf)]
+        if len(leaf.text) >= TRIGRAM:
+            return "a.id IN (SELECT id FROM articles_trigram WHERE articles_trigram MATCH ?)", [_fts5_string(leaf.text)]
+        return "a.id IN (SELECT id FROM articles_trigram WHERE instr(title, ?) OR instr(text, ?))", [leaf.text] * 2
 
-    @_guarded
-    def search(self, query: str, limit: int = 20) -> list[SearchHit]:
-        """FTS5 with bm25 ranking; plain words work, FTS5 syntax works too."""
-        sql = (
-            "SELECT f.id, a.title, a.published, a.section_slug, a.site_name, "
-            "snippet(articles_fts, 2, '[', ']', '…', 12) AS snippet, bm25(articles_fts) AS score "
-            "FROM articles_fts f JOIN articles a ON a.id = f.id "
-            "WHERE articles_fts MATCH ? ORDER BY score LIMIT ?"
+    def _ranking(self, query: Query) -> tuple[str, str, list[Any]]:
+        """bm25 over the wanted words, titles counting four times as much as texts."""
+        phrases = [_fts5_phrase(leaf) for leaf in query.wanted if isinstance(leaf, Words)]
+        if not phrases:
+            return "", "0", []
+        join = (
+            "LEFT JOIN (SELECT id, bm25(articles_fts, 0.0, 4.0, 1.0) AS rank FROM articles_fts "
+            "WHERE articles_fts MATCH ?) r ON r.id = a.id"
         )
-        try:
-            rows = self.execute(sql, (query, limit))
-        except sqlite3.OperationalError:
-            rows = self.execute(sql, (_quote_terms(query), limit))
-        return [SearchHit(**row) for row in rows]
+        return join, "COALESCE(r.rank, 0)", [" OR ".join(phrases)]
 
     def check(self) -> None:
         try:
@@ -580,13 +619,57 @@ def _connect_sqlite(path: Path) -> sqlite3.Connection:
     db.row_factory = _dict_row
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA synchronous = NORMAL")
-    version = db.execute("PRAGMA user_version").fetchone()["user_version"]
+    version = _schema_version(db)
     if version > SQLITE_SCHEMA_VERSION:
         raise StoreError(f"{path}: index schema {version} is newer than this newsarchive understands")
-    for statement in [*COMMON_TABLES, SQLITE_FTS]:
+    if version == 1:
+        _upgrade_search_tables(db)
+    for statement in [*COMMON_TABLES, *SQLITE_SEARCH_TABLES]:
         db.execute(statement)
     db.execute(f"PRAGMA user_version = {SQLITE_SCHEMA_VERSION}")
     return db
+
+
+def _schema_version(db: sqlite3.Connection) -> int:
+    return db.execute("PRAGMA user_version").fetchone()["user_version"]
+
+
+def _require_current_schema(db: sqlite3.Connection, path: Path) -> None:
+    """A reader cannot upgrade an index; an old one would be read wrongly, so it is refused."""
+    version = _schema_version(db)
+    if 0 < version < SQLITE_SCHEMA_VERSION:
+        db.close()
+        raise StoreError(
+            f"the index {path} is at schema {version}, this newsarchive needs {SQLITE_SCHEMA_VERSION}: "
+            f"run 'newsarchive --index sqlite:///{path} db upgrade'"
+        )
+
+
+def _upgrade_search_tables(db: sqlite3.Connection) -> None:
+    """Schema 1 to 2, in one transaction: the folded words and the trigram table, made from the
+    titles and texts that schema 1 kept in its FTS table (no article file is read)."""
+    db.create_function("search_words", 1, search_words, deterministic=True)
+    db.create_function("unspaced", 1, unspaced, deterministic=True)
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        if _schema_version(db) == 1:  # not upgraded by another process meanwhile
+            db.execute("ALTER TABLE articles_fts RENAME TO articles_fts_schema1")
+            for statement in SQLITE_SEARCH_TABLES:
+                db.execute(statement)
+            db.execute(
+                "INSERT INTO articles_fts (id, title, text) "
+                "SELECT id, search_words(title), search_words(text) FROM articles_fts_schema1"
+            )
+            db.execute(
+                "INSERT INTO articles_trigram (id, title, text) "
+                "SELECT id, title, text FROM articles_fts WHERE unspaced(title || ' ' || text)"
+            )
+            db.execute("DROP TABLE articles_fts_schema1")
+            db.execute(f"PRAGMA user_version = {SQLITE_SCHEMA_VERSION}")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
 
 
 def damaged_index_message(path: Path, exc: BaseException) -> str:
@@ -613,14 +696,13 @@ def _carry_sources(db: sqlite3.Connection, old_index: Path) -> None:
         db.executemany(f"INSERT OR REPLACE INTO sources ({', '.join(columns)}) VALUES ({marks})", rows)
 
 
-def _quote_terms(query: str) -> str:
-    """Plain words as FTS5 strings, so punctuation such as 'Russia-Ukraine' is not syntax."""
-    terms = re.findall(r'"[^"]*"|\S+', query)
-    quoted = []
-    for term in terms:
-        inner = term[1:-1] if term.startswith('"') and term.endswith('"') and len(term) > 1 else term
-        quoted.append('"' + inner.replace('"', '""') + '"')
-    return " ".join(quoted) or '""'
+def _fts5_string(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _fts5_phrase(leaf: Words) -> str:
+    """Folded words as one FTS5 phrase; `*` makes its last word a prefix."""
+    return _fts5_string(" ".join(leaf.words)) + ("" if leaf.exact else " *")
 
 
 # -- choosing and moving ------------------------------------------------------------------------

@@ -25,12 +25,12 @@ from newsarchive.index import (
     LEARN_MIN_ARTICLES,
     TEMP_SUFFIX,
     Index,
-    SearchHit,
     day_of,
     open_index,
 )
 from newsarchive.model import SCHEMA_VERSION, Article, utc_now
 from newsarchive.render import article_json, slugify
+from newsarchive.search import SearchHit, match_spans, parse_query, snippet
 from newsarchive.warc import RawStore
 
 __all__ = ["INDEX_NAME", "LEARN_MIN_ARTICLES", "TEMP_SUFFIX", "AddResult", "Archive", "SearchHit"]
@@ -316,9 +316,32 @@ class Archive:
         except TypeError as exc:
             raise StoreError(f"{json_file}: missing fields ({exc})") from None
 
-    def search(self, query: str, limit: int = 20) -> list[SearchHit]:
-        """Full-text search, best match first."""
-        return self.index.search(query, limit=limit)
+    def search(self, query: str, limit: int = 20, **filters: str | None) -> list[SearchHit]:
+        """Full-text search (the syntax and the matching rule are newsarchive.search's), best
+        match first, with the filters of `list` (since, until, section, site). The snippet comes
+        from the article's file, so both backends show the same."""
+        parsed = parse_query(query)
+        hits = []
+        for row in self.index.search(parsed, limit=limit, **filters):
+            try:
+                text = self.read_article(self.root / row["json_path"]).text
+            except StoreError:
+                text = ""  # a damaged file is verify's to report; the hit still counts
+            shown, spans = snippet(text, parsed)
+            hits.append(
+                SearchHit(
+                    id=row["id"],
+                    title=row["title"],
+                    published=row["published"],
+                    section_slug=row["section_slug"],
+                    site_name=row["site_name"],
+                    snippet=shown,
+                    score=row["score"],
+                    title_matches=match_spans(row["title"], parsed),
+                    snippet_matches=spans,
+                )
+            )
+        return hits
 
     def stats(self) -> dict[str, Any]:
         return self.index.stats()

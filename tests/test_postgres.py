@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from newsarchive.pgindex import LATEST_SCHEMA
 from newsarchive.store import Archive
 from tests.conftest import FIXTURES
 from tests.localserver import LocalServer, Response
@@ -37,7 +38,8 @@ def test_the_commands_work_the_same_on_a_postgresql_index(pg_run, archive_dir: P
     assert [hit["title"] for hit in hits][:1] == [
         "Norland budget vote live: Assembly passes Adeyemi-Kerr budget after day of drama"
     ]
-    assert "[ferry]" in hits[0]["snippet"].lower()
+    start, end = hits[0]["snippet_matches"][0]
+    assert hits[0]["snippet"][start:end].lower() == "ferry"
     assert pg_run("show", rows[0]["id"][:8]).stdout.startswith("---\n")
     assert json.loads(pg_run("stats", "--json").stdout)["articles"] == 25
     assert "duplicates 25" in pg_run("import", "--jobs", "1", str(FIXTURES / "pages")).stderr
@@ -73,9 +75,9 @@ def test_db_upgrade_creates_the_schema_in_an_empty_database(pg_run) -> None:
 def test_an_index_behind_this_version_asks_for_db_upgrade(pg_run, pg_url: str, archive_dir: Path) -> None:
     assert pg_run("import", "--jobs", "1", str(FIXTURES / "pages" / "guardian-style.html")).exit_code == 0
     with Archive(archive_dir, index_url=pg_url) as archive:  # an index made before the work queue existed
-        archive.index.execute("DELETE FROM schema_migrations WHERE version = 2")
+        archive.index.execute("DELETE FROM schema_migrations WHERE version >= 2")
     behind = pg_run("list")
-    assert behind.exit_code == 1 and "is at schema 1, this newsarchive needs 2" in behind.stderr
+    assert behind.exit_code == 1 and f"is at schema 1, this newsarchive needs {LATEST_SCHEMA}" in behind.stderr
     upgraded = pg_run("db", "upgrade")
     assert upgraded.exit_code == 0 and "applied migration 2: the work queue shared by workers" in upgraded.stderr
     assert len(json.loads(pg_run("list", "--json").stdout)) == 1
