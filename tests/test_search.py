@@ -85,17 +85,22 @@ def _title(key: str) -> str:
     return PAGES[key][0]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def search_run(request: pytest.FixtureRequest, run, tmp_path: Path):
-    """The CLI on an archive of PAGES, its index in SQLite or in a fresh PostgreSQL database."""
-    index = ["--index", request.getfixturevalue("pg_url")] if request.param == "postgresql" else []
-    folder = tmp_path / "pages"
-    folder.mkdir()
+def write_pages(folder: Path) -> Path:
+    """PAGES as saved pages in `folder`; the German one on a site of its own."""
+    folder.mkdir(parents=True)
     for key, (title, section, published, paragraphs) in PAGES.items():
         site = "Grauenfelder Bote" if key == "kuehltuerme" else "Example Gazette"
         url = f"https://{'bote.example.de' if key == 'kuehltuerme' else 'news.example.org'}/{key}.html"
         page = news_page(title, paragraphs, url=url, section=section, published=published, site=site)
         (folder / f"{key}.html").write_text(page, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def search_run(request: pytest.FixtureRequest, run, tmp_path: Path):
+    """The CLI on an archive of PAGES, its index in SQLite or in a fresh PostgreSQL database."""
+    index = ["--index", request.getfixturevalue("pg_url")] if request.param == "postgresql" else []
+    folder = write_pages(tmp_path / "pages")
 
     def invoke(*args: str):
         return run(*index, *args)
@@ -158,20 +163,20 @@ def test_query_syntax(search_run) -> None:
     assert len(excluded) == len(PAGES) - 2 and _title("grain-deal") not in excluded
 
 
-@pytest.mark.parametrize(
-    ("query", "reason"),
-    [
-        ('"', 'the " at character 1 is never closed'),
-        ('ukraine "grain deal', 'the " at character 9 is never closed'),
-        ("NEAR(trump", "the ( at character 5 is never closed"),
-        ("trump)", "the ) at character 6 closes no ("),
-        ("OR trump", "OR at character 1 needs words on both sides"),
-        ("trump OR", "OR at character 7 needs words on both sides"),
-        ("trump AND", "AND at character 7 needs words on both sides"),
-        ("trump NOT", "NOT at character 7 needs a word after it"),
-        ("- & –", "nothing to search for (a query needs letters or digits)"),
-    ],
-)
+MALFORMED = [
+    ('"', 'the " at character 1 is never closed'),
+    ('ukraine "grain deal', 'the " at character 9 is never closed'),
+    ("NEAR(trump", "the ( at character 5 is never closed"),
+    ("trump)", "the ) at character 6 closes no ("),
+    ("OR trump", "OR at character 1 needs words on both sides"),
+    ("trump OR", "OR at character 7 needs words on both sides"),
+    ("trump AND", "AND at character 7 needs words on both sides"),
+    ("trump NOT", "NOT at character 7 needs a word after it"),
+    ("- & –", "nothing to search for (a query needs letters or digits)"),
+]
+
+
+@pytest.mark.parametrize(("query", "reason"), MALFORMED)
 def test_a_malformed_query_is_one_error_line_and_exit_2(search_run, query: str, reason: str) -> None:
     result = search_run("search", query)
     assert result.exit_code == 2
