@@ -22,7 +22,7 @@ from newsarchive.clean import line_key
 from newsarchive.errors import ConfigError, NotFoundError, StoreError
 from newsarchive.model import Article, site_of, utc_now
 from newsarchive.render import slugify
-from newsarchive.search import Leaf, Query, Words, search_words, sql_condition, unspaced
+from newsarchive.search import All, AnyOf, Leaf, Node, Not, Query, Words, search_words, sql_condition, unspaced
 from newsarchive.urls import normalize_url
 
 INDEX_NAME = "index.sqlite"
@@ -183,6 +183,11 @@ class Index:
     def _ranking(self, query: Query) -> tuple[str, str, list[Any]]:
         """A join and a score expression (lower is better) ranking by the query's wanted words,
         with their parameters."""
+        raise NotImplementedError
+
+    def _words_match(self, root: Node) -> tuple[str, str, str, list[Any]] | None:
+        """For a query the word index can answer alone, in one pass: the score, the join, the
+        condition and their parameters; None when it holds a run or only exclusions."""
         raise NotImplementedError
 
     def rebuild(self, articles: Iterable[tuple[Article, str, str]]) -> int:
@@ -414,15 +419,19 @@ class Index:
     ) -> list[Row]:
         """Current articles the query matches, with the filters of `list`: best first by the
         backend's ranking of the wanted words, then newest first."""
-        condition, params = sql_condition(query.root, self._leaf_condition)
-        join, score, rank_params = self._ranking(query)
+        match = self._words_match(query.root)
+        if match is None:  # each word and run its own condition, ranked by the wanted words
+            condition, params = sql_condition(query.root, self._leaf_condition)
+            join, score, rank_params = self._ranking(query)
+            match = (score, join, condition, rank_params + params)  # a score's or a join's come first
+        score, join, condition, params = match
         clauses, filter_params = _filters(since, until, section, site)
         sql = (
             f"SELECT a.id, a.title, a.published, a.section_slug, a.site_name, a.json_path, {score} AS score "
             f"FROM articles a {join} WHERE {' AND '.join([f'({condition})', *clauses])} "
             "ORDER BY score, a.published IS NULL, a.published DESC, a.id LIMIT ?"
         )
-        return self.execute(sql, [*rank_params, *params, *filter_params, limit])
+        return self.execute(sql, [*params, *filter_params, limit])
 
     @_guarded
     def find(self, key: str) -> Row:
@@ -576,6 +585,13 @@ class SqliteIndex(Index):
         )
         return join, "COALESCE(r.rank, 0)", [" OR ".join(phrases)]
 
+    def _words_match(self, root: Node) -> tuple[str, str, str, list[Any]] | None:
+        expression = _fts5_expression(root)
+        if expression is None:
+            return None
+        join = "JOIN articles_fts ON articles_fts.id = a.id"
+        return "bm25(articles_fts, 0.0, 4.0, 1.0)", join, "articles_fts MATCH ?", [expression]
+
     def check(self) -> None:
         try:
             db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
@@ -703,6 +719,27 @@ def _fts5_string(text: str) -> str:
 def _fts5_phrase(leaf: Words) -> str:
     """Folded words as one FTS5 phrase; `*` makes its last word a prefix."""
     return _fts5_string(" ".join(leaf.words)) + ("" if leaf.exact else " *")
+
+
+def _fts5_expression(node: Node) -> str | None:
+    """The query as one FTS5 expression when only words are in it and every exclusion has
+    something to be taken from (FTS5's NOT is binary); parenthesised, so FTS5's own precedence
+    never applies."""
+    if isinstance(node, Words):
+        return _fts5_phrase(node)
+    if isinstance(node, AnyOf):
+        options = [_fts5_expression(part) for part in node.parts]
+        return None if None in options else "(" + " OR ".join(options) + ")"
+    if not isinstance(node, All):
+        return None  # a run, or an exclusion on its own
+    kept = [_fts5_expression(part) for part in node.parts if not isinstance(part, Not)]
+    taken = [_fts5_expression(part.part) for part in node.parts if isinstance(part, Not)]
+    if not kept or None in kept or None in taken:
+        return None
+    expression = "(" + " AND ".join(kept) + ")"
+    for excluded in taken:
+        expression = f"({expression} NOT {excluded})"
+    return expression
 
 
 # -- choosing and moving ------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import Any
 from newsarchive.errors import ConfigError, StoreError
 from newsarchive.index import COMMON_TABLES, DERIVED_TABLES, Index, Row, _guarded
 from newsarchive.model import Article
-from newsarchive.search import Leaf, Query, Words
+from newsarchive.search import All, AnyOf, Leaf, Node, Not, Query, Words
 
 FOLD_CHUNK = 1_000  # articles whose search words are recomputed at a time by migration 3
 
@@ -226,6 +226,13 @@ class PostgresIndex(Index):
         score = "-COALESCE(ts_rank(r.document, CAST(? AS tsquery)), 0)"
         return "LEFT JOIN articles_fts r ON r.id = a.id", score, [" | ".join(f"({p})" for p in phrases)]
 
+    def _words_match(self, root: Node) -> tuple[str, str, str, list[Any]] | None:
+        expression = _tsquery_expression(root)
+        if expression is None:
+            return None
+        score = "-ts_rank(f.document, CAST(? AS tsquery))"
+        return score, "JOIN articles_fts f ON f.id = a.id", "f.document @@ CAST(? AS tsquery)", [expression] * 2
+
     def check(self) -> None:
         try:
             self.execute("SELECT COUNT(*) AS n FROM articles")
@@ -251,6 +258,19 @@ def _tsquery(leaf: Words) -> str:
     `:*` makes the last word a prefix."""
     lexemes = ["'" + word.replace("\\", "\\\\").replace("'", "''") + "'" for word in leaf.words]
     return " <-> ".join(lexemes) + ("" if leaf.exact else ":*")
+
+
+def _tsquery_expression(node: Node) -> str | None:
+    """The query as one tsquery when only words are in it (a run is the trigram table's)."""
+    if isinstance(node, Words):
+        return f"({_tsquery(node)})"
+    if isinstance(node, Not):
+        inner = _tsquery_expression(node.part)
+        return None if inner is None else f"!{inner}"
+    if isinstance(node, All | AnyOf):
+        parts = [_tsquery_expression(part) for part in node.parts]
+        return None if None in parts else "(" + (" & " if isinstance(node, All) else " | ").join(parts) + ")"
+    return None
 
 
 def _placeholders(sql: str) -> str:

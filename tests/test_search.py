@@ -158,6 +158,9 @@ def test_query_syntax(search_run) -> None:
     assert titles(search_run, "ukraine grain OR prisoner") == [_title("grain-deal")]  # OR binds tighter
     assert titles(search_run, "(trump OR wheat) -zelensky") == [_title("grain-deal")]
     assert titles(search_run, "津波 OR 台风 -停电") == [_title("tsunami")]
+    assert set(titles(search_run, "kuhlturme OR 津波")) == {_title("kuehltuerme"), _title("tsunami")}
+    either = titles(search_run, "grain OR -ukraine", "--limit", "50")
+    assert len(either) == len(PAGES) - 1 and _title("trump-ukraine") not in either
     assert titles(search_run, "ceasefire", "--limit", "5") == [_title("trump-ukraine")]
     excluded = titles(search_run, "-ukraine", "--limit", "50")
     assert len(excluded) == len(PAGES) - 2 and _title("grain-deal") not in excluded

@@ -140,7 +140,8 @@ SAME_AS_THE_COMMAND_LINE = [
     "津波", "津波警報", "避難", "カタカナ", "台风", "沿海城市", "서울", "폭우", "น้ำท่วม", "kuhlturme", "KÜHLTÜRME",
     "kuhl", '"kuhl"', "uhlturme", "strasse", "ukraine", "ukraine -trump", "ukraine NOT trump", '"prisoner exchange"',
     '"exchange prisoner"', "grain OR prisoner", "ukraine grain OR prisoner", "(trump OR wheat) -zelensky",
-    "津波 OR 台风 -停电", "-ukraine", "ferry", "flood veldra", "Russia-Ukraine", "gierfahre",
+    "津波 OR 台风 -停电", "kuhlturme OR 津波", "grain OR -ukraine", "-ukraine", "ferry", "flood veldra",
+    "Russia-Ukraine", "gierfahre",
 ]  # fmt: skip
 
 
