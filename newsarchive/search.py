@@ -300,13 +300,15 @@ def _fold_cluster(cluster: str) -> str:
 
 
 def match_spans(text: str, query: Query) -> list[Span]:
-    """Where the query's wanted words are in `text`, as spans of `text` itself (folding can change
-    lengths, so each grapheme is folded alone and the spans mapped back)."""
+    """Where the query's wanted words are in `text`, as spans of `text` itself. Folding can change
+    lengths (ß, a decomposed accent); then each grapheme is folded alone and the spans mapped back."""
     pattern = _highlighter(query.wanted)
     if pattern is None:
         return []
-    if text.isascii():
-        return [match.span() for match in pattern.finditer(text.lower())]
+    folded_whole = fold(text)
+    if len(folded_whole) == len(text) and all(len(_fold_cluster(c)) == 1 for c in set(text) if not c.isascii()):
+        # every character folds to one, and none composed with its neighbour: positions agree
+        return [match.span() for match in pattern.finditer(folded_whole)]
     folded, starts = [], []  # starts[i]: where in `text` the i-th folded character came from
     position = 0
     for cluster in regex.findall(r"\X", text):
