@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newsarchive.store import Archive
 from tests.pages import about, news_page
@@ -256,7 +258,8 @@ def _as_schema_1(index_file: Path, archive_dir: Path) -> None:
     db.close()
 
 
-def test_a_schema_1_sqlite_index_is_upgraded_when_opened(run, tmp_path: Path, archive_dir: Path) -> None:
+@pytest.mark.parametrize("upgrade", ["search", "db upgrade"])
+def test_a_schema_1_sqlite_index_is_upgraded_when_opened(run, tmp_path: Path, archive_dir: Path, upgrade: str) -> None:
     page = news_page(PAGES["tsunami"][0], PAGES["tsunami"][3], url="https://news.example.org/tsunami.html")
     (tmp_path / "tsunami.html").write_text(page, encoding="utf-8")
     assert run("import", str(tmp_path / "tsunami.html")).exit_code == 0
@@ -269,7 +272,10 @@ def test_a_schema_1_sqlite_index_is_upgraded_when_opened(run, tmp_path: Path, ar
         f"error: the index {index_file} is at schema 1, this newsarchive needs 2: "
         f"run 'newsarchive --index sqlite:///{index_file} db upgrade'\n"
     )
-    found = run("search", "津波", "--json")  # a command that opens the index upgrades it
+    if upgrade == "db upgrade":  # what the refusal says to run
+        upgraded = run("--index", f"sqlite:///{index_file}", "db", "upgrade")
+        assert upgraded.exit_code == 0 and "schema up to date" in upgraded.stderr
+    found = run("search", "津波", "--json")  # else the search itself, opening the index, upgrades it
     assert [hit["title"] for hit in json.loads(found.stdout)] == [PAGES["tsunami"][0]]
     db = sqlite3.connect(index_file)
     assert db.execute("PRAGMA user_version").fetchone() == (2,)
@@ -277,7 +283,6 @@ def test_a_schema_1_sqlite_index_is_upgraded_when_opened(run, tmp_path: Path, ar
     assert stored == [("東北で津波警報 住民が高台に避難",)]  # its folded words
     assert db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'articles_fts_schema1'").fetchone() == (0,)
     db.close()
-    assert "schema up to date" in run("db", "upgrade").stderr
 
 
 def test_db_upgrade_folds_the_search_texts_of_a_postgresql_index(
@@ -309,3 +314,45 @@ def test_db_upgrade_folds_the_search_texts_of_a_postgresql_index(
     for query, key in (("津波", "tsunami"), ("kuhlturme", "kuehltuerme")):
         found = json.loads(run("--index", pg_url, "search", query, "--json").stdout)
         assert [hit["title"] for hit in found] == [PAGES[key][0]]
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def any_query_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """The CLI on one archive of PAGES for a whole module (hypothesis calls a test many times)."""
+    from click.testing import CliRunner
+
+    from newsarchive.cli import cli
+
+    folder = tmp_path_factory.mktemp("any-query")
+    options = ["--archive", str(folder / "archive")]
+    if request.param == "postgresql":
+        from tests.pg import database_url
+
+        options += ["--index", database_url(request.getfixturevalue("postgres_server"), f"any_query_{os.getpid()}")]
+
+    def invoke(*args: str):
+        return CliRunner().invoke(cli, [*options, *args])
+
+    result = invoke("import", "--jobs", "1", str(write_pages(folder / "p")))
+    assert result.exit_code == 0, result.stderr
+    return invoke
+
+
+# Query syntax, FTS5 and tsquery syntax, accents, scripts without spaces, and odd characters.
+QUERY_PIECES = st.sampled_from(
+    [" ", '"', "(", ")", "-", "*", ":", "^", "'", "\\", "OR", "AND", "NOT", "NEAR", "ukraine", "trump", "kühl",
+     "e\u0301", "ß", "İ", "津波", "警", "서울", "น้ำ", "ｶﾀ", "\u200b", "\x00", "%", "_", "@", "🙂"]
+)  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(QUERY_PIECES, min_size=1, max_size=10).map("".join))
+def test_any_query_is_answered_or_refused_in_one_line(any_query_run, query: str) -> None:
+    result = any_query_run("search", "--json", "--", query)
+    assert result.exit_code in (0, 2), (query, result.output, result.exception)
+    if query.count('"') % 2:
+        assert result.exit_code == 2 and "is never closed" in result.stderr
+    if result.exit_code == 2:
+        assert result.stderr.startswith("error: query ") and result.stderr.count("\n") == 1, result.stderr
+    else:
+        json.loads(result.stdout)
