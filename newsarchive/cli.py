@@ -549,7 +549,10 @@ class _QueryCommand(click.Command):
             else:
                 taken.append(arg)
                 if "=" not in arg and isinstance(param, click.Option) and not param.is_flag:
-                    taken += [next(remaining, "")]  # the option's value
+                    value = next(remaining, None)
+                    if value is None:
+                        raise click.UsageError(f"Option '{arg}' requires an argument.", ctx)
+                    taken.append(value)
         return super().parse_args(ctx, [*taken, "--", *words])
 
 

@@ -314,6 +314,26 @@ def test_db_upgrade_folds_the_search_texts_of_a_postgresql_index(
     for query, key in (("津波", "tsunami"), ("kuhlturme", "kuehltuerme")):
         found = json.loads(run("--index", pg_url, "search", query, "--json").stdout)
         assert [hit["title"] for hit in found] == [PAGES[key][0]]
+    with Archive(archive_dir, index_url=pg_url) as archive:
+        indexes = archive.index.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'articles_trigram'")
+        assert {row["indexname"] for row in indexes} >= {"articles_trigram_text", "articles_trigram_title"}
+
+
+def test_without_pg_trgm_the_trigram_table_is_read_row_by_row(run, pg_url: str, tmp_path: Path) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_url, autocommit=True) as db:  # CREATE EXTENSION pg_trgm now fails: name taken
+        db.execute("CREATE FUNCTION show_trgm(text) RETURNS text[] LANGUAGE sql AS 'SELECT ARRAY[]::text[]'")
+    title, _section, _published, paragraphs = PAGES["tsunami"]
+    (tmp_path / "t.html").write_text(news_page(title, paragraphs), encoding="utf-8")
+    assert run("--index", pg_url, "import", str(tmp_path / "t.html")).exit_code == 0  # the schema is made
+    for query in ("津波", "津波警報"):
+        found = json.loads(run("--index", pg_url, "search", query, "--json").stdout)
+        assert [hit["title"] for hit in found] == [title]
+    with psycopg.connect(pg_url) as db:
+        indexes = db.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'articles_trigram'").fetchall()
+        assert indexes == [("articles_trigram_pkey",)]
+        assert db.execute("SELECT count(*) FROM pg_extension WHERE extname = 'pg_trgm'").fetchone() == (0,)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
