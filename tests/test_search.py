@@ -220,8 +220,7 @@ def test_matches_are_highlighted_at_a_terminal(tmp_path: Path, archive_dir: Path
     assert run("import", str(tmp_path / "k.html")).exit_code == 0
     controller, terminal = pty.openpty()
     command = [sys.executable, "-m", "newsarchive", "--archive", str(archive_dir), "search", "kuhlturme"]
-    environment = {**os.environ, "COLUMNS": "300"}
-    with subprocess.Popen(command, stdout=terminal, stderr=subprocess.PIPE, env=environment) as process:
+    with subprocess.Popen(command, stdout=terminal, stderr=subprocess.PIPE) as process:
         os.close(terminal)
         shown = b""
         while True:
