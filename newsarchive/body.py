@@ -17,7 +17,7 @@ from urllib.parse import urljoin
 from lxml import etree
 from lxml import html as lxml_html
 
-from newsarchive.clean import Stripper, normalize_space
+from newsarchive.clean import STATEMENT_END, Stripper, normalize_space
 from newsarchive.errors import ExtractionError
 from newsarchive.metadata import element_lines
 from newsarchive.model import Block, sha256_hex, site_of
@@ -252,7 +252,9 @@ def extract_body(
     layout = _PageLayout(tree)
     captions = _captions(layout, url)
     notes: list[str] = []
-    cleaned = _without_widgets(_without_hidden(layout, copy.deepcopy(tree), notes), stripper, notes)
+    cleaned = _without_widgets(
+        _without_signup_boxes(_without_hidden(layout, copy.deepcopy(tree), notes), notes), stripper, notes
+    )
     # Precision first: it leaves out paywall prompts, keyword and recommendation boxes the
     # default keeps. On a sparse page it can keep a notice and throw out the story: a short
     # result is checked against the default's, and a far longer default wins.
@@ -557,7 +559,20 @@ def _is_promo(element: etree._Element, host: str, url: str | None) -> bool:
     links = _away_links(element, url)
     if not links or any(site_of(urljoin(url or "", a.get("href") or "")) != host for a in links):
         return False
-    return _mostly_links(element, links)
+    return _mostly_links(element, links) or _kicker_and_link(element, links)
+
+
+KICKER_MAX_WORDS = 6
+
+
+def _kicker_and_link(element: etree._Element, links: list[etree._Element]) -> bool:
+    """'Kicker: <a>Headline</a>': a teaser whose kicker stands outside its link."""
+    text = normalize_space(element.text_content())
+    linked = normalize_space(" ".join(a.text_content() for a in links))
+    if not linked or not text.endswith(linked):
+        return False
+    kicker = text[: -len(linked)].strip()
+    return kicker.endswith(":") and len(kicker.split()) <= KICKER_MAX_WORDS
 
 
 def _common_container(elements: list[etree._Element]) -> etree._Element:
@@ -622,6 +637,7 @@ def _outermost(elements: list[etree._Element]) -> list[etree._Element]:
 CHUNK_TEXT_TAGS = ("p", "h2", "h3", "h4", "li", "blockquote")
 CHUNK_SKIP_XPATH = "ancestor::figure | ancestor::aside | ancestor::nav | ancestor::footer | ancestor::form"
 CHUNK_MAX_LINK_SHARE = 0.3
+CHUNK_MIN_OWN_WORDS = 2  # outside its links, in a sentence that has links
 CHUNK_MAX_LEVELS = 3
 CHUNK_SKIP_CLASS = re.compile(r"author|byline|date|meta|share|caption|credit|related", re.IGNORECASE)
 CHUNK_KINDS = {"li": "list_item", "blockquote": "quote", "h2": "heading", "h3": "heading", "h4": "heading"}
@@ -658,13 +674,24 @@ def _with_sibling_chunks(layout: _PageLayout, blocks: list[Block]) -> list[Block
                 or any(inner is not element for inner in element.iter(*CHUNK_TEXT_TAGS))
             ):
                 continue
-            links = sum(len(normalize_space(a.text_content())) for a in element.iter("a"))
-            if links > CHUNK_MAX_LINK_SHARE * len(text):
+            if not _prose_despite_links(element, text):
                 continue
             kind = CHUNK_KINDS.get(element.tag, "paragraph")
             placed.append((position[element], Block(kind, text)))  # type: ignore[arg-type]
             known.add(text)
     return [block for _, block in sorted(placed, key=lambda pair: pair[0])]
+
+
+def _prose_despite_links(element: etree._Element, text: str) -> bool:
+    """Little link text, or a statement with one link inside it ('It also <a>runs joint
+    exercises</a>.'): words of its own outside the link and a full stop. A teaser is a link
+    from end to end, a promo a string of links, a related headline may ask a question."""
+    links = [normalize_space(a.text_content()) for a in element.iter("a")]
+    linked = " ".join(links)
+    if len(linked) <= CHUNK_MAX_LINK_SHARE * len(text):
+        return True
+    own_words = len(text.split()) - len(linked.split())
+    return len(links) == 1 and bool(STATEMENT_END.search(text)) and own_words >= CHUNK_MIN_OWN_WORDS
 
 
 def _sibling_chunks(home: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
@@ -707,6 +734,27 @@ def _without_widgets(tree: lxml_html.HtmlElement, stripper: Stripper, notes: lis
                 f"related: container opened by {normalize_space(heading.text_content())!r} dropped ({words} words)"
             )
             container.drop_tree()
+    return tree
+
+
+SIGNUP_BOX_MAX_WORDS = 100
+EMAIL_INPUT_XPATH = "//input[@type='email' or contains(@name, 'email') or contains(@placeholder, '@')]"
+
+
+def _without_signup_boxes(tree: lxml_html.HtmlElement, notes: list[str]) -> lxml_html.HtmlElement:
+    """Drop a newsletter sign-up box that sits in the story: the largest element around an
+    e-mail field that is still short (its pitch, its consent line, its error message)."""
+    for field in tree.xpath(EMAIL_INPUT_XPATH):
+        box = None
+        for ancestor in field.iterancestors():
+            if ancestor.tag in ("body", "html") or ancestor.find(".//h1") is not None:
+                break
+            if len(ancestor.text_content().split()) > SIGNUP_BOX_MAX_WORDS:
+                break
+            box = ancestor
+        if box is not None and box.getparent() is not None:
+            notes.append(f"signup: box around an e-mail field dropped ({len(box.text_content().split())} words)")
+            box.drop_tree()
     return tree
 
 

@@ -18,6 +18,12 @@ from newsarchive.model import Block, sha256_hex, site_of
 
 AGENCIES = "dpa|afp|ap|reuters|kna|epd|sid|apa|ansa|efe|tt|ntb|ritzau|anp|belga|ctk|pap|tass|ria|aa|dha|ians|pti|xinhua"
 # (rule name, whole-line pattern); matched case-insensitively against a trimmed line.
+_STAMP_LABEL = r"(updated|published|aktualisiert|ver[öo]ffentlicht|uppdaterad|publicerad|oppdatert|publisert)\s*:?\s*"
+_TIME = r"\d{1,2}[:.]\d{2}(\s*uhr)?"
+_CJK_DATE = r"\d{4}年\d{1,2}月\d{1,2}日(\s*\d{1,2}時\d{1,2}分)?(\s*[（(][^)）]{0,30}[)）])?"
+_DATE = rf"(\d{{1,4}}[./-]\d{{1,2}}[./-]\d{{2,4}},?(\s+(um\s+)?{_TIME})?|{_CJK_DATE})"
+_STAMP = rf"(({_STAMP_LABEL})?{_DATE}|{_STAMP_LABEL}{_TIME})"
+
 LINE_RULES: tuple[tuple[str, str], ...] = (
     ("source-link", r"source link|source"),
     ("back-to-top", r"(back|scroll|return) to top( button| of page)?"),
@@ -91,11 +97,14 @@ LINE_RULES: tuple[tuple[str, str], ...] = (
         r"actualizado|publicado|pubblicato|aggiornato|opdateret|publiceret|publicerad|uppdaterad|oppdatert|"
         r"publisert|bijgewerkt|gepubliceerd)( on| at| am| le| el| il)?:?\s[\w ,:.+/-]{3,40}",
     ),
+    # A date and time alone on a line, or two of them ("Updated 15.59 | Published 14.14"): the
+    # page's dateline, in numeric or CJK form; the article's date is stored apart.
+    ("timestamp-line", rf"{_STAMP}(\s*\|\s*{_STAMP})?"),
     # A credit on its own line: the photo's, the graphic's or the agency's ("Quelle: AFP").
     (
         "credit-line",
         r"\(?(photos?|images?|pictures?|foto|fotos|bild|bilder|quelle|quellen|source|sources|kuva|zdroj|"
-        r"źródło|fuente|fonte|crédits?|credits?|grafik|infografik)\s*:\s*([^\s.!?]+(\s+[^\s.!?]+){0,5})?\)?",
+        r"źródło|fuente|fonte|crédits?|credits?|grafik|infografik|фото|zdjęcie|fotó)\s*:\s*([^\s.!?]+(\s+[^\s.!?]+){0,5})?\)?",
     ),
     # "Read also: <headline>" in the languages the related rules know, and the Nordic/Dutch ones.
     (

@@ -6,13 +6,14 @@ commands that need them so that `newsarchive --help` stays fast.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -22,7 +23,7 @@ import click
 
 from newsarchive import __version__
 from newsarchive.config import Settings, load_settings
-from newsarchive.errors import ExitStatus, NewsarchiveError
+from newsarchive.errors import ConfigError, ExitStatus, NewsarchiveError, NotFoundError, OutputError
 from newsarchive.model import utc_now, utf8_safe
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -150,54 +151,71 @@ def _open_archive(settings: Settings, must_exist: bool = False):  # -> Archive
 class _Reporter:
     """Prints one line per failed input (always), per stored input (-v), and a final summary."""
 
-    def __init__(self, env: Env, as_json: bool, total: int | None, log_file: TextIO | None = None) -> None:
+    def __init__(self, env: Env, as_json: bool, total: int | None, log: _RunLog | None = None) -> None:
         self.env = env
         self.as_json = as_json
-        self.log_file = log_file
+        self.log = log
         self.last = time.monotonic()
         self.failed_sources = 0
+        self.given_up = 0
         self.bar = None
         if total and not as_json and env.verbosity >= 0 and env.stderr.isatty():
-            self.bar = click.progressbar(length=total, file=env.stderr, label="archiving")
-            self.bar.__enter__()
+            from newsarchive.terminal import ProgressBar
+
+            self.bar = ProgressBar(env.stderr, total, "archiving")
 
     def __call__(self, result: Any, duration: float | None = None) -> None:
         now = time.monotonic()
         if duration is None:
             duration = now - self.last  # sequential runs: the time since the previous result
         self.last = now
-        if self.log_file is not None:
-            row = {"time": utc_now(), "input": printable(result.input), "outcome": result.status}
-            row |= {"duration": round(duration, 3), "id": result.id, "path": result.path, "reason": result.reason}
-            self.log_file.write(json.dumps(row, ensure_ascii=False) + "\n")
-            self.log_file.flush()
+        if self.log is not None:
+            self.log.input(result, duration)
         if self.bar is not None:
-            self.bar.update(1)
+            self.bar.advance()
         if self.as_json:
             row = asdict(result) | {"input": printable(result.input)}
             click.echo(json.dumps(row, ensure_ascii=False), file=self.env.stdout)
         if result.status == "failed":
             self._above_bar(lambda: self.env.error(f"{result.input}: {result.reason}"))
+            if result.given_up_after:
+                self.given_up += 1
+                self._above_bar(lambda: self.env.say(given_up_line(result.input, result.given_up_after), level=-1))
         elif result.status == "planned":
             if not self.as_json:
                 line = f"{result.format:<11} {result.url or '-'}  {printable(result.input)}"
                 click.echo(line, file=self.env.stdout)
         elif result.status == "skipped":
-            self._above_bar(lambda: self.env.say(f"skipped: {result.input}: {result.reason}", level=1))
+            self.notice(f"skipped: {result.input}: {result.reason}", level=1)
         else:
-            self._above_bar(lambda: self.env.say(f"{result.status}: {result.path}  ({result.input})", level=1))
+            note = f": {result.reason}" if result.reason else ""  # an article deleted before, say
+            self.notice(f"{result.status}: {result.path}  ({result.input}){note}", level=1)
 
-    def _above_bar(self, emit: Any) -> None:
-        if self.bar is not None:
-            self.env.stderr.write("\r\033[K")
-        emit()
+    def notice(self, message: str, level: int = 0) -> None:
+        """A message for people (see Env.say), printed above the progress bar."""
+        if self.env.verbosity >= level:
+            self._above_bar(lambda: self.env.say(message, level))
 
-    def source_failed(self) -> None:
-        self.failed_sources += 1
+    def _above_bar(self, emit: Callable[[], None]) -> None:
+        if self.bar is None:
+            emit()
+        else:
+            self.bar.above(emit)
+
+    def source(self, result: Any) -> None:
+        """How reading one source went: an error line when it failed, a line with -v otherwise."""
+        if self.log is not None:
+            self.log.source(result)
+        if result.status == "failed":
+            self.failed_sources += 1
+            self.env.error(f"source {result.name}: {result.reason}")
+            return
+        line = f"source {result.name}: {result.status}, {result.found} listed, {result.new} new"
+        self.env.say(line + (f", {result.given_up} given up" if result.given_up else ""), level=1)
 
     def finish(self, summary: Any) -> None:
         if self.bar is not None:
-            self.bar.__exit__(None, None, None)
+            self.bar.close()
         counts = summary.counts
         if self.as_json:
             click.echo(json.dumps({"summary": counts}), file=self.env.stdout)
@@ -210,6 +228,10 @@ class _Reporter:
             )
         if self.failed_sources:
             line += f", sources failed {self.failed_sources}"
+        if self.given_up:
+            line += f", given up {self.given_up}"
+        if self.log is not None:
+            self.log.totals = {"counts": counts, "sources_failed": self.failed_sources, "given_up": self.given_up}
         failed = summary.failed or self.failed_sources
         # Quiet (for cron): nothing when all went well, the summary under the errors when not.
         self.env.say(line, level=-1 if failed else 0)
@@ -247,11 +269,99 @@ def _wait_option(function: Any) -> Any:
     )(function)
 
 
+def given_up_line(url: str, failures: int) -> str:
+    return f"giving up on {url} after {failures} failures ('newsarchive sources retry URL' tries it again)"
+
+
+class _RunLog:
+    """--log-file: JSON lines for a run's start and end (counts, exit code), for each source read
+    and for each input, appended to FILE, whose folder is made when missing."""
+
+    def __init__(self, path: Path, handle: TextIO) -> None:
+        self.path = path
+        self.handle = handle
+        self.started = time.monotonic()
+        self.totals: dict[str, Any] = {}  # what the reporter counted, for the end line
+
+    @classmethod
+    @contextmanager
+    def opened(cls, path: Path | None, command: str) -> Iterator[_RunLog | None]:
+        """The log of one run: its end line is written whatever ends the run, with its exit code."""
+        if path is None:
+            yield None
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed below, after the end line
+        except FileExistsError:
+            raise OutputError(f"cannot write the log file {path}: {path.parent} is a file, not a folder") from None
+        except OSError as exc:
+            raise OutputError(f"cannot write the log file {path}: {exc.strerror or exc}") from None
+        with handle:
+            log = cls(path, handle)
+            log.write("start", command=command, pid=os.getpid(), version=__version__)
+            exit_code = 0
+            try:
+                yield log
+            except BaseException as exc:
+                exit_code = _exit_code(exc)
+                raise
+            finally:
+                duration = round(time.monotonic() - log.started, 3)
+                log.write("end", command=command, **log.totals, exit_code=exit_code, duration=duration)
+
+    def write(self, event: str, **fields: Any) -> None:
+        try:
+            self.handle.write(json.dumps({"time": utc_now(), "event": event, **fields}, ensure_ascii=False) + "\n")
+            self.handle.flush()
+        except OSError as exc:
+            raise OutputError(f"cannot write the log file {self.path}: {exc.strerror or exc}") from None
+
+    def input(self, result: Any, duration: float) -> None:
+        row = {"input": printable(result.input), "outcome": result.status, "duration": round(duration, 3)}
+        row |= {"id": result.id, "path": result.path, "reason": result.reason}
+        if result.given_up_after:
+            row["given_up_after"] = result.given_up_after
+        self.write("input", **row)
+
+    def source(self, result: Any) -> None:
+        row = {"source": result.name, "url": result.url, "outcome": result.status, "listed": result.found}
+        self.write("source", **row, new=result.new, given_up=result.given_up, reason=result.reason)
+
+
+def _exit_code(exc: BaseException) -> int:
+    """The exit code a run that ended with `exc` exits with (see NewsarchiveGroup)."""
+    if isinstance(exc, click.exceptions.Exit):
+        return exc.exit_code
+    if isinstance(exc, SystemExit):  # an interrupt
+        return exc.code if isinstance(exc.code, int) else ExitStatus.FAILURES
+    if isinstance(exc, NewsarchiveError):
+        return exc.exit_status
+    if isinstance(exc, click.ClickException):
+        return exc.exit_code
+    return ExitStatus.FAILURES
+
+
 def _log_file_option(function: Any) -> Any:
+    @functools.wraps(function)
+    def logged(*args: Any, log_file: Path | None, **kwargs: Any) -> Any:
+        with _RunLog.opened(log_file, click.get_current_context().info_name or "") as log:
+            return function(*args, log_file=log, **kwargs)
+
     return click.option(
         "--log-file",
-        type=click.File("a", encoding="utf-8"),
-        help="Append one JSON object per input (time, input, outcome, duration, reason) to FILE.",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Append JSON lines to FILE (its folder is made if missing): the run's start and end (counts, "
+        "exit code), each source (unchanged, listed, new, error) and each input (outcome, duration, reason).",
+    )(logged)
+
+
+def _max_failures_option(function: Any) -> Any:
+    return click.option(
+        "--max-failures",
+        type=click.IntRange(min=0),
+        help="Runs that failed an article URL before it is given up (0: never).  "
+        "[env NEWSARCHIVE_MAX_FAILURES; default: 3]",
     )(function)
 
 
@@ -308,7 +418,7 @@ def fetch(
     strip: tuple[str, ...],
     keep_non_articles: bool | None,
     wait: float,
-    log_file: TextIO | None,
+    log_file: _RunLog | None,
     as_json: bool,
 ) -> None:
     """Download pages and archive the article in each.
@@ -326,47 +436,48 @@ def fetch(
     With --feed or --sitemap the listed articles not archived yet are fetched, as `update`
     does for saved sources (robots.txt and the per-host rate respected).
     """
+    from newsarchive.failures import FailureCounter
     from newsarchive.pipeline import fetch_urls
     from newsarchive.urllists import read_url_list
+    from newsarchive.urls import url_meant
 
+    for url in urls:
+        if meant := url_meant(url):
+            raise ConfigError(f"{url} is not a URL: did you mean {meant}?")
     all_urls = list(urls) + (read_url_list(from_file.read()) if from_file else [])
     if not all_urls and not listings:
         raise click.UsageError("give at least one URL, --from-file FILE, --feed URL or --sitemap URL")
     settings = env.settings(
         user_agent=user_agent, read_timeout=timeout, strip=strip, keep_non_articles=keep_non_articles
     )
-    reporter = _Reporter(env, as_json, len(all_urls), log_file)
+    # What a listing names is known only once it is read: a bar then could not say how far along it is.
+    reporter = _Reporter(env, as_json, None if listings else len(all_urls), log_file)
     with _locked(settings, wait) as archive:
-        summary = fetch_urls(archive, all_urls, settings, on_result=reporter)
+        failures = FailureCounter(archive, settings.max_failures)  # one run, whichever way a URL came
+        summary = fetch_urls(archive, all_urls, settings, on_result=reporter, failures=failures)
         if listings:
             one_off = [{"url": url, "name": url} for url in listings]
-            listed = _collect(env, archive, settings, one_off, reporter, jobs=settings.jobs, obey_robots=True)
+            options = {"jobs": settings.jobs, "obey_robots": True, "failures": failures}
+            listed = _collect(archive, settings, one_off, reporter, **options)
             for status, count in listed.counts.items():
                 summary.counts[status] += count
     reporter.finish(summary)
 
 
-def _collect(env: Env, archive: Any, settings: Settings, sources: list[dict], reporter: Any, **options: Any) -> Any:
+def _collect(archive: Any, settings: Settings, sources: list[dict], reporter: Any, **options: Any) -> Any:
     """Read the sources, then fetch and archive what they list that is not archived yet."""
     from newsarchive.collect import Fetchers, collect, gather
 
-    def said(result: Any) -> None:
-        if result.status == "failed":
-            reporter.source_failed()
-            env.error(f"source {result.name}: {result.reason}")
-        else:
-            env.say(f"source {result.name}: {result.status}, {result.found} listed", level=1)
-
     fetchers = Fetchers(settings)
     try:
-        leads = gather(archive, fetchers.get(), sources, on_source=said)
+        leads = gather(archive, fetchers.get(), sources, on_source=reporter.source)
         return collect(archive, leads, settings, on_result=reporter, fetchers=fetchers, **options)
     finally:
         fetchers.close()
 
 
 @cli.command(name="import")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(readable=False, path_type=Path))
 @click.option("--glob", "globs", multiple=True, metavar="PATTERN", help="Only files matching PATTERN (repeatable).")
 @click.option(
     "--base-url",
@@ -404,13 +515,24 @@ def import_(
     strip: tuple[str, ...],
     keep_non_articles: bool | None,
     wait: float,
-    log_file: TextIO | None,
+    log_file: _RunLog | None,
     as_json: bool,
 ) -> None:
     """Import saved pages from files and folders (folders are read recursively).
 
-    Reads .html, .htm, .xhtml, .html.gz and plain-text saves (.txt).  A page's URL comes
-    from its canonical link, og:url, the browser's "saved from url=" comment, or
+    \b
+    Reads, by content first and name second:
+      HTML         .html .htm .xhtml .shtml, gzipped too (.html.gz); "Web Page,
+                   complete" (its _files folder is skipped); SingleFile pages
+      MHTML        .mhtml .mht ("Webpage, Single File" of Chrome, Edge, Opera)
+      webarchive   .webarchive (Safari)
+      text         .txt ("save as text", copy-paste)
+      Markdown     .md .markdown (YAML front matter: title, url, date, tags...)
+      zip          .zip of any of these (each member read in place)
+      WARC         .warc .warc.gz (each HTML response a crawl recorded)
+      JSONL        .jsonl .ndjson (newsarchive's own export, stored as it is)
+
+    A page's URL comes from its canonical link, og:url, what the saved file records, or
     --base-url; failing those the file path is recorded as its source.  Bad files
     (including a PNG or PDF named .html) are reported and the rest of the batch goes on;
     the run then exits 1.  Files with other extensions (.css, .jpg...) are skipped.
@@ -436,8 +558,20 @@ def import_(
     else:
         with _locked(settings, wait) as archive:
             jobs = jobs or os.cpu_count() or 1
-            summary = import_paths(archive, paths, settings, jobs=jobs, on_notice=env.say, **options)
+            summary = import_paths(archive, paths, settings, jobs=jobs, on_notice=reporter.notice, **options)
     reporter.finish(summary)
+
+
+def _normalized_tag(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from newsarchive.model import normalize_tag
+
+    return None if value is None else normalize_tag(value)
+
+
+def _tag_option(function: Any) -> Any:
+    return click.option(
+        "--tag", callback=_normalized_tag, help="Only articles you gave this tag (see `newsarchive tag`)."
+    )(function)
 
 
 def _day(value: str | None) -> str | None:
@@ -449,13 +583,20 @@ def _day(value: str | None) -> str | None:
         raise click.BadParameter(f"{value!r} is not a date like 2025-07-23") from None
 
 
+LIST_HEADERS = ("ID", "DATE", "SECTION", "SITE", "TITLE")
+LIST_CSV_HEADERS = ("id", "published", "date_source", "section", "site", "title", "url")
+LIST_MAX_WIDTHS = (None, None, 20, 24)  # section and site names are cut there at a terminal
+
+
 @cli.command(name="list")
 @click.option("--since", metavar="YYYY-MM-DD", help="Only articles published on or after this day.")
 @click.option("--until", metavar="YYYY-MM-DD", help="Only articles published on or before this day.")
 @click.option("--section", help="Only this section (name or slug).")
 @click.option("--site", help="Only this site (site name or host).")
+@_tag_option
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many articles.")
 @_json_option
+@click.option("--csv", "as_csv", is_flag=True, help="CSV with a header row on stdout.")
 @pass_env
 def list_(
     env: Env,
@@ -463,45 +604,82 @@ def list_(
     until: str | None,
     section: str | None,
     site: str | None,
+    tag: str | None,
     limit: int | None,
     as_json: bool,
+    as_csv: bool,
 ) -> None:
-    """List archived articles, newest first.
+    """List archived articles, newest first: id, date, section, site and title.
+
+    At a terminal the columns are aligned under a header row and cut to its width; piped, each
+    article is one line of tab-separated fields.  A page that states no date is filed under the
+    day it was saved or fetched and listed as "date unknown (saved YYYY-MM-DD)"; --json and
+    --csv give its `date_source` (file or fetched) beside that day.
 
     \b
     Examples:
       newsarchive list
       newsarchive list --since 2025-07-01 --until 2025-07-31 --section world
       newsarchive list --site news.example.org --json
+      newsarchive list --tag climate
+      newsarchive list --csv > articles.csv
     """
+    if as_json and as_csv:
+        raise ConfigError("give --json or --csv, not both")
     settings = env.settings()
     with _open_archive(settings, must_exist=True) as archive:
-        rows = archive.list(since=_day(since), until=_day(until), section=section, site=site, limit=limit)
+        rows = archive.list(since=_day(since), until=_day(until), section=section, site=site, tag=tag, limit=limit)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2), file=env.stdout)
         return
+    import shutil
+
+    from newsarchive.model import site_of
+    from newsarchive.render import shown_date
+    from newsarchive.terminal import table_lines, write_csv
+
     for row in rows:
-        day = (row["published"] or "")[:10] or "undated"
-        click.echo(f"{row['id']}  {day}  {row['section_slug']:<14} {row['title']}", file=env.stdout)
+        row["site"] = row["site_name"] or site_of(row["canonical_url"] or row["url"]) or ""
+        row["date"] = shown_date(row["published"], row["date_source"])
+        row["link"] = row["canonical_url"] or row["url"]
+    if as_csv:
+        fields = ("id", "published", "date_source", "section", "site", "title", "link")
+        write_csv(env.stdout, LIST_CSV_HEADERS, [[row[field] for field in fields] for row in rows])
+        return
+    cells = [[row[field] or "-" for field in ("id", "date", "section", "site", "title")] for row in rows]
+    if env.stdout.isatty() and cells:
+        width = shutil.get_terminal_size((100, 24)).columns
+        lines = table_lines(LIST_HEADERS, [[printable(cell) for cell in row] for row in cells], width, LIST_MAX_WIDTHS)
+    else:
+        lines = ["\t".join(printable(cell) for cell in row) for row in cells]
+    for line in lines:
+        click.echo(line, file=env.stdout)
     env.say(f"{len(rows)} article(s) in {settings.archive}", level=1)
 
 
 @cli.command()
 @click.argument("key", metavar="ID|URL")
-@click.option("--open", "open_page", is_flag=True, help="Open the article's page of the static site in the browser.")
+@click.option(
+    "--open",
+    "open_page",
+    is_flag=True,
+    help="Open the article's page of the static site in the browser (with no browser, print its file:// address).",
+)
 @click.option(
     "--site",
     "site_dir",
     type=click.Path(file_okay=False, path_type=Path),
     help="The static site for --open.  [default: the last one `newsarchive site` wrote]",
 )
+@click.option("--no-pager", is_flag=True, help="Print at the terminal even when the article is longer than the screen.")
 @_json_option
 @pass_env
-def show(env: Env, key: str, open_page: bool, site_dir: Path | None, as_json: bool) -> None:
+def show(env: Env, key: str, open_page: bool, site_dir: Path | None, no_pager: bool, as_json: bool) -> None:
     """Print one article as Markdown (or --json), by id, id prefix or URL.
 
-    At a terminal the Markdown is rendered (headings, quotes, emphasis); piped, it is printed
-    as stored.
+    At a terminal the Markdown is rendered (headings, quotes, emphasis) and an article longer
+    than the screen is shown through a pager ($PAGER, or less); piped, it is printed as
+    Markdown.  A page that states no date says "date unknown (saved YYYY-MM-DD)".
 
     \b
     Examples:
@@ -509,7 +687,7 @@ def show(env: Env, key: str, open_page: bool, site_dir: Path | None, as_json: bo
       newsarchive show 3f2a9c1d --open
       newsarchive show https://example.com/world/2025/07/23/talks.html --json
     """
-    from newsarchive.render import article_json
+    from newsarchive.render import article_json, reading_markdown
 
     with _open_archive(env.settings(), must_exist=True) as archive:
         article = archive.load(key)
@@ -520,16 +698,135 @@ def show(env: Env, key: str, open_page: bool, site_dir: Path | None, as_json: bo
 
             page = article_page_path(archive, article.id, site_dir)
             env.say(f"opening {page}", level=1)
-            webbrowser.open(page.as_uri())
+            if not webbrowser.open(page.as_uri()):
+                click.echo(page.as_uri(), file=env.stdout)  # no browser here: where to open it
             return
     if as_json:
         click.echo(article_json(article), file=env.stdout, nl=False)
     elif env.stdout.isatty():
-        from newsarchive.terminal import print_markdown
+        import shutil
 
-        print_markdown(article.markdown, env.stdout)
+        from newsarchive.terminal import markdown_text
+
+        text = markdown_text(reading_markdown(article), env.stdout)
+        if not no_pager and text.count("\n") >= shutil.get_terminal_size().lines:
+            click.echo_via_pager(text)
+        else:
+            click.echo(text, file=env.stdout, nl=False, color=True)
     else:
-        click.echo(article.markdown, file=env.stdout, nl=False)
+        click.echo(reading_markdown(article), file=env.stdout, nl=False)
+
+
+@cli.command()
+@click.argument("key", metavar="ID|URL")
+@click.argument("action", type=click.Choice(["add", "remove"]), required=False)
+@click.argument("tags", nargs=-1, metavar="TAG...")
+@_wait_option
+@_json_option
+@pass_env
+def tag(env: Env, key: str, action: str | None, tags: tuple[str, ...], wait: float, as_json: bool) -> None:
+    """Add or remove your own tags on an article (by id, id prefix or URL), or show them.
+
+    Your tags are kept apart from the tags the page gave itself, in the article's JSON file
+    (so `reindex` keeps them) and in exports.  A tag is lower-cased and its whitespace is
+    trimmed, runs of it made one space: 'Climate  Change' is 'climate change'.  Commas and
+    semicolons are not part of tags: give several tags as several arguments.
+
+    \b
+    Examples:
+      newsarchive tag 3f2a9c1d add climate "energy policy"
+      newsarchive tag 3f2a9c1d remove climate
+      newsarchive tag 3f2a9c1d
+      newsarchive list --tag climate
+    """
+    from newsarchive.model import normalize_tag
+
+    if action and not tags:
+        raise click.UsageError(f"give at least one TAG to {action}")
+    wanted = sorted({normalize_tag(tag) for tag in tags})
+    archive = _open_archive(env.settings(), must_exist=True)
+    with archive.lock(wait) if action else nullcontext(), archive:
+        article = archive.load(key)
+        absent = [tag for tag in wanted if tag not in article.user_tags] if action == "remove" else []
+        if action:
+            article = archive.set_user_tags(article.id, **{action: wanted})
+    for name in absent:
+        env.error(f"article {article.id} has no tag {name!r}")
+    if as_json:
+        row = {"id": article.id, "title": article.title, "user_tags": article.user_tags}
+        click.echo(json.dumps(row, ensure_ascii=False), file=env.stdout)
+    else:
+        click.echo(f"{article.id}  {', '.join(article.user_tags) or '(no tags)'}", file=env.stdout)
+    if absent:
+        click.get_current_context().exit(ExitStatus.FAILURES)
+
+
+@cli.command()
+@click.argument("keys", nargs=-1, required=True, metavar="ID|URL...")
+@click.option("--yes", is_flag=True, help="Delete without asking (needed when stdin is not a terminal).")
+@_wait_option
+@_json_option
+@pass_env
+def delete(env: Env, keys: tuple[str, ...], yes: bool, wait: float, as_json: bool) -> None:
+    """Delete articles (by id, id prefix or URL): the JSON and Markdown files of every version,
+    and their rows in the index.
+
+    A tombstone in ARCHIVE/deleted.jsonl keeps `update` and `fetch --feed/--sitemap` from
+    fetching a deleted article again; `fetch URL` and `import` of it archive it again (and lift
+    the tombstone).  Its raw pages stay in ARCHIVE/raw, whose WARC files are only ever appended
+    to; `verify` knows they belong to a deleted article.  The static site drops the article on
+    its next build.  At a terminal you are asked first; elsewhere --yes is needed.
+
+    \b
+    Examples:
+      newsarchive delete 3f2a9c1d
+      newsarchive delete https://example.com/story.html 5be81a07 --yes
+    """
+    from newsarchive.errors import ConfigError, NotFoundError
+
+    if not yes and not (sys.stdin and sys.stdin.isatty()):
+        raise ConfigError("delete asks before it removes anything, but stdin is not a terminal: pass --yes")
+    archive = _open_archive(env.settings(), must_exist=True)
+    with archive.lock(wait), archive:
+        found: dict[str, tuple[str, dict]] = {}  # id -> (the key that named it, its row)
+        failed = 0
+        for key in keys:
+            try:
+                row = archive.find(key)
+            except NotFoundError as exc:
+                failed += 1
+                stone = archive.deleted(key)
+                reason = f"{exc} (it was deleted on {stone.day})" if stone else str(exc)
+                _deleted_line(env, as_json, {"input": key, "status": "failed", "reason": reason})
+                continue
+            found.setdefault(row["id"], (key, row))
+        if found and not yes and not _confirmed(env, [row for _, row in found.values()]):
+            env.say("nothing deleted")
+            click.get_current_context().exit(ExitStatus.FAILURES)
+        for key, row in found.values():
+            stone = archive.delete(row["id"])
+            done = {"input": key, "status": "deleted", "id": stone.id, "title": stone.title}
+            _deleted_line(env, as_json, done | {"files": list(stone.files), "deleted_at": stone.deleted_at})
+    if as_json:
+        click.echo(json.dumps({"summary": {"deleted": len(found), "failed": failed}}), file=env.stdout)
+    if failed:
+        click.get_current_context().exit(ExitStatus.FAILURES)
+
+
+def _deleted_line(env: Env, as_json: bool, row: dict[str, Any]) -> None:
+    """One input of `delete`: a JSON object on stdout with --json, and a line on stderr."""
+    if as_json:
+        click.echo(json.dumps(row, ensure_ascii=False), file=env.stdout)
+    if row["status"] == "failed":
+        env.error(row["reason"])
+    else:
+        env.say(f"deleted {row['id']}  {row['title']}")
+
+
+def _confirmed(env: Env, rows: list[dict]) -> bool:
+    for row in rows:
+        click.echo(printable(f"  {row['id']}  {row['title']}"), file=env.stderr)
+    return click.confirm(f"Delete {len(rows)} article(s), with the files of every version?", err=True)
 
 
 class _QueryCommand(click.Command):
@@ -574,6 +871,7 @@ def _highlighted(text: str, spans: list[tuple[int, int]], styled: bool) -> str:
 @click.option("--section", help="Only this section (name or slug).")
 @click.option("--site", help="Only this site (site name or host).")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@_tag_option
 @_json_option
 @pass_env
 def search(
@@ -584,6 +882,7 @@ def search(
     section: str | None,
     site: str | None,
     limit: int,
+    tag: str | None,
     as_json: bool,
 ) -> None:
     """Full-text search over titles and texts, best match first, one line per article.
@@ -600,7 +899,7 @@ def search(
       newsarchive search '"prisoner exchange" OR ceasefire' --json
       newsarchive search 津波 --section world
     """
-    filters = {"since": _day(since), "until": _day(until), "section": section, "site": site}
+    filters = {"since": _day(since), "until": _day(until), "section": section, "site": site, "tag": tag}
     with _open_archive(env.settings(), must_exist=True) as archive:
         hits = archive.search(" ".join(query), limit=limit, **filters)
     if as_json:
@@ -617,28 +916,41 @@ def search(
 
 
 @cli.command()
+@click.option(
+    "--top", type=click.IntRange(min=1), metavar="N", help="Only the N sections and N sites with the most articles."
+)
 @_json_option
 @pass_env
-def stats(env: Env, as_json: bool) -> None:
-    """Count articles by day, section and site, drawn as bar charts.
+def stats(env: Env, top: int | None, as_json: bool) -> None:
+    """Count articles by month, day, section and site, drawn as bar charts.
+
+    Months and days are those the pages state: articles whose page states no date are counted
+    apart ("date unknown").  Sections and sites come most articles first.
 
     \b
     Examples:
       newsarchive stats
-      newsarchive stats --json | jq .by_day
+      newsarchive stats --top 10
+      newsarchive stats --json | jq .by_month
     """
     import shutil
 
     from newsarchive.terminal import bar_chart
 
     with _open_archive(env.settings(), must_exist=True) as archive:
-        counts = archive.stats()
+        counts = archive.stats(top)
     if as_json:
         click.echo(json.dumps(counts, ensure_ascii=False, indent=2), file=env.stdout)
         return
     width = shutil.get_terminal_size((80, 24)).columns
-    click.echo(f"articles: {counts['articles']} ({counts['versions']} versions)", file=env.stdout)
-    for title, key in (("by day", "by_day"), ("by section", "by_section"), ("by site", "by_site")):
+    summary = f"articles: {counts['articles']} ({counts['versions']} versions)"
+    if counts["date_unknown"]:
+        summary += f"; date unknown: {counts['date_unknown']} (not counted by month or day)"
+    click.echo(summary, file=env.stdout)
+    ranked = f" (top {top})" if top else ""
+    charts = (("by month", "by_month"), ("by day", "by_day"), (f"by section{ranked}", "by_section"),
+              (f"by site{ranked}", "by_site"))  # fmt: skip
+    for title, key in charts:
         click.echo(f"\n{title}:", file=env.stdout)
         for line in bar_chart(counts[key], width - 2):
             click.echo(f"  {printable(line)}", file=env.stdout)
@@ -767,6 +1079,7 @@ def export(
 @click.option("--dry-run", is_flag=True, help="Read the sources and list the articles that would be fetched.")
 @click.option("--jobs", type=click.IntRange(min=1), help="Pages fetched at once (threads).  [default: 4]")
 @_politeness_options
+@_max_failures_option
 @_strip_option
 @_wait_option
 @_log_file_option
@@ -778,9 +1091,10 @@ def update(
     jobs: int | None,
     rate: float | None,
     ignore_robots: bool,
+    max_failures: int | None,
     strip: tuple[str, ...],
     wait: float,
-    log_file: TextIO | None,
+    log_file: _RunLog | None,
     as_json: bool,
 ) -> None:
     """Read every source and archive the articles they list that are not archived yet.
@@ -793,14 +1107,16 @@ def update(
     archived?" check, robots.txt and its Crawl-delay are honoured, each host gets at most
     --rate requests a second while --jobs pages are fetched at once.  With -q nothing is
     printed unless something failed.  A second run waits for the first (--wait) or exits 2.
+    An article URL that failed on --max-failures runs is given up: said once, then left out
+    until 'newsarchive sources retry' (see 'sources list --failures').
 
     \b
     Examples:
       newsarchive sources add https://example.com/rss.xml --section World
       newsarchive update
-      newsarchive -q update --log-file ~/news/update.log
+      newsarchive -q update --log-file ~/news/logs/update.log
     """
-    settings = env.settings(strip=strip, jobs=jobs, rate=rate)
+    settings = env.settings(strip=strip, jobs=jobs, rate=rate, max_failures=max_failures)
     if dry_run:
         from newsarchive.collect import Fetchers, gather
 
@@ -820,9 +1136,9 @@ def update(
         if not sources:
             raise click.UsageError("no sources yet: add one with 'newsarchive sources add URL'")
         if _has_queue(archive):
-            _enqueue(env, archive, settings, sources)
+            _enqueue(env, archive, settings, sources, reporter)
             return
-        summary = _collect(env, archive, settings, sources, reporter, jobs=settings.jobs, obey_robots=not ignore_robots)
+        summary = _collect(archive, settings, sources, reporter, jobs=settings.jobs, obey_robots=not ignore_robots)
     reporter.finish(summary)
 
 
@@ -832,23 +1148,22 @@ def _has_queue(archive: Any) -> bool:
     return isinstance(archive.index, PostgresIndex)
 
 
-def _enqueue(env: Env, archive: Any, settings: Settings, sources: list[dict]) -> None:
+def _enqueue(env: Env, archive: Any, settings: Settings, sources: list[dict], reporter: _Reporter) -> None:
     """With a PostgreSQL index, `update` reads the sources and queues what they list for the
     workers (`newsarchive worker`) instead of fetching it here."""
     from newsarchive.collect import Fetchers, gather
     from newsarchive.workqueue import WorkQueue
 
     fetchers = Fetchers(settings)
-    failed = []
     try:
-        leads = gather(archive, fetchers.get(), sources, on_source=lambda r: r.status == "failed" and failed.append(r))
+        leads = gather(archive, fetchers.get(), sources, on_source=reporter.source)
     finally:
         fetchers.close()
-    for result in failed:
-        env.error(f"source {result.name}: {result.reason}")
     added = WorkQueue(archive.index).enqueue((lead.url, lead.source) for lead in leads)
     env.say(f"queued {added} new URL(s) of {len(leads)} listed and not archived, for the workers")
-    if failed:
+    if reporter.log is not None:
+        reporter.log.totals = {"listed": len(leads), "queued": added, "sources_failed": reporter.failed_sources}
+    if reporter.failed_sources:
         click.get_current_context().exit(ExitStatus.FAILURES)
 
 
@@ -861,6 +1176,8 @@ def sources() -> None:
       newsarchive sources add https://example.com/rss.xml --name example --section World
       newsarchive sources add https://news.example.org/          # its feeds are found
       newsarchive sources list
+      newsarchive sources list --failures                      # article URLs that failed, given up
+      newsarchive sources retry https://example.com/story.html # fetch a given-up URL again
       newsarchive sources remove example
     """
 
@@ -887,11 +1204,19 @@ def sources_add(env: Env, url: str, name: str | None, section: str | None) -> No
 
 
 @sources.command(name="list")
+@click.option(
+    "--failures", "failing", is_flag=True, help="List the article URLs that failed instead: given up, or still tried."
+)
 @_json_option
 @pass_env
-def sources_list(env: Env, as_json: bool) -> None:
-    """Each source with its last success, last error and consecutive failures."""
-    rows = _open_archive(env.settings()).sources()
+def sources_list(env: Env, failing: bool, as_json: bool) -> None:
+    """Each source with its last success, last error and consecutive failures; with --failures,
+    the article URLs that failed, and whether they are given up."""
+    archive = _open_archive(env.settings())
+    if failing:
+        _list_failing(env, archive, as_json)
+        return
+    rows = archive.sources()
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2), file=env.stdout)
         return
@@ -905,6 +1230,39 @@ def sources_list(env: Env, as_json: bool) -> None:
         click.echo(state, file=env.stdout)
     if not rows:
         env.say("no sources yet: add one with 'newsarchive sources add URL'")
+    given_up = len(archive.given_up_urls())
+    if given_up:
+        env.say(f"{given_up} article URL(s) given up: 'newsarchive sources list --failures' lists them")
+
+
+def _list_failing(env: Env, archive: Any, as_json: bool) -> None:
+    rows = archive.index.failing_urls() if archive.exists() else []
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2), file=env.stdout)
+        return
+    for row in rows:
+        count = row["failures"]
+        state = f"given up after {count} failures" if row["given_up_at"] else f"failed on {count} run(s)"
+        line = f"{state}: {row['url']}: {row['last_error']} (last at {row['last_failed_at']})"
+        click.echo(printable(line), file=env.stdout)
+    if not rows:
+        env.say("no article URL has failed since it last worked")
+
+
+@sources.command(name="retry")
+@click.argument("url", required=False)
+@pass_env
+def sources_retry(env: Env, url: str | None) -> None:
+    """Fetch given-up article URLs again (all, or this URL whatever its failures so far): the next
+    update fetches them, or with a PostgreSQL index they are back in the work queue."""
+    from newsarchive.failures import retry
+
+    with _locked(env.settings(), 0) as archive:
+        cleared, requeued = retry(archive, url)
+    if url and not cleared and not requeued:
+        raise NotFoundError(f"{url}: no failures recorded for this URL")
+    queued = f", {requeued} back in the work queue" if requeued else ""
+    env.say(f"{cleared} article URL(s) will be fetched again{queued}")
 
 
 @sources.command(name="remove")
@@ -927,7 +1285,14 @@ def sources_remove(env: Env, name_or_url: str) -> None:
     show_default=True,
     help="Seconds a claim is held; a worker that dies loses its URLs to others after this.",
 )
-@click.option("--max-attempts", type=click.IntRange(min=1), default=3, show_default=True, help="Then parked.")
+@click.option(
+    "--max-failures",
+    "--max-attempts",
+    "max_failures",
+    type=click.IntRange(min=0),
+    help="Failed claims of a URL (each --backoff apart) before it is given up and parked (0: never).  "
+    "[env NEWSARCHIVE_MAX_FAILURES; default: 3]",
+)
 @click.option(
     "--backoff", type=click.FloatRange(min=0), default=60.0, show_default=True, help="Seconds before a retry, doubling."
 )
@@ -943,14 +1308,14 @@ def worker(
     name: str | None,
     batch: int,
     lease: float,
-    max_attempts: int,
+    max_failures: int | None,
     backoff: float,
     poll: float,
     until_empty: bool,
     rate: float | None,
     ignore_robots: bool,
     strip: tuple[str, ...],
-    log_file: TextIO | None,
+    log_file: _RunLog | None,
     as_json: bool,
 ) -> None:
     """Fetch and archive URLs from the shared work queue (needs a PostgreSQL index).
@@ -971,9 +1336,9 @@ def worker(
     from newsarchive.store import Archive
     from newsarchive.workqueue import WorkerOptions, run_worker
 
-    settings = env.settings(strip=strip, rate=rate)
+    settings = env.settings(strip=strip, rate=rate, max_failures=max_failures)
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", name or f"{socket.gethostname()}-{os.getpid()}")
-    options = WorkerOptions(batch, lease, max_attempts, backoff, poll, until_empty, not ignore_robots)
+    options = WorkerOptions(batch, lease, backoff, poll, until_empty, not ignore_robots)
     reporter = _Reporter(env, as_json, None, log_file)
     with Archive.from_settings(settings, writer=name) as archive:
         env.say(f"worker {name}: archive {settings.archive}, index {archive.index.location}", level=1)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from newsarchive.clean import Stripper
 from newsarchive.config import Settings
 from newsarchive.errors import InputError, ListingError
+from newsarchive.failures import FailureCounter
 from newsarchive.feeds import Item, read_listing, usual_feed_urls
 from newsarchive.fetch import Fetcher
 from newsarchive.model import RawPage
@@ -43,8 +44,10 @@ class Lead:
 class SourceResult:
     url: str
     name: str
-    status: str  # read | unchanged | failed
-    found: int = 0
+    status: str  # read | unchanged (HTTP 304) | failed
+    found: int = 0  # article URLs listed
+    new: int = 0  # of those, not archived yet and not listed by an earlier source of the run
+    given_up: int = 0  # of those, left out because they failed on too many runs
     reason: str | None = None
 
 
@@ -122,9 +125,11 @@ def gather(
     on_source: SourceCallback | None = None,
     record: bool = True,
 ) -> list[Lead]:
-    """Read every source and list the articles not archived yet, each once. With `record`, how
-    each source went (and its validators for the next conditional request) goes to the index."""
+    """Read every source and list the articles not archived yet, not given up and not deleted,
+    each once. With `record`, how each source went (and its validators for the next
+    conditional request) goes to the index."""
     leads: dict[str, Lead] = {}
+    given_up = archive.given_up_urls()
     for source in sources:
         try:
             items, page = read_source(fetcher, source["url"], source.get("etag"), source.get("last_modified"))
@@ -135,11 +140,16 @@ def gather(
         else:
             if record:
                 archive.record_source(source["url"], etag=page and page.etag, last_modified=page and page.last_modified)
-            result = SourceResult(source["url"], source["name"], "read" if page else "unchanged", len(items))
+            new = dropped = 0
             for item in items:
                 key = normalize_url(item.url)
-                if key not in leads and not archive.knows_url(key):
+                if key in given_up:
+                    dropped += 1
+                elif key not in leads and not archive.knows_url(key) and not archive.deleted_url(key):
                     leads[key] = Lead(key, source["name"], item.published, source.get("section"))
+                    new += 1
+            status = "read" if page else "unchanged"
+            result = SourceResult(source["url"], source["name"], status, len(items), new, dropped)
         if on_source:
             on_source(result)
     return list(leads.values())
@@ -154,9 +164,12 @@ def collect(
     obey_robots: bool = True,
     on_result: ResultCallback | None = None,
     fetchers: Fetchers | None = None,
+    failures: FailureCounter | None = None,
 ) -> RunSummary:
-    """Fetch the leads (robots.txt and per-host pace respected, `jobs` at a time) and archive them."""
+    """Fetch the leads (robots.txt and per-host pace respected, `jobs` at a time) and archive
+    them; each failure counts towards giving the URL up, once for the run `failures` counts."""
     own = fetchers is None
+    failures = failures or FailureCounter(archive, settings.max_failures)
     fetchers = fetchers or Fetchers(settings)
     politeness = Politeness(lambda url: fetchers.get().fetch(url), settings, obey_robots)
     stripper = Stripper(settings.strip, learned=archive)
@@ -175,6 +188,7 @@ def collect(
                 work = (archive, page, stripper, settings, lead.url)
                 outcome = run_guarded(lead.url, archive_page, *work, traceback=settings.traceback)
             assert outcome is not None
+            outcome = failures.note(lead.url, outcome)
             summary.add(outcome)
             if on_result:
                 on_result(outcome, time.monotonic() - started)

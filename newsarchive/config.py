@@ -39,6 +39,7 @@ class Settings:
     strip: tuple[str, ...] = ()  # extra whole-line regexes for the stripper
     rate: float = 1.0  # requests per second to any one host during `update` (0: no limit)
     jobs: int = 4  # pages fetched at once during `update` (threads)
+    max_failures: int = 3  # runs that failed an article URL before it is given up (0: never)
     traceback: bool = False  # an unexpected error (a bug) stops the run with its traceback instead of failing one input
 
     def replace(self, **changes: Any) -> Settings:

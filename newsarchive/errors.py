@@ -60,6 +60,10 @@ class DisallowedError(NewsarchiveError):
     """robots.txt keeps us out of this URL: it is skipped (not failed, so never retried)."""
 
 
+class DeletedError(NewsarchiveError):
+    """The reader deleted this article: skipped (not failed) by whatever collects on its own."""
+
+
 class SourceError(InputError):
     """A saved file could not be read."""
 
@@ -78,6 +82,13 @@ class ListingError(InputError):
 
 class OutputError(NewsarchiveError):
     """A file named for output (export -o) cannot be written: its folder is missing, say."""
+
+    exit_status = ExitStatus.USAGE
+
+
+class TagError(NewsarchiveError, ValueError):
+    """A user tag that is not one (empty, too long, a comma inside); as a ValueError it is
+    also what a file holding such a tag raises when read."""
 
     exit_status = ExitStatus.USAGE
 

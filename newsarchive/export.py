@@ -20,7 +20,7 @@ from newsarchive.store import Archive, write_atomic_bytes
 ExportFormat = Literal["jsonl", "csv", "warc"]
 CSV_COLUMNS = (
     "id", "url", "canonical_url", "title", "authors", "published", "modified", "date_source", "section",
-    "site_name", "language", "access", "word_count", "text",
+    "site_name", "language", "access", "word_count", "user_tags", "text",
 )  # fmt: skip
 
 
@@ -37,7 +37,7 @@ def export(archive: Archive, out: IO[bytes], export_format: ExportFormat, **filt
         writer = csv.writer(text)
         writer.writerow(CSV_COLUMNS)
         for article in articles(archive, **filters):
-            row = article.to_dict() | {"authors": "; ".join(article.authors)}
+            row = article.to_dict() | {"authors": "; ".join(article.authors), "user_tags": "; ".join(article.user_tags)}
             writer.writerow([row.get(column) for column in CSV_COLUMNS])
             count += 1
         return count

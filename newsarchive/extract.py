@@ -367,7 +367,11 @@ def _article_from_text(raw: RawPage, stripper: Stripper, min_words: int) -> Arti
         raise ExtractionError(f"no article body found (only {count_words(plain)} words of text)")
     declared = normalize_datetime(save.published, _not_after(raw))
     stated_in = "meta" if raw.format == "markdown" else "text"  # front matter, or the save's own lines
-    published, date_source = (declared, stated_in) if declared else _fallback_date(raw)
+    if declared:
+        published, date_source = declared, stated_in
+    else:
+        saved = normalize_datetime(save.saved, _not_after(raw))
+        published, date_source = (saved, "file") if saved else _fallback_date(raw)
     fields = Fields(
         url=url,
         canonical_url=url,
@@ -406,9 +410,22 @@ def _drop_headline_header(blocks: list[Block], header: etree._Element | None, ti
         header_texts.add(title.casefold())
     header_texts.discard("")
     start = 0
-    while start < len(blocks) and start < HEADER_MAX_BLOCKS and blocks[start].text.casefold() in header_texts:
+    while (
+        start < len(blocks)
+        and start < HEADER_MAX_BLOCKS
+        and (blocks[start].text.casefold() in header_texts or _is_titled(blocks[start].text, title))
+    ):
         start += 1
     return blocks if start == len(blocks) else blocks[start:]
+
+
+def _is_titled(text: str, title: str | None) -> bool:
+    """The title with a suffix after a separator ('Headline | Site TV'): a player's or a
+    share card's copy of the headline."""
+    if not title or not text.casefold().startswith(title.casefold()):
+        return False
+    separator = TITLE_SEPARATORS.match(text, len(title))
+    return separator is not None and len(text[separator.end() :].split()) <= MAX_SITE_NAME_WORDS
 
 
 def _standfirst(header: etree._Element | None, title: str | None, blocks: list[Block]) -> str | None:

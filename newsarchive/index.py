@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from newsarchive.clean import line_key
 from newsarchive.errors import ConfigError, NotFoundError, StoreError
-from newsarchive.model import Article, site_of, utc_now
+from newsarchive.model import UNSTATED_DATE_SOURCES, Article, site_of, utc_now
 from newsarchive.render import slugify
 from newsarchive.search import All, AnyOf, Leaf, Node, Not, Query, Words, search_words, sql_condition, unspaced
 from newsarchive.urls import normalize_url
@@ -92,18 +92,48 @@ COMMON_TABLES = [
     consecutive_failures INTEGER NOT NULL DEFAULT 0
 )""",
 ]
+# Article URLs whose fetch failed, counted once per run (`last_run`), and given up after
+# `max_failures` runs so that cron stops reporting the same dead page. Created by SQLite at
+# every open and by PostgreSQL's migration 3, so archives made before it get it too.
+FAILING_URLS_TABLE = """CREATE TABLE IF NOT EXISTS failing_urls (
+    url_key TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    failures INTEGER NOT NULL,
+    last_run TEXT NOT NULL,
+    last_error TEXT NOT NULL,
+    first_failed_at TEXT NOT NULL,
+    last_failed_at TEXT NOT NULL,
+    given_up_at TEXT
+)"""
+# The reader's own tags of each current article (from its file's user_tags).
+TAG_TABLES = [
+    "CREATE TABLE IF NOT EXISTS article_tags (id TEXT NOT NULL, tag TEXT NOT NULL, PRIMARY KEY (id, tag))",
+    "CREATE INDEX IF NOT EXISTS article_tags_tag ON article_tags(tag)",
+]
 # Derived from the article files: emptied and refilled by a rebuild (sources are configuration).
 DERIVED_TABLES = (
     "versions", "articles", "site_articles", "site_lines", "raw_inputs", "url_keys", "articles_fts", "articles_trigram",
+    "article_tags",
 )  # fmt: skip
+# Every row keyed by an article's id, all removed when the article is deleted.
+DELETED_WITH_AN_ARTICLE = (
+    "versions", "articles", "articles_fts", "articles_trigram", "raw_inputs", "url_keys", "article_tags",
+)  # fmt: skip
+# A filter on the articles table (or its alias `a`) to those the reader gave a tag.
+TAGGED = "{table}id IN (SELECT id FROM article_tags WHERE tag = ?)"
 
 VERSION_COLUMNS = (
     "id", "version", "url", "canonical_url", "content_sha256", "title", "published",
     "section_slug", "site_name", "json_path", "md_path", "archived_at",
 )  # fmt: skip
+# Columns the articles table gained after its first release, added by both backends to an
+# index that lacks them; rows indexed before have NULL there until `reindex` (Archive.list reads
+# those from the files meanwhile).
+ADDED_ARTICLE_COLUMNS = (("section", "TEXT"), ("date_source", "TEXT"))
 ARTICLE_COLUMNS = (
     "id", "version", "url", "canonical_url", "content_sha256", "title", "published", "day",
     "section_slug", "site_name", "word_count", "json_path", "md_path", "archived_at",
+    *(name for name, _ in ADDED_ARTICLE_COLUMNS),
 )  # fmt: skip
 
 # Every table an index holds, with its columns and key: what `migrate` copies.
@@ -116,16 +146,30 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "site_lines": (("site", "line_key", "articles"), ("site", "line_key")),
     "raw_inputs": (("raw_sha256", "id"), ("raw_sha256",)),
     "url_keys": (("url_key", "id"), ("url_key",)),
+    "article_tags": (("id", "tag"), ("id", "tag")),
     "sources": (
         ("url", "name", "section", "added_at", "etag", "last_modified", "last_success", "last_error",
          "last_error_at", "consecutive_failures"),
         ("url",),
     ),
+    "failing_urls": (
+        ("url_key", "url", "failures", "last_run", "last_error", "first_failed_at", "last_failed_at", "given_up_at"),
+        ("url_key",),
+    ),
 }  # fmt: skip
+# Not derived from the files: what a rebuild of the index keeps from the old one.
+KEPT_TABLES = ("sources", "failing_urls")
 MIGRATE_CHUNK = 5_000
 
 T = TypeVar("T")
 Row = dict[str, Any]
+
+
+def url_keys(article: Article) -> list[str]:
+    """The normalized URLs an article was reached by: its URL, its canonical URL, and the URL
+    asked for when it was fetched."""
+    asked = article.source.get("location") if article.source.get("kind") == "http" else None
+    return sorted({normalize_url(url) for url in (article.url, article.canonical_url, asked) if url})
 
 
 def day_of(published: str | None) -> str | None:
@@ -199,6 +243,9 @@ class Index:
     def close(self) -> None:
         raise NotImplementedError
 
+    def has_table(self, name: str) -> bool:
+        raise NotImplementedError
+
     def damaged(self, exc: BaseException) -> str:
         return f"the index {self.location} failed ({exc})"
 
@@ -243,6 +290,8 @@ class Index:
             "json_path": json_rel,
             "md_path": md_rel,
             "archived_at": article.archived_at,
+            "section": article.section,
+            "date_source": article.date_source,
         }
         # A path is one version's: a stale row naming it (from before a crash) gives way.
         self.execute(
@@ -256,6 +305,18 @@ class Index:
             return
         self._upsert("articles", ARTICLE_COLUMNS, ("id",), row)
         self._replace_text(article.id, article.title, article.text)
+        self._replace_tags(article.id, article.user_tags)
+
+    def _replace_tags(self, article_id: str, tags: list[str]) -> None:
+        self.execute("DELETE FROM article_tags WHERE id = ?", (article_id,))
+        if tags:
+            self.executemany("INSERT INTO article_tags (id, tag) VALUES (?, ?)", [(article_id, tag) for tag in tags])
+
+    @_guarded
+    def set_user_tags(self, article_id: str, tags: list[str]) -> None:
+        """The reader's tags of an article, as its file now holds them."""
+        with self.transaction():
+            self._replace_tags(article_id, tags)
 
     def _replace_text(self, article_id: str, title: str, text: str) -> None:
         """The article's folded words for search; a text in a script without spaces also goes into
@@ -285,33 +346,58 @@ class Index:
                 "INSERT INTO raw_inputs (raw_sha256, id) VALUES (?, ?) ON CONFLICT (raw_sha256) DO NOTHING",
                 (raw_sha, article_id),
             )
-        asked = article.source.get("location") if article.source.get("kind") == "http" else None
-        keys = sorted({normalize_url(url) for url in (article.url, article.canonical_url, asked) if url})
+        keys = url_keys(article)
         if keys:
             self.executemany(
                 "INSERT INTO url_keys (url_key, id) VALUES (?, ?) ON CONFLICT (url_key) DO NOTHING",
                 [(key, article_id) for key in keys],
             )
 
-    def count_lines(self, article: Article) -> None:
+    def count_lines(self, article: Article, delta: int = 1) -> None:
         """Count the article once for its site, and each distinct line of its body (including the
-        lines already stripped as the site's boilerplate) once."""
+        lines already stripped as the site's boilerplate) once; a delta of -1 takes it back out."""
         site = site_of(article.canonical_url or article.url)
         if site is None:
             return
         lines = [line for line in article.text.split("\n") if line.strip()] + article.boilerplate
         keys = sorted({line_key(line) for line in lines})
         self.execute(
-            "INSERT INTO site_articles (site, articles) VALUES (?, 1) "
-            "ON CONFLICT (site) DO UPDATE SET articles = site_articles.articles + 1",
-            (site,),
+            "INSERT INTO site_articles (site, articles) VALUES (?, ?) "
+            "ON CONFLICT (site) DO UPDATE SET articles = site_articles.articles + excluded.articles",
+            (site, delta),
         )
         if keys:
             self.executemany(
-                "INSERT INTO site_lines (site, line_key, articles) VALUES (?, ?, 1) "
-                "ON CONFLICT (site, line_key) DO UPDATE SET articles = site_lines.articles + 1",
-                [(site, key) for key in keys],
+                "INSERT INTO site_lines (site, line_key, articles) VALUES (?, ?, ?) "
+                "ON CONFLICT (site, line_key) DO UPDATE SET articles = site_lines.articles + excluded.articles",
+                [(site, key, delta) for key in keys],
             )
+        if delta < 0:
+            self.execute("DELETE FROM site_articles WHERE site = ? AND articles <= 0", (site,))
+            self.execute("DELETE FROM site_lines WHERE site = ? AND articles <= 0", (site,))
+
+    @_guarded
+    def versions_of(self, article_id: str) -> list[Row]:
+        return self.execute(
+            "SELECT version, json_path, md_path FROM versions WHERE id = ? ORDER BY version",
+            (article_id,),
+        )
+
+    @_guarded
+    def url_keys_of(self, article_id: str) -> list[str]:
+        """Every normalized URL known to lead to the article (tracking variants included)."""
+        rows = self.execute("SELECT url_key FROM url_keys WHERE id = ? ORDER BY url_key", (article_id,))
+        return [row["url_key"] for row in rows]
+
+    @_guarded
+    def delete_article(self, article_id: str, counted: Article | None) -> None:
+        """Every row of the article, in one transaction; `counted` is the version whose lines
+        were counted for its site's learned boilerplate (its first), to take them back out."""
+        with self.transaction():
+            for table in DELETED_WITH_AN_ARTICLE:
+                self.execute(f"DELETE FROM {table} WHERE id = ?", (article_id,))
+            if counted is not None:
+                self.count_lines(counted, delta=-1)
 
     @_guarded
     def find_raw(self, raw_sha256: str) -> Row | None:
@@ -370,6 +456,55 @@ class Index:
                     (error, utc_now(), url),
                 )
 
+    # -- article URLs that keep failing ------------------------------------------------------
+
+    @_guarded
+    def record_failure(self, url: str, run: str, error: str, max_failures: int) -> tuple[int, bool]:
+        """Count a failed fetch of `url`, once per run; give it up when it reaches `max_failures`
+        (0: never). Returns (failures so far, whether this failure gave it up)."""
+        now = utc_now()
+        key = normalize_url(url)
+        with self.transaction():
+            (row,) = self.execute(
+                "INSERT INTO failing_urls (url_key, url, failures, last_run, last_error, first_failed_at, "
+                "last_failed_at) VALUES (?, ?, 1, ?, ?, ?, ?) ON CONFLICT (url_key) DO UPDATE SET "
+                "failures = failing_urls.failures + "
+                "CASE WHEN failing_urls.last_run = excluded.last_run THEN 0 ELSE 1 END, "
+                "last_run = excluded.last_run, last_error = excluded.last_error, "
+                "last_failed_at = excluded.last_failed_at RETURNING failures, given_up_at",
+                (key, url, run, error, now, now),
+            )
+            gives_up = bool(max_failures) and row["given_up_at"] is None and row["failures"] >= max_failures
+            if gives_up:
+                self.execute("UPDATE failing_urls SET given_up_at = ? WHERE url_key = ?", (now, key))
+        return row["failures"], gives_up
+
+    @_guarded
+    def forget_failures(self, url: str | None = None) -> int:
+        """Clear one URL's failures (whatever they came to), or every given-up URL's; returns how
+        many URLs were cleared."""
+        where, params = ("url_key = ?", (normalize_url(url),)) if url else ("given_up_at IS NOT NULL", ())
+        with self.transaction():
+            return len(self.execute(f"DELETE FROM failing_urls WHERE {where} RETURNING url_key", params))
+
+    @_guarded
+    def is_given_up(self, url: str) -> bool:
+        row = self.one("SELECT given_up_at FROM failing_urls WHERE url_key = ?", (normalize_url(url),))
+        return row is not None and row["given_up_at"] is not None
+
+    @_guarded
+    def given_up_keys(self) -> set[str]:
+        rows = self.execute("SELECT url_key FROM failing_urls WHERE given_up_at IS NOT NULL")
+        return {row["url_key"] for row in rows}
+
+    @_guarded
+    def failing_urls(self) -> list[Row]:
+        """Given-up URLs first, then those still tried, most recent failure first."""
+        return self.execute(
+            "SELECT url, failures, last_error, first_failed_at, last_failed_at, given_up_at FROM failing_urls "
+            "ORDER BY given_up_at IS NULL, last_failed_at DESC, url"
+        )
+
     # -- reading ----------------------------------------------------------------------------
 
     @_guarded
@@ -394,13 +529,15 @@ class Index:
         section: str | None = None,
         site: str | None = None,
         limit: int | None = None,
+        tag: str | None = None,
     ) -> list[Row]:
-        """Current articles, newest first, filtered by day (inclusive), section slug and site."""
-        clauses, params = _filters(since, until, section, site)
+        """Current articles, newest first, filtered by day (inclusive), section slug, site and
+        the reader's tag (normalized)."""
+        clauses, params = _filters(since, until, section, site, tag)
         where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
         sql = (
-            "SELECT id, version, title, published, section_slug, site_name, url, canonical_url, "
-            f"word_count, json_path, md_path FROM articles a {where} "
+            "SELECT id, version, title, published, date_source, section, section_slug, site_name, url, "
+            f"canonical_url, word_count, json_path, md_path FROM articles a {where} "
             "ORDER BY published IS NULL, published DESC, title"
         )
         if limit:
@@ -416,6 +553,7 @@ class Index:
         until: str | None = None,
         section: str | None = None,
         site: str | None = None,
+        tag: str | None = None,
     ) -> list[Row]:
         """Current articles the query matches, with the filters of `list`: best first by the
         backend's ranking of the wanted words, then newest first."""
@@ -425,7 +563,7 @@ class Index:
             join, score, rank_params = self._ranking(query)
             match = (score, join, condition, rank_params + params)  # a score's or a join's come first
         score, join, condition, params = match
-        clauses, filter_params = _filters(since, until, section, site)
+        clauses, filter_params = _filters(since, until, section, site, tag)
         sql = (
             f"SELECT a.id, a.title, a.published, a.section_slug, a.site_name, a.json_path, {score} AS score "
             f"FROM articles a {join} WHERE {' AND '.join([f'({condition})', *clauses])} "
@@ -452,17 +590,37 @@ class Index:
         return row
 
     @_guarded
-    def stats(self) -> dict[str, Any]:
-        def grouped(column: str) -> dict[str, int]:
-            sql = f"SELECT COALESCE({column}, '(unknown)') AS k, COUNT(*) AS n FROM articles GROUP BY k ORDER BY k"
-            return {row["k"]: row["n"] for row in self.execute(sql)}
+    def stats(self, top: int | None = None) -> dict[str, Any]:
+        """Counts of the current articles: by month and by day of a stated date (the articles
+        whose page states none are counted apart, as `date_unknown`), and by section and site
+        name, most articles first (the `top` ones only, when given)."""
+        stated = "day IS NOT NULL AND (date_source IS NULL OR date_source NOT IN (?, ?))"
 
+        def by_period(length: int) -> dict[str, int]:
+            sql = (
+                f"SELECT substr(day, 1, {length}) AS k, COUNT(*) AS n FROM articles WHERE {stated} "
+                "GROUP BY k ORDER BY k"
+            )
+            return {row["k"]: row["n"] for row in self.execute(sql, UNSTATED_DATE_SOURCES)}
+
+        def most(group: str, label: str) -> dict[str, int]:
+            sql = (
+                f"SELECT COALESCE(MIN({label}), {group}, '(unknown)') AS k, COUNT(*) AS n "
+                f"FROM articles GROUP BY {group} ORDER BY n DESC, k"
+            )
+            rows = self.execute(sql + (f" LIMIT {int(top)}" if top else ""))
+            return {row["k"]: row["n"] for row in rows}
+
+        articles = self.one("SELECT COUNT(*) AS n FROM articles")["n"]
+        dated = self.one(f"SELECT COUNT(*) AS n FROM articles WHERE {stated}", UNSTATED_DATE_SOURCES)["n"]
         return {
-            "articles": self.one("SELECT COUNT(*) AS n FROM articles")["n"],
+            "articles": articles,
             "versions": self.one("SELECT COUNT(*) AS n FROM versions")["n"],
-            "by_day": grouped("day"),
-            "by_section": grouped("section_slug"),
-            "by_site": grouped("site_name"),
+            "date_unknown": articles - dated,
+            "by_month": by_period(len("YYYY-MM")),
+            "by_day": by_period(len("YYYY-MM-DD")),
+            "by_section": most("section_slug", "section"),
+            "by_site": most("site_name", "site_name"),
         }
 
     @_guarded
@@ -480,9 +638,10 @@ class Index:
 
 
 def _filters(
-    since: str | None, until: str | None, section: str | None, site: str | None
+    since: str | None, until: str | None, section: str | None, site: str | None, tag: str | None
 ) -> tuple[list[str], list[Any]]:
-    """Conditions on the articles table (as `a`): published day (inclusive), section slug, site."""
+    """Conditions on the articles table (as `a`): published day (inclusive), section slug, site,
+    the reader's tag."""
     clauses: list[str] = []
     params: list[Any] = []
     if since:
@@ -497,14 +656,19 @@ def _filters(
     if site:
         clauses.append("(lower(a.site_name) = lower(?) OR a.url LIKE ? OR a.canonical_url LIKE ?)")
         params += [site, f"%://{site}/%", f"%://{site}/%"]
+    if tag:
+        clauses.append(TAGGED.format(table="a."))
+        params.append(tag)
     return clauses, params
 
 
 # -- SQLite -------------------------------------------------------------------------------------
 
-# 2: the search tables hold folded words (split on spaces only), and a trigram table the texts
-# in scripts without spaces (schema 1 kept the texts as written, cut by FTS5's unicode61).
-SQLITE_SCHEMA_VERSION = 2
+# 2: the articles' section names and date sources; 3: the search tables hold folded words (split
+# on spaces only), and a trigram table the texts in scripts without spaces (before, the texts as
+# written, cut by FTS5's unicode61).
+SQLITE_SCHEMA_VERSION = 3
+FOLDED_SEARCH_SCHEMA = 3
 SQLITE_SEARCH_TABLES = [
     "CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(id UNINDEXED, title, text, tokenize = 'ascii')",
     "CREATE VIRTUAL TABLE IF NOT EXISTS articles_trigram USING fts5(id UNINDEXED, title, text, tokenize = 'trigram')",
@@ -592,6 +756,9 @@ class SqliteIndex(Index):
         join = "JOIN articles_fts ON articles_fts.id = a.id"
         return "bm25(articles_fts, 0.0, 4.0, 1.0)", join, "articles_fts MATCH ?", [expression]
 
+    def has_table(self, name: str) -> bool:
+        return bool(self.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)))
+
     def check(self) -> None:
         try:
             db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
@@ -614,7 +781,7 @@ class SqliteIndex(Index):
         try:
             building.db.execute("BEGIN")
             found = building._fill(articles)
-            _carry_sources(building.db, self.path)
+            _carry_kept_tables(building.db, self.path)
             building.db.execute("COMMIT")
         finally:
             building.close()
@@ -638,10 +805,11 @@ def _connect_sqlite(path: Path) -> sqlite3.Connection:
     version = _schema_version(db)
     if version > SQLITE_SCHEMA_VERSION:
         raise StoreError(f"{path}: index schema {version} is newer than this newsarchive understands")
-    if version == 1:
+    if 0 < version < FOLDED_SEARCH_SCHEMA:
         _upgrade_search_tables(db)
-    for statement in [*COMMON_TABLES, *SQLITE_SEARCH_TABLES]:
+    for statement in [*COMMON_TABLES, FAILING_URLS_TABLE, *TAG_TABLES, *SQLITE_SEARCH_TABLES]:
         db.execute(statement)
+    _add_article_columns(db)
     db.execute(f"PRAGMA user_version = {SQLITE_SCHEMA_VERSION}")
     return db
 
@@ -653,7 +821,7 @@ def _schema_version(db: sqlite3.Connection) -> int:
 def _require_current_schema(db: sqlite3.Connection, path: Path) -> None:
     """A reader cannot upgrade an index; an old one would be read wrongly, so it is refused."""
     version = _schema_version(db)
-    if 0 < version < SQLITE_SCHEMA_VERSION:
+    if 0 < version < FOLDED_SEARCH_SCHEMA:
         db.close()
         raise StoreError(
             f"the index {path} is at schema {version}, this newsarchive needs {SQLITE_SCHEMA_VERSION}: "
@@ -662,25 +830,25 @@ def _require_current_schema(db: sqlite3.Connection, path: Path) -> None:
 
 
 def _upgrade_search_tables(db: sqlite3.Connection) -> None:
-    """Schema 1 to 2, in one transaction: the folded words and the trigram table, made from the
-    titles and texts that schema 1 kept in its FTS table (no article file is read)."""
+    """Schema 1 or 2 to 3, in one transaction: the folded words and the trigram table, made from
+    the titles and texts that the old FTS table kept (no article file is read)."""
     db.create_function("search_words", 1, search_words, deterministic=True)
     db.create_function("unspaced", 1, unspaced, deterministic=True)
     db.execute("BEGIN IMMEDIATE")
     try:
-        if _schema_version(db) == 1:  # not upgraded by another process meanwhile
-            db.execute("ALTER TABLE articles_fts RENAME TO articles_fts_schema1")
+        if 0 < _schema_version(db) < FOLDED_SEARCH_SCHEMA:  # not upgraded by another process meanwhile
+            db.execute("ALTER TABLE articles_fts RENAME TO articles_fts_unicode61")
             for statement in SQLITE_SEARCH_TABLES:
                 db.execute(statement)
             db.execute(
                 "INSERT INTO articles_fts (id, title, text) "
-                "SELECT id, search_words(title), search_words(text) FROM articles_fts_schema1"
+                "SELECT id, search_words(title), search_words(text) FROM articles_fts_unicode61"
             )
             db.execute(
                 "INSERT INTO articles_trigram (id, title, text) "
                 "SELECT id, title, text FROM articles_fts WHERE unspaced(title || ' ' || text)"
             )
-            db.execute("DROP TABLE articles_fts_schema1")
+            db.execute("DROP TABLE articles_fts_unicode61")
             db.execute(f"PRAGMA user_version = {SQLITE_SCHEMA_VERSION}")
     except BaseException:
         db.execute("ROLLBACK")
@@ -688,28 +856,42 @@ def _upgrade_search_tables(db: sqlite3.Connection) -> None:
     db.execute("COMMIT")
 
 
+def _add_article_columns(db: sqlite3.Connection) -> None:
+    """The columns of ADDED_ARTICLE_COLUMNS an index made by an older newsarchive lacks (another
+    process may add them at the same moment)."""
+    present = {row["name"] for row in db.execute("PRAGMA table_info(articles)").fetchall()}
+    for name, kind in ADDED_ARTICLE_COLUMNS:
+        if name not in present:
+            try:
+                db.execute(f"ALTER TABLE articles ADD COLUMN {name} {kind}")
+            except sqlite3.OperationalError as exc:
+                if "duplicate column" not in str(exc):
+                    raise
+
+
 def damaged_index_message(path: Path, exc: BaseException) -> str:
     return f"the index {path} is damaged ({exc}); rebuild it from the article files with 'newsarchive reindex'"
 
 
-def _carry_sources(db: sqlite3.Connection, old_index: Path) -> None:
-    """Sources are configuration, not derived from the files: keep them from the old index
+def _carry_kept_tables(db: sqlite3.Connection, old_index: Path) -> None:
+    """Sources and failing URLs are not derived from the files: keep them from the old index
     when it can still be read (a damaged one loses them, and reindex says nothing it cannot)."""
     if not old_index.exists():
         return
-    try:
-        old = sqlite3.connect(f"file:{old_index}?mode=ro", uri=True)
+    for table in KEPT_TABLES:
         try:
-            cursor = old.execute("SELECT * FROM sources")
-            columns = [d[0] for d in cursor.description]
-            rows = cursor.fetchall()
-        finally:
-            old.close()
-    except sqlite3.DatabaseError:
-        return
-    if rows:
-        marks = ", ".join("?" * len(columns))
-        db.executemany(f"INSERT OR REPLACE INTO sources ({', '.join(columns)}) VALUES ({marks})", rows)
+            old = sqlite3.connect(f"file:{old_index}?mode=ro", uri=True)
+            try:
+                cursor = old.execute(f"SELECT * FROM {table}")
+                columns = [d[0] for d in cursor.description]
+                rows = cursor.fetchall()
+            finally:
+                old.close()
+        except sqlite3.DatabaseError:
+            continue  # damaged, or from before the table existed
+        if rows:
+            marks = ", ".join("?" * len(columns))
+            db.executemany(f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
 
 def _fts5_string(text: str) -> str:
@@ -754,6 +936,9 @@ def copy_index(source: Index, target: Index, on_table: Callable[[str, int], None
     with target.transaction():
         for table, (columns, key) in TABLES.items():
             count = 0
+            if not source.has_table(table):  # an index from before the table existed
+                copied[table] = 0
+                continue
             insert = (
                 f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
                 f"ON CONFLICT ({', '.join(key)}) DO NOTHING"

@@ -14,7 +14,7 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import html as lxml_html
 
-from newsarchive.clean import name_key, normalize_space
+from newsarchive.clean import TITLE_SEPARATORS, name_key, normalize_space
 from newsarchive.dates import find_visible_dates
 from newsarchive.titles import headline_h1, unescape_entities, without_h1_suffix
 
@@ -144,6 +144,11 @@ NOT_SHOWN_XPATH = (
 )
 BYLINE_SEARCH_BLOCKS = 4
 HANDLE = re.compile(r"@\w+")
+SITE_HANDLE = re.compile(r"@[\w.]+")
+MAX_SITE_NAME_WORDS = 6
+SENTENCE_END = re.compile(r"[.!?。！？]$")
+# What separates the entries of a keyword list given as a section: 'Politics, Home Page, Popular'.
+KEYWORD_LIST_SPLIT = re.compile(r"\s*[,;、，]\s*")
 BYLINE_PREFIX = re.compile(
     r"^(?:(?:written\s+)?(?:by|von|par|por|di|door|av|af)(?:\s*:)?\s+|بقلم\s*:?\s*|(?:文|撰文|记者|記者)\s*[／/:：]\s*)",
     re.IGNORECASE,
@@ -561,6 +566,9 @@ def read_metadata(tree: lxml_html.HtmlElement, url: str | None = None) -> PageMe
         ("meta", _first(meta, "article:section", "section", "parsely-section")),
     )
     md.breadcrumbs = _breadcrumbs(tree, nodes)
+    if md.section and len(keywords := KEYWORD_LIST_SPLIT.split(md.section)) > 1:
+        crumb = section_from_breadcrumbs(md.breadcrumbs, md.title)
+        md.section, md.section_source = (crumb, "breadcrumbs") if crumb else (keywords[0], md.section_source)
     free = article.get("isAccessibleForFree")
     tier = (_first(meta, "article:content_tier") or "").lower()
     md.paywalled = str(free).strip().lower() == "false" or tier == "locked"
@@ -598,11 +606,26 @@ def _by_id(nodes: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def _site_name(meta: dict[str, list[str]], article: dict[str, Any], nodes: list[dict[str, Any]]) -> str | None:
+    """The first declared site name that is a name as a reader would say it (see site_name_as_said)."""
     publisher = article.get("publisher") if isinstance(article.get("publisher"), dict) else {}
     website = next((n for n in nodes if "WebSite" in _types(n)), {})
-    return (
-        _first(meta, "og:site_name", "application-name") or _text(publisher.get("name")) or _text(website.get("name"))
-    )
+    declared = [*meta.get("og:site_name", []), *meta.get("application-name", [])]
+    declared += [publisher.get("name"), website.get("name")]
+    return next((name for name in map(site_name_as_said, map(_text, declared)) if name), None)
+
+
+def site_name_as_said(declared: str | None) -> str | None:
+    """A declared site name as a reader says it: the name before a tagline ('LinkNaija' for
+    'LinkNaija | Nigeria's popular news platform'), and no name at all for a social-media
+    handle ('@politifact') or a sentence, so that the next declaration, or the site's domain,
+    names the site instead."""
+    if not declared or SITE_HANDLE.fullmatch(declared):
+        return None
+    name = TITLE_SEPARATORS.split(declared, maxsplit=1)[0].strip()
+    words = len(name.split())
+    if words > MAX_SITE_NAME_WORDS or (words > 3 and SENTENCE_END.search(name)):
+        return None
+    return name or None
 
 
 def declared_writers(

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-SCHEMA_VERSION = 2  # 2: date_source names the exact source; section_source and access added
+from newsarchive.errors import TagError
+
+# 2: date_source names the exact source; section_source and access added. 3: user_tags.
+SCHEMA_VERSION = 3
 
 SourceKind = Literal["http", "file"]
 # Where the published date came from ("metadata" in schema 1 meant json-ld, meta or time).
 DateSource = Literal["json-ld", "meta", "time", "url", "text", "listing", "file", "fetched", "metadata"]
+# Where `published` came from when the page stated no date: the day it was saved or fetched.
+UNSTATED_DATE_SOURCES = ("file", "fetched")
 SectionSource = Literal["json-ld", "meta", "breadcrumbs", "url", "text", "source"]
 Access = Literal["free", "paywalled", "truncated"]
 BlockKind = Literal["paragraph", "heading", "list_item", "quote", "image", "preformatted", "table_row"]
@@ -33,6 +39,31 @@ def site_of(url: str | None) -> str | None:
     """The site an article belongs to, for per-site statistics: its host without 'www.'."""
     host = urlsplit(url).hostname if url else None
     return host.removeprefix("www.") if host else None
+
+
+MAX_TAG_CHARS = 100
+TAG_SEPARATORS = ",;"  # how lists of tags are written out (CSV), so never inside one
+
+
+def normalize_tag(tag: str) -> str:
+    """The one spelling of a user's tag: Unicode NFC, lower case, whitespace trimmed and each
+    inner run of it one space, so 'Climate  Change' and 'climate change' are the same tag."""
+    normal = " ".join(unicodedata.normalize("NFC", tag).split()).lower()
+    if not normal:
+        raise TagError(f"empty tag {tag!r}")
+    if len(normal) > MAX_TAG_CHARS:
+        raise TagError(f"tag {normal[:20]!r}… is longer than {MAX_TAG_CHARS} characters")
+    if any(char in TAG_SEPARATORS or unicodedata.category(char) == "Cc" for char in normal):
+        raise TagError(f"tag {normal!r} holds a comma, a semicolon or a control character (give tags one by one)")
+    return normal
+
+
+def user_tags_of(value: object) -> list[str]:
+    """An article file's user_tags as the index keeps them: distinct normalized tags, sorted;
+    anything but a list of tags is refused."""
+    if not isinstance(value, list) or not all(isinstance(tag, str) for tag in value):
+        raise TagError("field 'user_tags' is not a list of strings")
+    return sorted({normalize_tag(tag) for tag in value})
 
 
 def sha256_hex(data: bytes | str) -> str:
@@ -121,6 +152,8 @@ class Article:
     access: Access = "free"
     # Lines removed as this site's learned boilerplate, kept so the index can recount them.
     boilerplate: list[str] = field(default_factory=list)
+    # The reader's own tags (`newsarchive tag`), kept apart from the page's `tags`.
+    user_tags: list[str] = field(default_factory=list)
     version: int = 1
     archived_at: str | None = None
     schema_version: int = field(default=SCHEMA_VERSION)
@@ -130,5 +163,9 @@ class Article:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Article:
+        """An article from its JSON form; a file older than user tags has none. Raises TypeError
+        for missing fields, TagError (a ValueError) for user tags that are not tags."""
         known = {f for f in cls.__dataclass_fields__}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        fields = {k: v for k, v in data.items() if k in known}
+        fields["user_tags"] = user_tags_of(data.get("user_tags", []))
+        return cls(**fields)

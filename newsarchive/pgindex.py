@@ -10,15 +10,24 @@ from contextlib import contextmanager
 from typing import Any
 
 from newsarchive.errors import ConfigError, StoreError
-from newsarchive.index import COMMON_TABLES, DERIVED_TABLES, Index, Row, _guarded
+from newsarchive.index import (
+    ADDED_ARTICLE_COLUMNS,
+    COMMON_TABLES,
+    DERIVED_TABLES,
+    FAILING_URLS_TABLE,
+    TAG_TABLES,
+    Index,
+    Row,
+    _guarded,
+)
 from newsarchive.model import Article
 from newsarchive.search import All, AnyOf, Leaf, Node, Not, Query, Words
 
-FOLD_CHUNK = 1_000  # articles whose search words are recomputed at a time by migration 3
+FOLD_CHUNK = 1_000  # articles whose search words are recomputed at a time by migration 6
 
 
 def _fold_search_texts(index: PostgresIndex) -> None:
-    """Migration 3: the search table held titles and texts as written; it now holds their folded
+    """Migration 6: the search table held titles and texts as written; it now holds their folded
     words (see newsarchive.search), and the trigram table those in scripts without spaces."""
     last = ""
     while rows := index._raw_execute(
@@ -87,8 +96,15 @@ MIGRATIONS: list[tuple[int, str, list[str | Callable[[PostgresIndex], None]]]] =
             "CREATE INDEX IF NOT EXISTS queue_ready ON queue (state, not_before)",
         ],
     ),
+    (3, "article URLs that keep failing, and those given up", [FAILING_URLS_TABLE]),
+    (4, "the reader's own tags", TAG_TABLES),
     (
-        3,
+        5,
+        "the articles' section names and date sources",
+        [f"ALTER TABLE articles ADD COLUMN IF NOT EXISTS {name} {kind}" for name, kind in ADDED_ARTICLE_COLUMNS],
+    ),
+    (
+        6,
         "search in every script: folded words, and a trigram table for scripts without spaces",
         [
             "CREATE TABLE IF NOT EXISTS articles_trigram (id TEXT PRIMARY KEY, title TEXT NOT NULL, "
@@ -160,7 +176,10 @@ class PostgresIndex(Index):
         return row[0]["version"]
 
     def _has_articles(self) -> bool:
-        return bool(self._raw_execute("SELECT 1 FROM pg_tables WHERE tablename = 'articles' LIMIT 1"))
+        return self.has_table("articles")
+
+    def has_table(self, name: str) -> bool:
+        return bool(self.execute("SELECT 1 FROM pg_tables WHERE tablename = ? LIMIT 1", (name,)))
 
     def upgrade(self) -> list[str]:
         """Apply the migrations this database lacks; returns their descriptions. Two processes

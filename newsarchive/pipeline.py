@@ -14,16 +14,19 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from newsarchive.clean import Stripper
 from newsarchive.config import Settings
-from newsarchive.errors import DisallowedError, InputError, StoreError
+from newsarchive.errors import DeletedError, DisallowedError, InputError, StoreError
 from newsarchive.extract import build_article, page_url
 from newsarchive.model import Article, RawPage
 from newsarchive.sources import Broken, Exported, FileInput, Skipped, ZipMember, iter_inputs, read_file, read_zip_member
-from newsarchive.store import AddResult, Archive
+from newsarchive.store import AddResult, Archive, IfDeleted
 from newsarchive.warc import WarcResponse, read_raw
+
+if TYPE_CHECKING:
+    from newsarchive.failures import FailureCounter
 
 T = TypeVar("T")
 # Fields reextract compares when the body is unchanged, to report what a newer extractor reads differently.
@@ -43,6 +46,7 @@ class ItemResult:
     reason: str | None = None
     format: str | None = None  # for --dry-run: what the file was recognized as
     url: str | None = None  # for --dry-run: the URL recovered from it
+    given_up_after: int | None = None  # this failure gave the URL up, after so many runs failed it
 
 
 @dataclass
@@ -62,31 +66,35 @@ class RunSummary:
 ResultCallback = Callable[[ItemResult], None]
 
 
-def archive_page(archive: Archive, raw: RawPage, stripper: Stripper, settings: Settings, label: str) -> ItemResult:
-    """Extract one page and store its article; bytes already archived are not extracted again."""
+def archive_page(
+    archive: Archive, raw: RawPage, stripper: Stripper, settings: Settings, label: str, if_deleted: IfDeleted = "skip"
+) -> ItemResult:
+    """Extract one page and store its article; bytes already archived are not extracted again.
+    A page of an article the reader deleted is skipped unless `if_deleted` says revive."""
     known = archive.find_raw(raw.sha256)
     if known is not None:
         return ItemResult(label, known.outcome, known.id, known.json_path)
     article = build_article(raw, stripper, settings.min_words, settings.keep_non_articles)
-    added = _keep(archive, raw, article)
-    return ItemResult(label, added.outcome, added.id, added.json_path, article.title)
+    added = _keep(archive, raw, article, if_deleted)
+    return ItemResult(label, added.outcome, added.id, added.json_path, article.title, added.note)
 
 
-def _keep(archive: Archive, raw: RawPage | None, article: Article) -> AddResult:
+def _keep(archive: Archive, raw: RawPage | None, article: Article, if_deleted: IfDeleted) -> AddResult:
     """Store the raw page in the archive's WARC files, then the article that points to it."""
     if raw is None:
-        return archive.add(article)
+        return archive.add(article, if_deleted)
     try:
         article.source["warc"] = archive.raw.append(raw).to_dict()
     except OSError as exc:
         raise StoreError(f"cannot write the raw page of {raw.location}: {exc.strerror or exc}") from None
-    return archive.add(article)
+    return archive.add(article, if_deleted)
 
 
 def _store_read(
     archive: Archive, read: Callable[[], RawPage], stripper: Stripper, settings: Settings, label: str
 ) -> ItemResult:
-    return archive_page(archive, read(), stripper, settings, label)
+    """A URL the reader named: archived even if they deleted its article before."""
+    return archive_page(archive, read(), stripper, settings, label, if_deleted="revive")
 
 
 def run_guarded(label: str, work: Callable[..., T], *args: object, traceback: bool = False) -> T | ItemResult:
@@ -94,7 +102,7 @@ def run_guarded(label: str, work: Callable[..., T], *args: object, traceback: bo
     `traceback` (--traceback) an unexpected error is raised instead, so our own bugs show."""
     try:
         return work(*args)
-    except DisallowedError as exc:
+    except (DisallowedError, DeletedError) as exc:
         return ItemResult(label, "skipped", reason=str(exc))
     except InputError as exc:
         return ItemResult(label, "failed", reason=str(exc))
@@ -107,12 +115,6 @@ def run_guarded(label: str, work: Callable[..., T], *args: object, traceback: bo
         return ItemResult(
             label, "failed", reason=f"cannot process ({type(exc).__name__}: {exc}; --traceback shows where)"
         )
-
-
-def _plan(read: Callable[[], RawPage], label: str) -> ItemResult:
-    """--dry-run: read and recognize the file, store nothing."""
-    raw = read()
-    return ItemResult(label, "planned", format=raw.file_format or raw.format, url=page_url(raw))
 
 
 def import_paths(
@@ -230,8 +232,9 @@ class _Extracted:
 
 
 def _add(archive: Archive, extracted: _Extracted) -> ItemResult:
-    added = _keep(archive, extracted.raw, extracted.article)
-    return ItemResult(extracted.label, added.outcome, added.id, added.json_path, extracted.article.title)
+    """A file the reader gave to import: archived even if they deleted its article before."""
+    added = _keep(archive, extracted.raw, extracted.article, if_deleted="revive")
+    return ItemResult(extracted.label, added.outcome, added.id, added.json_path, extracted.article.title, added.note)
 
 
 # What each process that extracts keeps: a read-only view of the archive (for bytes already
@@ -352,16 +355,21 @@ def fetch_urls(
     settings: Settings,
     *,
     on_result: ResultCallback | None = None,
+    failures: FailureCounter | None = None,
 ) -> RunSummary:
-    """Download pages and archive their articles."""
+    """Download pages and archive their articles, given up or not (they were asked for); each
+    failure counts towards giving the URL up, once for the run, as `failures` counts them."""
+    from newsarchive.failures import FailureCounter
     from newsarchive.fetch import Fetcher
 
     stripper = Stripper(settings.strip, learned=archive)
     summary = RunSummary()
+    failures = failures or FailureCounter(archive, settings.max_failures)
     with Fetcher(settings) as fetcher:
         for url in urls:
             read = partial(fetcher.fetch, url)
             result = run_guarded(url, _store_read, archive, read, stripper, settings, url, traceback=settings.traceback)
+            result = failures.note(url, result)
             summary.add(result)
             if on_result:
                 on_result(result)

@@ -29,9 +29,14 @@ class Politeness:
         self.pacer = HostPacer(1.0 / settings.rate if settings.rate > 0 else 0.0)
 
     def fetch(self, url: str) -> RawPage:
-        """The page, once its host's turn has come; DisallowedError if robots.txt keeps us out."""
-        if self.robots is not None and not self.robots.allowed(url):
-            raise DisallowedError("disallowed by robots.txt")
+        """The page, once its host's turn has come; DisallowedError if robots.txt keeps us out,
+        FetchError if it cannot be read (so the URL fails this run, and is tried again)."""
+        if self.robots is not None:
+            problem = self.robots.unreadable(url)
+            if problem is not None:
+                raise FetchError(f"cannot read robots.txt ({problem})")
+            if not self.robots.allowed(url):
+                raise DisallowedError("disallowed by robots.txt")
         self.pacer.wait(url, self.robots.crawl_delay(url) if self.robots is not None else None)
         return self._fetch(url)
 
@@ -47,25 +52,35 @@ class Robots:
     def __init__(self, fetch: Callable[[str], RawPage], user_agent: str) -> None:
         self._fetch = fetch
         self._agent = user_agent
-        self._parsers: dict[str, Protego | None] = {}
+        self._parsers: dict[str, Protego | str] = {}  # by origin: the rules, or why they could not be read
         self._lock = threading.Lock()
 
-    def _parser(self, url: str) -> Protego | None:
+    def _read(self, url: str) -> Protego | str:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         with self._lock:
             if origin in self._parsers:
                 return self._parsers[origin]
-        parser: Protego | None
+        parser: Protego | str
         try:
             page = self._fetch(origin + "/robots.txt")
             parser = Protego.parse(page.content[:ROBOTS_MAX_BYTES].decode("utf-8", "replace"))
         except FetchError as exc:
             missing = exc.status is not None and 400 <= exc.status < 500
-            parser = Protego.parse("") if missing else None  # no rules at all, or nothing allowed this run
+            parser = Protego.parse("") if missing else str(exc)  # no rules at all, or nothing allowed this run
         with self._lock:
             self._parsers[origin] = parser
         return parser
+
+    def _parser(self, url: str) -> Protego | None:
+        parser = self._read(url)
+        return None if isinstance(parser, str) else parser
+
+    def unreadable(self, url: str) -> str | None:
+        """Why the robots.txt of the URL's host could not be read this run (5xx, network
+        trouble, a host that does not resolve), or None when it was read or does not exist."""
+        parser = self._read(url)
+        return parser if isinstance(parser, str) else None
 
     def allowed(self, url: str) -> bool:
         parser = self._parser(url)

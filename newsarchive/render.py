@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Sequence
+from functools import cache
+from typing import Any
 
 from slugify import slugify as _transliterating_slugify
 
-from newsarchive.model import Article, Block
+from newsarchive.model import UNSTATED_DATE_SOURCES, Article, Block
 
 MAX_SLUG_CHARS = 80
+# Hiragana, katakana (with the prolonged sound mark and half-width forms): only Japanese has them.
+KANA = re.compile(r"[\u3041-\u309f\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
+# A run of Japanese text (kana, kanji, 々 and the digits among them) for cutlet, which reads
+# nothing else right (it turns 'é' into '?').
+JAPANESE_CHARS = (
+    "\u3005\u3006\u3041-\u309f\u30a0-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
+)
+JAPANESE_RUN = re.compile(f"[0-9０-９]*(?:[{JAPANESE_CHARS}]+[0-9０-９]*)+")
 # Names Windows refuses as file names; an archive may be copied to such a disk.
 RESERVED_NAMES = frozenset(
     {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(10)} | {f"lpt{i}" for i in range(10)}
@@ -25,14 +36,35 @@ MARKDOWN_INLINE = re.compile(
 )
 
 
-def slugify(text: str, fallback: str = "untitled") -> str:
-    """An ASCII file-name-safe slug (non-Latin scripts transliterated), never empty or reserved."""
+def slugify(text: str, fallback: str = "untitled", language: str | None = None) -> str:
+    """An ASCII file-name-safe slug (non-Latin scripts transliterated), never empty or reserved.
+    Japanese (text with kana, or any text of an article in Japanese) is romanized as Japanese is
+    read, 宮崎県 as miyazaki-ken, where transliteration would read its kanji as Chinese."""
+    if KANA.search(text) or (language or "").lower().startswith("ja"):
+        text = JAPANESE_RUN.sub(lambda run: f" {_romaji(run.group())} ", text)
     slug = _transliterating_slugify(text, max_length=MAX_SLUG_CHARS, word_boundary=True)
     if not slug:
         slug = fallback
     if slug in RESERVED_NAMES:
         slug += "-"
     return slug
+
+
+@cache
+def _romanizer() -> Any:
+    import cutlet
+
+    return cutlet.Cutlet()
+
+
+_romanizer_lock = threading.Lock()  # one MeCab tagger, and update extracts pages in threads
+
+
+def _romaji(japanese: str) -> str:
+    """Modified Hepburn by cutlet, which reads each word with MeCab and UniDic (so particles are
+    'wa' and 'e', and known names such as 東京 are 'Tokyo')."""
+    with _romanizer_lock:
+        return _romanizer().romaji(japanese)
 
 
 def article_json(article: Article) -> str:
@@ -45,7 +77,19 @@ def _yaml_value(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def shown_date(published: str | None, date_source: str | None) -> str:
+    """The day to show people: the day the page states, or, for a page that states none and
+    is filed under the day it was saved or fetched, 'date unknown (saved YYYY-MM-DD)'."""
+    day = (published or "")[:10]
+    if not day:
+        return "undated"
+    return f"date unknown (saved {day})" if date_source in UNSTATED_DATE_SOURCES else day
+
+
 def front_matter(article: Article) -> str:
+    """YAML front matter. A date the page does not state is no `date:` (a reader of the file
+    would take it for the publication date) but a comment saying so, and `saved:`, so that
+    importing the file again gives the same article."""
     fields = {
         "title": article.title,
         "url": article.canonical_url or article.url,
@@ -55,8 +99,22 @@ def front_matter(article: Article) -> str:
         "tags": sorted(set(article.categories) | set(article.tags), key=str.casefold),
         "id": article.id,
     }
-    lines = [f"{key}: {_yaml_value(value)}" for key, value in fields.items() if value not in (None, [])]
+    lines = []
+    for key, value in fields.items():
+        if key == "date" and article.date_source in UNSTATED_DATE_SOURCES:
+            lines.append(f"# {shown_date(article.published, article.date_source)}")
+            lines.append(f"saved: {_yaml_value(article.published)}")
+        elif value not in (None, []):
+            lines.append(f"{key}: {_yaml_value(value)}")
     return "---\n" + "\n".join(lines) + "\n---"
+
+
+def reading_markdown(article: Article) -> str:
+    """The article's Markdown with its front matter written from its fields now, so that an
+    article stored before the front matter told unknown dates apart reads as one too."""
+    markdown = article.markdown
+    end = markdown.find("\n---\n", 4) if markdown.startswith("---\n") else -1
+    return front_matter(article) + markdown[end + len("\n---") :] if end != -1 else markdown
 
 
 def _escape_inline(text: str) -> str:

@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from newsarchive.errors import ConfigError, NotFoundError, StoreError
-from newsarchive.model import Article, sha256_hex, site_of
-from newsarchive.render import slugify
+from newsarchive.model import UNSTATED_DATE_SOURCES, Article, sha256_hex, site_of
+from newsarchive.render import shown_date, slugify
 from newsarchive.store import Archive, write_atomic
 
 # The templates are this module: when it changes (an upgrade), every page is rebuilt.
@@ -35,6 +35,7 @@ LATEST_ON_HOME = 30
 SNIPPET_CHARS = 220
 STATIC_DIR = Path(__file__).with_name("site_static")
 STATIC_FILES = ("style.css", "search.js", "favicon.svg")
+UNDATED = "undated"  # the day page of the articles whose page states no date
 
 
 @dataclass
@@ -55,8 +56,18 @@ class _Entry:
     fingerprint: str  # of the stored JSON file: its page is rebuilt only when this changes
 
     @property
+    def date_stated(self) -> bool:
+        return bool(self.article.published) and self.article.date_source not in UNSTATED_DATE_SOURCES
+
+    @property
     def day(self) -> str:
-        return (self.article.published or "")[:10] or "undated"
+        """The day page it is on: a day the page states none of is not one (see `date`)."""
+        return self.article.published[:10] if self.date_stated else UNDATED
+
+    @property
+    def date(self) -> str:
+        """What readers see: the day, or 'date unknown (saved YYYY-MM-DD)'."""
+        return shown_date(self.article.published, self.article.date_source)
 
     @property
     def page(self) -> str:
@@ -73,6 +84,13 @@ class _Entry:
     @property
     def site_slug(self) -> str:
         return slugify(site_of(self.article.canonical_url or self.article.url) or self.site, "unknown-site")
+
+
+def tag_page(tag: str) -> str:
+    """The page of one of the reader's tags: its slug, with a short hash when the slug is not
+    the tag itself, so that 'climate change' and 'climate-change' get pages of their own."""
+    slug = slugify(tag, "tag")
+    return f"tag/{slug if slug == tag else f'{slug}-{sha256_hex(tag)[:8]}'}.html"
 
 
 def build_site(archive: Archive, outdir: Path, since: str | None = None) -> SiteReport:
@@ -153,23 +171,28 @@ def _emit_listings(entries: list[_Entry], emit: Callable[[str, str, Callable[[],
     by_day: dict[str, list[_Entry]] = defaultdict(list)
     by_section: dict[str, list[_Entry]] = defaultdict(list)
     by_site: dict[str, list[_Entry]] = defaultdict(list)
+    by_tag: dict[str, list[_Entry]] = defaultdict(list)
     for entry in entries:
         by_day[entry.day].append(entry)
         by_section[entry.section_slug].append(entry)
         by_site[entry.site_slug].append(entry)
+        for tag in entry.article.user_tags:
+            by_tag[tag].append(entry)
 
     def listing(relative: str, title: str, group: list[_Entry]) -> None:
         key = sha256_hex(title + "".join(e.page + e.fingerprint for e in group))
         emit(relative, key, lambda: _listing_page(title, group))
 
     for day, group in by_day.items():
-        listing(f"day/{day}.html", f"Articles of {day}", group)
+        listing(f"day/{day}.html", "Articles with no stated date" if day == UNDATED else f"Articles of {day}", group)
     for slug, group in by_section.items():
         listing(f"section/{slug}.html", f"Section: {group[0].article.section or slug}", group)
     for slug, group in by_site.items():
         listing(f"site/{slug}.html", f"Site: {group[0].site}", group)
+    for tag, group in by_tag.items():
+        listing(tag_page(tag), f"Tag: {tag}", group)
     home_key = sha256_hex("".join(e.page + e.fingerprint for e in entries))
-    emit("index.html", home_key, lambda: _home_page(entries, by_section, by_site))
+    emit("index.html", home_key, lambda: _home_page(entries, by_section, by_site, by_tag))
 
 
 # -- pages ----------------------------------------------------------------------------------
@@ -205,7 +228,7 @@ def _layout(title: str, body: str, depth: int, script: bool = False, lang: str =
 
 def _article_item(entry: _Entry, up: str) -> str:
     article = entry.article
-    meta = " · ".join(escape(part) for part in (entry.day, article.section or "", entry.site) if part)
+    meta = " · ".join(escape(part) for part in (entry.date, article.section or "", entry.site) if part)
     return f'<li dir="auto"><a href="{up}{entry.page}">{escape(article.title)}</a><span class="meta">{meta}</span></li>'
 
 
@@ -218,9 +241,14 @@ def _listing_page(title: str, entries: list[_Entry]) -> str:
     return _layout(title, body, depth=1)
 
 
-def _home_page(entries: list[_Entry], by_section: dict[str, list[_Entry]], by_site: dict[str, list[_Entry]]) -> str:
+def _home_page(
+    entries: list[_Entry],
+    by_section: dict[str, list[_Entry]],
+    by_site: dict[str, list[_Entry]],
+    by_tag: dict[str, list[_Entry]],
+) -> str:
     latest = "\n".join(_article_item(entry, "") for entry in entries[:LATEST_ON_HOME])
-    days = Counter(entry.day for entry in entries if entry.day != "undated")
+    days = Counter(entry.day for entry in entries if entry.day != UNDATED)
     sections = "\n".join(
         f'<li><a href="section/{slug}.html">{escape(group[0].article.section or slug)}</a> '
         f'<span class="meta">{len(group)}</span></li>'
@@ -230,8 +258,18 @@ def _home_page(entries: list[_Entry], by_section: dict[str, list[_Entry]], by_si
         f'<li><a href="site/{slug}.html">{escape(group[0].site)}</a> <span class="meta">{len(group)}</span></li>'
         for slug, group in sorted(by_site.items(), key=lambda item: (-len(item[1]), item[0]))
     )
-    undated = sum(1 for entry in entries if entry.day == "undated")
-    undated_link = f'<p><a href="day/undated.html">{undated} undated article(s)</a></p>' if undated else ""
+    tags = "\n".join(
+        f'<li><a href="{tag_page(tag)}">{escape(tag)}</a> <span class="meta">{len(group)}</span></li>'
+        for tag, group in sorted(by_tag.items(), key=lambda item: (-len(item[1]), item[0]))
+    )
+    tags_section = f'<section><h2>Your tags</h2><ul class="groups">\n{tags}\n</ul></section>\n' if tags else ""
+    undated = sum(1 for entry in entries if entry.day == UNDATED)
+    undated_link = (
+        f'<p class="undated"><a href="day/{UNDATED}.html">{undated} article(s) with no stated date</a>, '
+        "not on the chart</p>"
+        if undated
+        else ""
+    )
     body = f"""<h1>The archive</h1>
 <p class="count">{len(entries)} article(s)</p>
 <form class="search" role="search" id="search-form">
@@ -254,7 +292,7 @@ def _home_page(entries: list[_Entry], by_section: dict[str, list[_Entry]], by_si
 <section><h2>Sites</h2><ul class="groups">
 {sites}
 </ul></section>
-</div>"""
+{tags_section}</div>"""
     return _layout("The archive", body, depth=0, script=True)
 
 
@@ -263,13 +301,17 @@ def article_page(entry: _Entry) -> str:
     facts = []
     if article.authors:
         facts.append(f'<span class="byline">By {escape(", ".join(article.authors))}</span>')
-    if article.published:
+    if entry.date_stated:
         facts.append(
             f'<a href="../day/{entry.day}.html"><time datetime="{escape(article.published)}">{entry.day}</time></a>'
         )
+    else:
+        facts.append(f'<a href="../day/{UNDATED}.html">{escape(entry.date)}</a>')
     if article.section:
         facts.append(f'<a href="../section/{entry.section_slug}.html">{escape(article.section)}</a>')
     facts.append(f'<a href="../site/{entry.site_slug}.html">{escape(entry.site)}</a>')
+    tag_links = ", ".join(f'<a href="../{tag_page(tag)}">{escape(tag)}</a>' for tag in article.user_tags)
+    tags = f'<p class="tags">Your tags: {tag_links}</p>\n' if tag_links else ""
     source = article.canonical_url or article.url
     source_link = ""
     if source and source.lower().startswith(("http://", "https://")):
@@ -278,7 +320,7 @@ def article_page(entry: _Entry) -> str:
     body = f"""<article>
 <h1 dir="auto">{escape(article.title)}</h1>
 <p class="facts">{" · ".join(facts)}</p>
-{source_link}
+{tags}{source_link}
 <div class="body" dir="auto">
 {body_html(article)}
 </div>
@@ -394,7 +436,7 @@ def search_index(entries: Iterable[_Entry]) -> str:
             {
                 "p": entry.page,
                 "t": article.title,
-                "d": entry.day,
+                "d": entry.date,
                 "s": article.section or "",
                 "w": [search_words(article.title), search_words(article.text)],
                 "x": " ".join(article.text.split())[:SNIPPET_CHARS],

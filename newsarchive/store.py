@@ -13,13 +13,13 @@ import fcntl
 import json
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from newsarchive.errors import ArchiveLockedError, StoreError
+from newsarchive.errors import ArchiveLockedError, DeletedError, StoreError
 from newsarchive.index import (
     INDEX_NAME,
     LEARN_MIN_ARTICLES,
@@ -27,10 +27,13 @@ from newsarchive.index import (
     Index,
     day_of,
     open_index,
+    url_keys,
 )
 from newsarchive.model import SCHEMA_VERSION, Article, utc_now
 from newsarchive.render import article_json, slugify
 from newsarchive.search import SearchHit, match_spans, parse_query, snippet
+from newsarchive.tombstones import Tombstone, Tombstones
+from newsarchive.urls import normalize_url
 from newsarchive.warc import RawStore
 
 __all__ = ["INDEX_NAME", "LEARN_MIN_ARTICLES", "TEMP_SUFFIX", "AddResult", "Archive", "SearchHit"]
@@ -41,6 +44,9 @@ DIRTY_NAME = ".newsarchive.running"  # present while a writing run holds the loc
 LOCK_POLL_SECONDS = 0.1
 
 Outcome = Literal["archived", "updated", "duplicate"]
+# What adding an article the reader deleted does: refuse it (what collects on its own), or
+# archive it again and lift its tombstone (what the reader asked for by name).
+IfDeleted = Literal["skip", "revive"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,7 @@ class AddResult:
     id: str
     version: int
     json_path: str  # relative to the archive root
+    note: str | None = None  # said of an article archived again after it was deleted
 
 
 def write_atomic(path: Path, data: str) -> None:
@@ -85,6 +92,7 @@ class Archive:
         self.writer = writer  # names this writer's own WARC files when many write at once
         self._index: Index | None = None
         self._raw: RawStore | None = None
+        self.tombstones = Tombstones(self.root)
 
     @classmethod
     def from_settings(cls, settings: Any, **options: Any) -> Archive:
@@ -197,7 +205,9 @@ class Archive:
         parts = day.split("-") if day != "undated" else ["undated"]
         return self.root.joinpath(*parts, slugify(article.section_slug, "uncategorized"))
 
-    def _owner(self, json_file: Path) -> tuple[str, int] | None:
+    @staticmethod
+    def owner(json_file: Path) -> tuple[str, int] | None:
+        """The (id, version) an article file holds, or None when it holds none."""
         try:
             data = json.loads(json_file.read_text(encoding="utf-8"))
             return str(data["id"]), int(data.get("version", 1))
@@ -207,13 +217,13 @@ class Archive:
     def _choose_paths(self, article: Article) -> tuple[Path, Path]:
         """A free file name, or the one this very version already has (a re-run after a crash)."""
         directory = self._article_dir(article)
-        slug = slugify(article.title, "article")
+        slug = slugify(article.title, "article", article.language)
         suffix = f"-v{article.version}" if article.version > 1 else ""
         candidates = [f"{slug}{suffix}", f"{slug}-{article.id[:8]}{suffix}"]
         candidates += [f"{slug}-{article.id[:8]}-{n}{suffix}" for n in range(2, 100)]
         for stem in candidates:
             json_file = directory / f"{stem}.json"
-            if not json_file.exists() or self._owner(json_file) == (article.id, article.version):
+            if not json_file.exists() or self.owner(json_file) == (article.id, article.version):
                 return json_file, directory / f"{stem}.md"
         raise StoreError(f"no free file name for {article.title!r} in {directory}")
 
@@ -224,13 +234,27 @@ class Archive:
             raise StoreError(f"refusing to write outside the archive: {path}")
         return resolved.relative_to(resolved_root).as_posix()
 
-    def add(self, article: Article) -> AddResult:
+    def add(self, article: Article, if_deleted: IfDeleted = "skip") -> AddResult:
         """Store an article, or recognize it: the same body twice is one article.
 
-        A changed body at a known URL becomes a new version; the old version's files stay.
+        A changed body at a known URL becomes a new version; the old version's files stay. An
+        article the reader deleted raises DeletedError, or with `if_deleted="revive"` is stored
+        again and no longer counts as deleted.
         """
         with self.index.exclusive():
-            return self._add(article)
+            note = self._unless_deleted(article, if_deleted)
+            added = self._add(article)
+        return AddResult(added.outcome, added.id, added.version, added.json_path, note)
+
+    def _unless_deleted(self, article: Article, if_deleted: IfDeleted) -> str | None:
+        stones = self.tombstones.matching(article.id, url_keys(article))
+        if not stones:
+            return None
+        day = max(stone.day for stone in stones)
+        if if_deleted == "skip":
+            raise DeletedError(f"deleted from the archive on {day}; 'newsarchive fetch URL' archives it again")
+        self.tombstones.lift(stones)
+        return f"deleted on {day}, archived again as asked"
 
     def _add(self, article: Article) -> AddResult:
         index = self.index
@@ -241,6 +265,9 @@ class Archive:
             return AddResult("duplicate", existing["id"], existing["version"], existing["json_path"])
         previous = index.latest_version(article.id)
         article.version = (previous or 0) + 1
+        if previous:  # the reader's tags belong to the article, not to one version of its body
+            current = self.read_article(self.root / index.find(article.id)["json_path"])
+            article.user_tags = sorted(set(article.user_tags) | set(current.user_tags))
         article.archived_at = article.archived_at or utc_now()  # an exported article keeps its own
         json_file, md_file = self._choose_paths(article)
         json_rel, md_rel = self._relative(json_file), self._relative(md_file)
@@ -256,6 +283,59 @@ class Archive:
         index.add_version(article, json_rel, md_rel, count_lines=not previous)
         return AddResult("updated" if previous else "archived", article.id, article.version, json_rel)
 
+    def set_user_tags(self, key: str, add: Iterable[str] = (), remove: Iterable[str] = ()) -> Article:
+        """Add and remove the reader's tags (normalized) of an article's current version: its
+        JSON file is rewritten in place (tags are no new version) and the index follows."""
+        with self.index.exclusive():
+            row = self.find(key)
+            json_file = self.root / row["json_path"]
+            article = self.read_article(json_file)
+            tags = sorted((set(article.user_tags) | set(add)) - set(remove))
+            if tags == article.user_tags:
+                return article
+            article.user_tags, article.schema_version = tags, SCHEMA_VERSION
+            try:
+                write_atomic(json_file, article_json(article))
+            except OSError as exc:
+                raise StoreError(f"cannot write {json_file}: {exc.strerror or exc}") from None
+            self.index.set_user_tags(article.id, article.user_tags)
+        return article
+
+    def delete(self, key: str) -> Tombstone:
+        """Remove an article (id, id prefix or URL): the files of every version and every index
+        row. Its tombstone is written first, so a delete cut short is finished later, and keeps
+        `update` from fetching it again; its raw pages stay, the WARC files being append-only."""
+        with self.index.exclusive():
+            row = self.find(key)
+            versions = self.index.versions_of(row["id"])
+            files = tuple(path for version in versions for path in (version["json_path"], version["md_path"]))
+            stone = Tombstone(row["id"], row["title"], tuple(self.index.url_keys_of(row["id"])), files, utc_now())
+            counted = self._counted_version(versions)
+            self.tombstones.add(stone)
+            for path in files:  # each version's JSON before its Markdown: a Markdown orphan is a leftover
+                try:
+                    (self.root / path).unlink(missing_ok=True)
+                except OSError as exc:
+                    raise StoreError(f"cannot remove {self.root / path}: {exc.strerror or exc}") from None
+            self.index.delete_article(row["id"], counted)
+        return stone
+
+    def _counted_version(self, versions: list[dict[str, Any]]) -> Article | None:
+        """The version whose lines the index counted for its site (the first), if still readable."""
+        try:
+            return self.read_article(self.root / versions[0]["json_path"]) if versions else None
+        except StoreError:
+            return None
+
+    def deleted(self, key: str) -> Tombstone | None:
+        """The tombstone of the deleted article with this id, or that this URL (in any spelling
+        that normalizes the same) led to."""
+        return next(iter(self.tombstones.matching(key, [normalize_url(key)])), None)
+
+    def deleted_url(self, url_key: str) -> bool:
+        """Whether this normalized URL led to an article the reader deleted."""
+        return self.tombstones.deleted_url(url_key) is not None
+
     # -- reading (the index answers; see index.py) ------------------------------------------
 
     def find_raw(self, raw_sha256: str) -> AddResult | None:
@@ -269,6 +349,10 @@ class Archive:
         """Whether an article was already reached by this URL (in any spelling that normalizes
         to the same: tracking parameters, fragment, host case)."""
         return self.exists() and self.index.knows_url(url)
+
+    def given_up_urls(self) -> set[str]:
+        """The normalized article URLs `update` no longer fetches or queues (failed too often)."""
+        return self.index.given_up_keys() if self.exists() else set()
 
     def add_source(self, url: str, name: str, section: str | None = None) -> None:
         self.index.add_source(url, name, section)
@@ -291,8 +375,17 @@ class Archive:
         return self.index.learned_lines(site) if self.exists() else {}
 
     def list(self, **filters: Any) -> list[dict[str, Any]]:
-        """Current articles, newest first; filters as Index.list (since, until, section, site, limit)."""
-        return self.index.list(**filters)
+        """Current articles, newest first; filters as Index.list (since, until, section, site, tag, limit).
+        A row indexed before the index kept section names and date sources gets them from its file."""
+        rows = self.index.list(**filters)
+        for row in rows:
+            if row["date_source"] is None:
+                try:
+                    article = self.read_article(self.root / row["json_path"])
+                except StoreError:
+                    continue  # `verify` reports it; the row is listed as the index has it
+                row["section"], row["date_source"] = article.section, article.date_source
+        return rows
 
     def find(self, key: str) -> dict[str, Any]:
         """The current version of the article with this id (or id prefix), URL or canonical URL."""
@@ -315,10 +408,12 @@ class Archive:
             return Article.from_dict(data)
         except TypeError as exc:
             raise StoreError(f"{json_file}: missing fields ({exc})") from None
+        except ValueError as exc:
+            raise StoreError(f"{json_file}: {exc}") from None
 
     def search(self, query: str, limit: int = 20, **filters: str | None) -> list[SearchHit]:
         """Full-text search (the syntax and the matching rule are newsarchive.search's), best
-        match first, with the filters of `list` (since, until, section, site). The snippet comes
+        match first, with the filters of `list` (since, until, section, site, tag). The snippet comes
         from the article's file, so both backends show the same."""
         parsed = parse_query(query)
         hits = []
@@ -343,8 +438,8 @@ class Archive:
             )
         return hits
 
-    def stats(self) -> dict[str, Any]:
-        return self.index.stats()
+    def stats(self, top: int | None = None) -> dict[str, Any]:
+        return self.index.stats(top)
 
     # -- rebuilding -----------------------------------------------------------------------
 

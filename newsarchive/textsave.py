@@ -46,6 +46,7 @@ class TextSave:
     # What a Markdown save's front matter declares; a plain-text save declares none of it.
     url: str | None = None
     published: str | None = None
+    saved: str | None = None  # when a save with no stated date was made (our own front matter's `saved:`)
     authors: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
 
@@ -281,6 +282,7 @@ def parse_markdown_save(text: str) -> TextSave:
         blocks=_with_captions(block for node in body for block in _node_blocks(node)),
         url=str(meta["url"]) if meta.get("url") else None,
         published=published.isoformat() if hasattr(published, "isoformat") else (str(published) if published else None),
+        saved=str(meta["saved"]) if meta.get("saved") else None,
         authors=_as_list(meta.get("authors") or meta.get("author")),
         tags=_as_list(meta.get("tags") or meta.get("categories")),
     )

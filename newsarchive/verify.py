@@ -5,6 +5,9 @@ index rebuilt; leftovers of an interrupted write (temporary files, a Markdown fi
 never landed) can be removed. A JSON file that no longer matches its own checksum cannot be
 repaired from the archive: it is reported, never guessed at. Nor can a raw page that is gone
 or damaged: each article's `source.warc` must lead to the WARC record its page was made from.
+Deleted articles are the tombstones' record (deleted.jsonl): their raw pages staying in the
+WARC files is no problem, their files or index rows still there are (a delete cut short, which
+repair finishes), and an indexed article whose file is gone without a tombstone still is one.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Literal
 from newsarchive.errors import InputError, StoreError
 from newsarchive.model import SCHEMA_VERSION, Article, sha256_hex
 from newsarchive.store import INDEX_NAME, TEMP_SUFFIX, Archive, write_atomic
+from newsarchive.tombstones import TOMBSTONES_NAME, Tombstone
 from newsarchive.warc import read_raw
 
 ProblemKind = Literal[
@@ -27,6 +31,7 @@ ProblemKind = Literal[
     "checksum",
     "schema",
     "raw-page",
+    "deleted",
     "temp-file",
     "orphan",
 ]
@@ -84,7 +89,11 @@ def verify(archive: Archive, repair: bool = False) -> Report:
         else:
             report.problems.append(problem)
     report.problems += _leftovers(archive)
-    report.problems += _index_problems(archive, valid)
+    deleted = _deleted_files(archive, report)
+    undeleted = _undeleted(archive, deleted)
+    report.problems += undeleted
+    # A deleted article's file still here is that one problem, whether the index has it or not.
+    report.problems += _index_problems(archive, valid - {problem.path for problem in undeleted}, deleted)
     if repair:
         _repair(archive, report)
     return report
@@ -104,7 +113,7 @@ def _check_article(json_file: Path, relative: str) -> Problem | None:
         return Problem("schema", relative, f"unknown schema_version {data['schema_version']}", False)
     try:
         Article.from_dict(data)
-    except TypeError as exc:
+    except (TypeError, ValueError) as exc:
         return Problem("schema", relative, f"not an article ({exc})", False)
     if sha256_hex(data["text"]) != data["content_sha256"]:
         return Problem("checksum", relative, "text does not match content_sha256 (the file was changed)", False)
@@ -158,22 +167,51 @@ def _leftovers(archive: Archive) -> list[Problem]:
     return found
 
 
-def _index_problems(archive: Archive, valid: set[str]) -> list[Problem]:
-    """Index rows without files, and article files the index does not know."""
+def _deleted_files(archive: Archive, report: Report) -> dict[str, Tombstone]:
+    """The JSON files deleted articles had, with their tombstones (none when the record itself
+    cannot be read, which is a problem of its own)."""
+    try:
+        stones = archive.tombstones.all()
+    except StoreError as exc:
+        report.problems.append(Problem("deleted", TOMBSTONES_NAME, str(exc), False))
+        return {}
+    return {path: stone for stone in stones for path in stone.files if path.endswith(".json")}
+
+
+def _undeleted(archive: Archive, deleted: dict[str, Tombstone]) -> list[Problem]:
+    """Files of deleted articles that are still there (a delete cut short). A file now at such
+    a path that another article owns is that article's, not a leftover."""
+    problems = []
+    for path, stone in sorted(deleted.items()):
+        owner = archive.owner(archive.root / path)
+        if owner is not None and owner[0] == stone.id:
+            message = f"article {stone.id} was deleted on {stone.day}, but its file is still here"
+            problems.append(Problem("deleted", path, message, True))
+    return problems
+
+
+def _index_problems(archive: Archive, valid: set[str], deleted: dict[str, Tombstone]) -> list[Problem]:
+    """Index rows without files (of a deleted article, or missing), and article files the index
+    does not know."""
     try:
         archive.index.check()
         indexed = archive.index.indexed_paths()
     except StoreError as exc:
         return [Problem("damaged-index", INDEX_NAME, str(exc), True)]
     problems = [
-        Problem("missing-file", path, "indexed, but the article file is missing", True)
-        for path in sorted(indexed - valid)
-        if not (archive.root / path).exists()
+        _unfiled(path, deleted.get(path)) for path in sorted(indexed - valid) if not (archive.root / path).exists()
     ]
     problems += [
         Problem("not-indexed", path, "article file not in the index", True) for path in sorted(valid - indexed)
     ]
     return problems
+
+
+def _unfiled(path: str, stone: Tombstone | None) -> Problem:
+    """An indexed article without its file: what is left of a delete, or a file lost."""
+    if stone is not None:
+        return Problem("deleted", path, f"article {stone.id} was deleted on {stone.day}, but is still indexed", True)
+    return Problem("missing-file", path, "indexed, but the article file is missing", True)
 
 
 def _repair(archive: Archive, report: Report) -> None:
@@ -183,6 +221,10 @@ def _repair(archive: Archive, report: Report) -> None:
         path = archive.root / problem.path
         if problem.kind in ("temp-file", "orphan"):
             path.unlink(missing_ok=True)
+        elif problem.kind == "deleted" and problem.repairable:  # finish the delete
+            path.unlink(missing_ok=True)
+            path.with_suffix(".md").unlink(missing_ok=True)
+            reindex = True
         elif problem.kind in ("missing-file", "stale-markdown") and problem.path.endswith(".md"):
             data = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
             write_atomic(path, data["markdown"])

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from newsarchive.clean import Stripper
 from newsarchive.config import Settings
 from newsarchive.errors import ConfigError
+from newsarchive.failures import FailureCounter
 from newsarchive.index import Index
 from newsarchive.pipeline import ItemResult, RunSummary, archive_page, run_guarded
 from newsarchive.store import Archive
@@ -37,7 +38,6 @@ class Claim:
 class WorkerOptions:
     batch: int = 10  # URLs claimed at once
     lease: float = 300.0  # seconds a claim is held before another worker may take it
-    max_attempts: int = 3
     backoff: float = 60.0  # seconds before the first retry; doubles with each attempt
     poll: float = 5.0  # seconds between looks at an empty queue
     until_empty: bool = False  # stop when nothing is pending or claimed (for batch runs and tests)
@@ -89,17 +89,15 @@ class WorkQueue:
             (result.status, result.id, result.reason, claim.url_key, worker),
         )
 
-    def failed(self, claim: Claim, worker: str, error: str, options: WorkerOptions) -> bool:
-        """Back to pending after a delay, or parked once out of attempts; True when parked."""
-        parked = claim.attempts >= options.max_attempts
+    def failed(self, claim: Claim, worker: str, error: str, options: WorkerOptions, park: bool) -> None:
+        """Parked (the URL was given up), or back to pending after a delay that doubles."""
         delay = options.backoff * 2 ** (claim.attempts - 1)
         self.index.execute(
             "UPDATE queue SET state = ?, last_error = ?, lease_until = NULL, "
             "not_before = now() + make_interval(secs => ?) "
             "WHERE url_key = ? AND claimed_by = ? AND state = 'claimed'",
-            ("parked" if parked else "pending", error, delay, claim.url_key, worker),
+            ("parked" if park else "pending", error, delay, claim.url_key, worker),
         )
-        return parked
 
     def counts(self) -> dict[str, int]:
         rows = self.index.execute("SELECT state, COUNT(*) AS n FROM queue GROUP BY state")
@@ -112,13 +110,17 @@ class WorkQueue:
         )
 
     def retry(self, url: str | None = None) -> int:
-        """Parked URLs (all, or one) back to pending with fresh attempts."""
+        """Parked URLs (all, or one) back to pending with fresh attempts, their failures forgotten."""
         where, params = ("AND url_key = ?", (normalize_url(url),)) if url else ("", ())
-        rows = self.index.execute(
-            "UPDATE queue SET state = 'pending', attempts = 0, not_before = now(), claimed_by = NULL "
-            f"WHERE state = 'parked' {where} RETURNING url_key",
-            params,
-        )
+        with self.index.transaction():
+            rows = self.index.execute(
+                "UPDATE queue SET state = 'pending', attempts = 0, not_before = now(), claimed_by = NULL "
+                f"WHERE state = 'parked' {where} RETURNING url_key",
+                params,
+            )
+            keys = [row["url_key"] for row in rows]
+            if keys:
+                self.index.executemany("DELETE FROM failing_urls WHERE url_key = ?", [(key,) for key in keys])
         return len(rows)
 
     def seconds_until_ready(self) -> float | None:
@@ -144,6 +146,7 @@ def run_worker(
 
     queue = WorkQueue(archive.index)
     stripper = Stripper(settings.strip, learned=archive)
+    failures = FailureCounter(archive, settings.max_failures)
     summary = RunSummary()
     with Fetcher(settings) as fetcher:
         politeness = Politeness(fetcher.fetch, settings, options.obey_robots)
@@ -161,8 +164,11 @@ def run_worker(
                 continue
             for claim in claims:
                 result = run_guarded(claim.url, process, claim.url, traceback=settings.traceback)
+                # Each claim is its own run: claims of one URL are --backoff (doubling) apart.
+                result = failures.note(claim.url, result, run=f"queue attempt {claim.attempts}")
                 if result.status == "failed":
-                    queue.failed(claim, name, result.reason or "failed", options)
+                    parked = archive.index.is_given_up(claim.url)
+                    queue.failed(claim, name, result.reason or "failed", options, park=parked)
                 else:
                     queue.done(claim, name, result)
                 summary.add(result)

@@ -87,7 +87,7 @@ def test_import_then_list_show_search_stats(run, pages: Path) -> None:
 
     stats = json.loads(run("stats", "--json").stdout)
     assert stats["articles"] == 2
-    assert stats["by_section"] == {"local": 2}
+    assert stats["by_section"] == {"Local": 2}  # the name, not the slug
     assert "by day:" in run("stats").stdout
 
 

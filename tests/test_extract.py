@@ -417,3 +417,32 @@ def test_an_outlet_named_as_author_does_not_end_the_story() -> None:
     closing = "The agency said the bridge would stay open through the winter, barring storms."
     article = article_from(news_page(author="The Associated Press", paragraphs=[*about("bridge", 4), closing]))
     assert closing in article.text
+
+
+def test_a_copy_of_the_headline_with_a_suffix_at_the_top_of_the_body_is_not_body() -> None:
+    """A video player's or share card's caption repeats the headline with the channel's name."""
+    paragraphs = about("tunnel", 6)
+    story = "".join(f"<p>{p}</p>" for p in paragraphs)
+    page = (
+        "<html><head><title>Tunnel works begin | Valley Post</title></head><body><article>"
+        "<div class='player'><p>Tunnel works begin | Valley TV</p></div>"
+        f"<h1>Tunnel works begin</h1>{story}</article></body></html>"
+    )
+    assert article_from(page).text.startswith(paragraphs[0])
+
+
+def test_a_sentence_with_a_long_link_inside_a_body_of_text_blocks_is_kept() -> None:
+    """Templates that give every paragraph its own block; precise extraction drops a paragraph
+    that is mostly one link, though it is a sentence of the story."""
+    paragraphs = about("ferry", 6)
+    linked = (
+        'It also <a href="https://ferries.example.org/reports/annual-safety-review-2025">publishes an annual'
+        " safety review of every crossing on the estuary</a>."
+    )
+    blocks = [*paragraphs[:3], linked, *paragraphs[3:]]
+    story = "".join(f'<div class="text-block"><p>{p}</p></div>' for p in blocks)
+    page = (
+        "<html><head><title>Ferry timetable changes | Valley Post</title></head><body><article>"
+        f"<h1>Ferry timetable changes</h1>{story}</article></body></html>"
+    )
+    assert "publishes an annual safety review of every crossing on the estuary." in article_from(page).text

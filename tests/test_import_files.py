@@ -250,3 +250,18 @@ def test_when_worker_processes_cannot_start_the_import_runs_in_one_process(tmp_p
     assert notice.startswith("worker processes cannot start") and notice.endswith("; importing in one process")
     assert f"interpreter {gone}" in notice
     assert titles(tmp_path / "archive") == ["First story", "Second story"]
+
+
+def test_an_unreadable_file_named_on_the_command_line_is_an_error_line_and_the_rest_go_on(tmp_path: Path) -> None:
+    readable = write(tmp_path / "saved" / "story.html", story("Readable story", "readable story"))
+    locked = write(tmp_path / "locked.html", story("Locked story", "locked story"))
+    locked.chmod(0)
+    skip_unless_unreadable(locked)
+    done = newsarchive(
+        tmp_path / "archive", "-q", "import", str(locked), str(readable), preexec_fn=_drop_root_read_override
+    )
+    assert done.returncode == 1, done.stderr
+    assert [line for line in done.stderr.splitlines() if str(locked) in line] == [
+        f"error: {locked}: permission denied"
+    ], done.stderr
+    assert titles(tmp_path / "archive") == ["Readable story"]

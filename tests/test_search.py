@@ -237,38 +237,40 @@ def test_matches_are_highlighted_at_a_terminal(tmp_path: Path, archive_dir: Path
     assert "Die \x1b[1mKühltürme\x1b[0m fallen" in text and text.count("\n") == 1
 
 
-SCHEMA_1_FTS = (
+UNICODE61_FTS = (
     "CREATE VIRTUAL TABLE articles_fts USING fts5("
     "id UNINDEXED, title, text, tokenize = 'unicode61 remove_diacritics 2')"
 )
 
 
-def _as_schema_1(index_file: Path, archive_dir: Path) -> None:
-    """The index as newsarchive made it before the search tables changed: one FTS table of the
-    titles and texts as written, user_version 1."""
+def _as_older_schema(index_file: Path, archive_dir: Path, schema: int) -> None:
+    """The index as newsarchive made it before the search tables changed (schema 1 or 2): one FTS
+    table of the titles and texts as written."""
     with Archive(archive_dir) as archive:
         texts = [(row["id"], row["title"], archive.load(row["id"]).text) for row in archive.list()]
     db = sqlite3.connect(index_file)
     db.executescript("DROP TABLE articles_fts; DROP TABLE articles_trigram;")
-    db.execute(SCHEMA_1_FTS)
+    db.execute(UNICODE61_FTS)
     db.executemany("INSERT INTO articles_fts (id, title, text) VALUES (?, ?, ?)", texts)
-    db.execute("PRAGMA user_version = 1")
+    db.execute(f"PRAGMA user_version = {schema}")
     db.commit()
     db.close()
 
 
-@pytest.mark.parametrize("upgrade", ["search", "db upgrade"])
-def test_a_schema_1_sqlite_index_is_upgraded_when_opened(run, tmp_path: Path, archive_dir: Path, upgrade: str) -> None:
+@pytest.mark.parametrize(("schema", "upgrade"), [(1, "search"), (2, "db upgrade")])
+def test_an_older_sqlite_index_is_upgraded_when_opened(
+    run, tmp_path: Path, archive_dir: Path, schema: int, upgrade: str
+) -> None:
     page = news_page(PAGES["tsunami"][0], PAGES["tsunami"][3], url="https://news.example.org/tsunami.html")
     (tmp_path / "tsunami.html").write_text(page, encoding="utf-8")
     assert run("import", str(tmp_path / "tsunami.html")).exit_code == 0
     index_file = archive_dir / "index.sqlite"
-    _as_schema_1(index_file, archive_dir)
+    _as_older_schema(index_file, archive_dir, schema)
 
     refused = run("migrate", "--from", f"sqlite:///{index_file}", "--to", f"sqlite:///{tmp_path / 'copy.sqlite'}")
     assert refused.exit_code == 1
     assert refused.stderr == (
-        f"error: the index {index_file} is at schema 1, this newsarchive needs 2: "
+        f"error: the index {index_file} is at schema {schema}, this newsarchive needs 3: "
         f"run 'newsarchive --index sqlite:///{index_file} db upgrade'\n"
     )
     if upgrade == "db upgrade":  # what the refusal says to run
@@ -277,10 +279,10 @@ def test_a_schema_1_sqlite_index_is_upgraded_when_opened(run, tmp_path: Path, ar
     found = run("search", "津波", "--json")  # else the search itself, opening the index, upgrades it
     assert [hit["title"] for hit in json.loads(found.stdout)] == [PAGES["tsunami"][0]]
     db = sqlite3.connect(index_file)
-    assert db.execute("PRAGMA user_version").fetchone() == (2,)
+    assert db.execute("PRAGMA user_version").fetchone() == (3,)
     stored = db.execute("SELECT title FROM articles_trigram").fetchall()
     assert stored == [("東北で津波警報 住民が高台に避難",)]  # its folded words
-    assert db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'articles_fts_schema1'").fetchone() == (0,)
+    assert db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'articles_fts_unicode61'").fetchone() == (0,)
     db.close()
 
 

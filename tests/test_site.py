@@ -13,7 +13,7 @@ from lxml import html as lxml_html
 
 from newsarchive.site import build_site
 from newsarchive.store import Archive
-from newsarchive.terminal import bar_chart, print_markdown
+from newsarchive.terminal import bar_chart, markdown_text
 from tests.conftest import FIXTURES
 from tests.pages import about, news_page
 
@@ -191,9 +191,7 @@ def test_show_renders_markdown_for_a_terminal_and_prints_it_plain_when_piped(run
     (row,) = json.loads(run("list", "--json").stdout)
     piped = run("show", row["id"]).stdout
     assert piped.startswith("---\n") and "\n# " in piped  # the stored Markdown, as is
-    screen = io.StringIO()
-    print_markdown(piped, screen)
-    drawn = screen.getvalue()
+    drawn = markdown_text(piped, io.StringIO())
     assert row["title"] in " ".join(drawn.split()) and "\n# " not in drawn  # the heading is drawn, not marked
     assert drawn.splitlines()[0].startswith("title: ")  # the front matter as a header
 

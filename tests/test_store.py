@@ -57,9 +57,10 @@ def test_json_is_stable_and_complete(archive: Archive, archive_dir: Path) -> Non
         "content_sha256",
         "source",
         "extractor",
+        "user_tags",
     ):
         assert key in data
-    assert data["schema_version"] == SCHEMA_VERSION == 2
+    assert data["schema_version"] == SCHEMA_VERSION == 3
     assert set(data["source"]) >= {"kind", "location", "fetched_at", "sha256"}
     assert set(data["extractor"]) >= {"name", "version", "method"}
 

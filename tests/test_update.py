@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from newsarchive.politeness import HostPacer
+from newsarchive.store import Archive
 from newsarchive.urls import normalize_url
 from tests.localserver import LocalServer, Response, client_gone
 from tests.pages import about, news_page
@@ -196,15 +197,50 @@ def test_dry_run_lists_and_changes_nothing(run, site: LocalServer, archive_dir: 
     assert "archived 3" in run("update").stderr  # the dry run stored no validators
 
 
-def test_quiet_is_silent_on_success_and_the_log_file_has_a_line_per_url(run, site: LocalServer, tmp_path) -> None:
-    run("sources", "add", site.url("/feed.xml"))
-    log = tmp_path / "update.log"
-    result = run("-q", "update", "--log-file", str(log))
-    assert result.exit_code == 0
-    assert result.stderr == "" and result.stdout == ""
+def test_quiet_is_silent_on_success_and_the_log_file_has_a_line_per_run_source_and_url(
+    run, site: LocalServer, tmp_path: Path
+) -> None:
+    run("sources", "add", site.url("/feed.xml"), "--name", "harbour")
+    log = tmp_path / "logs" / "newsarchive" / "update.log"  # its folder does not exist yet
+    for _ in range(2):
+        result = run("-q", "update", "--log-file", str(log))
+        assert (result.exit_code, result.stderr, result.stdout) == (0, "", "")
     rows = [json.loads(line) for line in log.read_text().splitlines()]
-    assert sorted(row["outcome"] for row in rows) == ["archived", "archived", "archived", "skipped"]
-    assert all({"time", "input", "outcome", "duration"} <= row.keys() for row in rows)
+    events = [row["event"] for row in rows]
+    assert events == ["start", "source", "input", "input", "input", "input", "end", "start", "source", "end"]
+    assert all({"time", "input", "outcome", "duration"} <= row.keys() for row in rows if row["event"] == "input")
+    assert sorted(row["outcome"] for row in rows[2:6]) == ["archived", "archived", "archived", "skipped"]
+    first, second = (row for row in rows if row["event"] == "source")
+    assert (first["source"], first["outcome"], first["listed"], first["new"]) == ("harbour", "read", 5, 4)
+    assert (second["outcome"], second["listed"], second["new"]) == ("unchanged", 0, 0)  # a 304
+    ends = [row for row in rows if row["event"] == "end"]
+    assert [(end["command"], end["exit_code"]) for end in ends] == [("update", 0), ("update", 0)]
+    assert ends[0]["counts"]["archived"] == 3 and ends[1]["counts"]["archived"] == 0
+
+
+def test_the_log_says_how_each_run_ended_failures_and_a_busy_archive_too(
+    run, site: LocalServer, tmp_path: Path, archive_dir: Path
+) -> None:
+    run("sources", "add", site.url("/missing.xml"), "--name", "missing")
+    log = tmp_path / "update.log"
+    assert run("-q", "update", "--log-file", str(log)).exit_code == 1
+    with Archive(archive_dir).lock():  # another run holds the archive
+        assert run("-q", "update", "--log-file", str(log)).exit_code == 2
+    rows = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [row["event"] for row in rows] == ["start", "source", "end", "start", "end"]
+    assert (rows[1]["outcome"], rows[1]["reason"]) == ("failed", "HTTP 404 Not Found")
+    assert (rows[2]["exit_code"], rows[2]["sources_failed"]) == (1, 1)
+    assert rows[4]["exit_code"] == 2
+
+
+def test_a_log_file_that_cannot_be_written_is_one_line_and_exit_2(run, site: LocalServer, tmp_path: Path) -> None:
+    run("sources", "add", site.url("/feed.xml"))
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    result = run("update", "--log-file", str(blocker / "update.log"))
+    assert result.exit_code == 2
+    expected = f"error: cannot write the log file {blocker / 'update.log'}: {blocker} is a file, not a folder"
+    assert result.stderr.splitlines() == [expected]
 
 
 def test_fetch_feed_is_a_one_off_update(run, site: LocalServer) -> None:
@@ -327,6 +363,25 @@ def test_robots_txt_is_read_as_rfc_9309_says(run, server: LocalServer, settings_
         assert f"skipped: {server.url(path)}: disallowed by robots.txt" in result.stderr
         assert server.hits(path) == 0
     assert all(server.hits(path) == 1 for path in allowed)
+
+
+def test_urls_whose_robots_txt_cannot_be_read_fail_this_run_and_are_tried_again(
+    run, server: LocalServer, settings_env: None
+) -> None:
+    server.route("/robots.txt", Response(b"", status=503))
+    article(server, "/news/1", "A story behind a robots.txt that is down")
+    dead = "http://newsroom.invalid/news/1"  # .invalid never resolves (RFC 6761)
+    feed = f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><link>{server.url("/news/1")}'
+    feed += f"</link></item><item><link>{dead}</link></item></channel></rss>"
+    server.route("/feed.xml", Response(feed.encode(), headers={"Content-Type": "application/rss+xml"}))
+    run("sources", "add", server.url("/feed.xml"))
+    result = run("update")
+    assert result.exit_code == 1 and "failed 2, skipped 0" in result.stderr
+    assert f"error: {server.url('/news/1')}: cannot read robots.txt (HTTP 503 Service Unavailable)" in result.stderr
+    assert f"error: {dead}: cannot read robots.txt (connection failed: host not found)" in result.stderr
+    assert server.hits("/news/1") == 0
+    server.route("/robots.txt", Response(b"", status=404))
+    assert "archived 1" in run("update").stderr
 
 
 def test_robots_txt_rules_and_crawl_delay_from_a_real_server(server: LocalServer, settings) -> None:
