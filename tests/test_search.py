@@ -101,11 +101,13 @@ def write_pages(folder: Path) -> Path:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def search_run(request: pytest.FixtureRequest, run, tmp_path: Path):
     """The CLI on an archive of PAGES, its index in SQLite or in a fresh PostgreSQL database."""
-    index = ["--index", request.getfixturevalue("pg_url")] if request.param == "postgresql" else []
+    index_url = request.getfixturevalue("pg_url") if request.param == "postgresql" else None
     folder = write_pages(tmp_path / "pages")
 
     def invoke(*args: str):
-        return run(*index, *args)
+        return run(*(["--index", index_url] if index_url else []), *args)
+
+    invoke.index_url = index_url
 
     imported = invoke("import", "--jobs", "1", str(folder))
     assert imported.exit_code == 0 and f"archived {len(PAGES)}," in imported.stderr, imported.stderr
@@ -235,6 +237,15 @@ def test_matches_are_highlighted_at_a_terminal(tmp_path: Path, archive_dir: Path
     os.close(controller)
     text = shown.decode()
     assert "Die \x1b[1mKühltürme\x1b[0m fallen" in text and text.count("\n") == 1
+
+
+def test_a_deleted_article_leaves_no_search_rows(search_run, archive_dir: Path) -> None:
+    (hit,) = json.loads(search_run("search", "津波", "--json").stdout)
+    assert search_run("delete", hit["id"], "--yes").exit_code == 0
+    assert search_run("search", "津波").stderr == "no matches\n"
+    with Archive(archive_dir, index_url=search_run.index_url) as archive:
+        for table in ("articles_fts", "articles_trigram"):
+            assert archive.index.execute(f"SELECT id FROM {table} WHERE id = ?", (hit["id"],)) == [], table
 
 
 UNICODE61_FTS = (
