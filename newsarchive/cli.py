@@ -829,31 +829,88 @@ def _confirmed(env: Env, rows: list[dict]) -> bool:
     return click.confirm(f"Delete {len(rows)} article(s), with the files of every version?", err=True)
 
 
-@cli.command()
+class _QueryCommand(click.Command):
+    """`search ukraine -trump`: an argument that starts with '-' belongs to the query unless it is
+    one of the command's own options (so -hamas is a word, not -h)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        options = {name: param for param in self.get_params(ctx) for name in param.opts}
+        taken, words = [], []
+        remaining = iter(args)
+        for arg in remaining:
+            param = options.get(arg.split("=", 1)[0])
+            if arg == "--":
+                words += remaining
+            elif param is None:
+                words.append(arg)
+            else:
+                taken.append(arg)
+                if "=" not in arg and isinstance(param, click.Option) and not param.is_flag:
+                    value = next(remaining, None)
+                    if value is None:
+                        raise click.UsageError(f"Option '{arg}' requires an argument.", ctx)
+                    taken.append(value)
+        return super().parse_args(ctx, [*taken, "--", *words])
+
+
+def _highlighted(text: str, spans: list[tuple[int, int]], styled: bool) -> str:
+    """Printable text, its matches in bold when `styled` (at a terminal only)."""
+    if not styled:
+        return printable(text)
+    pieces, last = [], 0
+    for start, end in spans:
+        pieces += [printable(text[last:start]), click.style(printable(text[start:end]), bold=True)]
+        last = end
+    return "".join([*pieces, printable(text[last:])])
+
+
+@cli.command(cls=_QueryCommand)
 @click.argument("query", nargs=-1, required=True)
+@click.option("--since", metavar="YYYY-MM-DD", help="Only articles published on or after this day.")
+@click.option("--until", metavar="YYYY-MM-DD", help="Only articles published on or before this day.")
+@click.option("--section", help="Only this section (name or slug).")
+@click.option("--site", help="Only this site (site name or host).")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
 @_tag_option
 @_json_option
 @pass_env
-def search(env: Env, query: tuple[str, ...], limit: int, tag: str | None, as_json: bool) -> None:
-    """Full-text search over titles and bodies, best match first.
+def search(
+    env: Env,
+    query: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    section: str | None,
+    site: str | None,
+    limit: int,
+    tag: str | None,
+    as_json: bool,
+) -> None:
+    """Full-text search over titles and texts, best match first, one line per article.
 
-    Plain words must all appear; "quoted words" match a phrase; SQLite FTS5 syntax
-    (OR, NOT, prefix*) works too.
+    Every word must appear; a word matches the words it begins ("kuhl" finds "Kühltürme": case
+    and accents never matter); in Chinese, Japanese, Korean and Thai it matches anywhere in the
+    text. "Quoted words" are a phrase of whole words; OR between words means either; -word or
+    NOT word excludes; parentheses group. OR binds tighter than the words around it.
 
     \b
     Examples:
       newsarchive search ceasefire
+      newsarchive search ukraine -trump --since 2025-01-01
       newsarchive search '"prisoner exchange" OR ceasefire' --json
+      newsarchive search 津波 --section world
     """
+    filters = {"since": _day(since), "until": _day(until), "section": section, "site": site, "tag": tag}
     with _open_archive(env.settings(), must_exist=True) as archive:
-        hits = archive.search(" ".join(query), limit=limit, tag=tag)
+        hits = archive.search(" ".join(query), limit=limit, **filters)
     if as_json:
         click.echo(json.dumps([asdict(hit) for hit in hits], ensure_ascii=False, indent=2), file=env.stdout)
         return
+    styled = env.stdout.isatty()
     for hit in hits:
         day = (hit.published or "")[:10] or "undated"
-        click.echo(f"{hit.id}  {day}  {hit.title}\n    {hit.snippet}", file=env.stdout)
+        title = _highlighted(hit.title, hit.title_matches, styled)
+        line = f"{hit.id}  {day}  {title}  {_highlighted(hit.snippet, hit.snippet_matches, styled)}"
+        click.echo(line, file=env.stdout, color=styled)
     if not hits:
         env.say("no matches", level=0)
 

@@ -99,3 +99,9 @@ class StoreError(NewsarchiveError):
 
 class NotFoundError(NewsarchiveError):
     """No article matches the given id or URL."""
+
+
+class QueryError(NewsarchiveError):
+    """A search query that cannot be read: an unclosed quote or parenthesis, an operator alone."""
+
+    exit_status = ExitStatus.USAGE

@@ -15,7 +15,6 @@ import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,6 +22,7 @@ from newsarchive.clean import line_key
 from newsarchive.errors import ConfigError, NotFoundError, StoreError
 from newsarchive.model import UNSTATED_DATE_SOURCES, Article, site_of, utc_now
 from newsarchive.render import slugify
+from newsarchive.search import All, AnyOf, Leaf, Node, Not, Query, Words, search_words, sql_condition, unspaced
 from newsarchive.urls import normalize_url
 
 INDEX_NAME = "index.sqlite"
@@ -112,7 +112,12 @@ TAG_TABLES = [
 ]
 # Derived from the article files: emptied and refilled by a rebuild (sources are configuration).
 DERIVED_TABLES = (
-    "versions", "articles", "site_articles", "site_lines", "raw_inputs", "url_keys", "articles_fts", "article_tags",
+    "versions", "articles", "site_articles", "site_lines", "raw_inputs", "url_keys", "articles_fts", "articles_trigram",
+    "article_tags",
+)  # fmt: skip
+# Every row keyed by an article's id, all removed when the article is deleted.
+DELETED_WITH_AN_ARTICLE = (
+    "versions", "articles", "articles_fts", "articles_trigram", "raw_inputs", "url_keys", "article_tags",
 )  # fmt: skip
 # A filter on the articles table (or its alias `a`) to those the reader gave a tag.
 TAGGED = "{table}id IN (SELECT id FROM article_tags WHERE tag = ?)"
@@ -136,6 +141,7 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "versions": (VERSION_COLUMNS, ("id", "version")),
     "articles": (ARTICLE_COLUMNS, ("id",)),
     "articles_fts": (("id", "title", "text"), ("id",)),
+    "articles_trigram": (("id", "title", "text"), ("id",)),
     "site_articles": (("site", "articles"), ("site",)),
     "site_lines": (("site", "line_key", "articles"), ("site", "line_key")),
     "raw_inputs": (("raw_sha256", "id"), ("raw_sha256",)),
@@ -157,17 +163,6 @@ MIGRATE_CHUNK = 5_000
 
 T = TypeVar("T")
 Row = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    id: str
-    title: str
-    published: str | None
-    section_slug: str
-    site_name: str | None
-    snippet: str
-    score: float
 
 
 def url_keys(article: Article) -> list[str]:
@@ -225,10 +220,18 @@ class Index:
         where the archive lock already makes this process the only writer."""
         yield
 
-    def _replace_text(self, article_id: str, title: str, text: str) -> None:
+    def _leaf_condition(self, leaf: Leaf) -> tuple[str, list[Any]]:
+        """The SQL condition on `a.id` for one word, phrase or run of the query."""
         raise NotImplementedError
 
-    def search(self, query: str, limit: int = 20, tag: str | None = None) -> list[SearchHit]:
+    def _ranking(self, query: Query) -> tuple[str, str, list[Any]]:
+        """A join and a score expression (lower is better) ranking by the query's wanted words,
+        with their parameters."""
+        raise NotImplementedError
+
+    def _words_match(self, root: Node) -> tuple[str, str, str, list[Any]] | None:
+        """For a query the word index can answer alone, in one pass: the score, the join, the
+        condition and their parameters; None when it holds a run or only exclusions."""
         raise NotImplementedError
 
     def rebuild(self, articles: Iterable[tuple[Article, str, str]]) -> int:
@@ -315,6 +318,16 @@ class Index:
         with self.transaction():
             self._replace_tags(article_id, tags)
 
+    def _replace_text(self, article_id: str, title: str, text: str) -> None:
+        """The article's folded words for search; a text in a script without spaces also goes into
+        the trigram table, where any part of it can be found."""
+        words = (search_words(title), search_words(text))
+        for table in ("articles_fts", "articles_trigram"):
+            self.execute(f"DELETE FROM {table} WHERE id = ?", (article_id,))
+        self.execute("INSERT INTO articles_fts (id, title, text) VALUES (?, ?, ?)", (article_id, *words))
+        if unspaced(" ".join(words)):
+            self.execute("INSERT INTO articles_trigram (id, title, text) VALUES (?, ?, ?)", (article_id, *words))
+
     def _upsert(self, table: str, columns: tuple[str, ...], key: tuple[str, ...], row: Row) -> None:
         updates = ", ".join(f"{column} = excluded.{column}" for column in columns if column not in key)
         self.execute(
@@ -381,7 +394,7 @@ class Index:
         """Every row of the article, in one transaction; `counted` is the version whose lines
         were counted for its site's learned boilerplate (its first), to take them back out."""
         with self.transaction():
-            for table in ("versions", "articles", "articles_fts", "raw_inputs", "url_keys", "article_tags"):
+            for table in DELETED_WITH_AN_ARTICLE:
                 self.execute(f"DELETE FROM {table} WHERE id = ?", (article_id,))
             if counted is not None:
                 self.count_lines(counted, delta=-1)
@@ -520,31 +533,43 @@ class Index:
     ) -> list[Row]:
         """Current articles, newest first, filtered by day (inclusive), section slug, site and
         the reader's tag (normalized)."""
-        clauses, params = [], []
-        if since:
-            clauses.append("day >= ?")
-            params.append(since)
-        if until:
-            clauses.append("day <= ?")
-            params.append(until)
-        if section:
-            clauses.append("section_slug = ?")
-            params.append(slugify(section))
-        if site:
-            clauses.append("(lower(site_name) = lower(?) OR url LIKE ? OR canonical_url LIKE ?)")
-            params += [site, f"%://{site}/%", f"%://{site}/%"]
-        if tag:
-            clauses.append(TAGGED.format(table=""))
-            params.append(tag)
+        clauses, params = _filters(since, until, section, site, tag)
         where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
         sql = (
             "SELECT id, version, title, published, date_source, section, section_slug, site_name, url, "
-            f"canonical_url, word_count, json_path, md_path FROM articles {where} "
+            f"canonical_url, word_count, json_path, md_path FROM articles a {where} "
             "ORDER BY published IS NULL, published DESC, title"
         )
         if limit:
             sql += f" LIMIT {int(limit)}"
         return self.execute(sql, params)
+
+    @_guarded
+    def search(
+        self,
+        query: Query,
+        limit: int = 20,
+        since: str | None = None,
+        until: str | None = None,
+        section: str | None = None,
+        site: str | None = None,
+        tag: str | None = None,
+    ) -> list[Row]:
+        """Current articles the query matches, with the filters of `list`: best first by the
+        backend's ranking of the wanted words, then newest first."""
+        match = self._words_match(query.root)
+        if match is None:  # each word and run its own condition, ranked by the wanted words
+            condition, params = sql_condition(query.root, self._leaf_condition)
+            join, score, rank_params = self._ranking(query)
+            match = (score, join, condition, rank_params + params)  # a score's or a join's come first
+        score, join, condition, params = match
+        clauses, filter_params = _filters(since, until, section, site, tag)
+        sql = (
+            f"SELECT a.id, a.title, a.published, a.section_slug, a.site_name, a.json_path, {score} AS score "
+            f"FROM articles a {join} WHERE {' AND '.join([f'({condition})', *clauses])} "
+            "ORDER BY score, a.published IS NULL, a.published DESC, a.id LIMIT ?"
+        )
+        return self.execute(sql, [*params, *filter_params, limit])
 
     @_guarded
     def find(self, key: str) -> Row:
@@ -612,13 +637,43 @@ class Index:
         return found
 
 
+def _filters(
+    since: str | None, until: str | None, section: str | None, site: str | None, tag: str | None
+) -> tuple[list[str], list[Any]]:
+    """Conditions on the articles table (as `a`): published day (inclusive), section slug, site,
+    the reader's tag."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    if since:
+        clauses.append("a.day >= ?")
+        params.append(since)
+    if until:
+        clauses.append("a.day <= ?")
+        params.append(until)
+    if section:
+        clauses.append("a.section_slug = ?")
+        params.append(slugify(section))
+    if site:
+        clauses.append("(lower(a.site_name) = lower(?) OR a.url LIKE ? OR a.canonical_url LIKE ?)")
+        params += [site, f"%://{site}/%", f"%://{site}/%"]
+    if tag:
+        clauses.append(TAGGED.format(table="a."))
+        params.append(tag)
+    return clauses, params
+
+
 # -- SQLite -------------------------------------------------------------------------------------
 
-SQLITE_SCHEMA_VERSION = 2  # 2: the articles' section names and date sources
-SQLITE_FTS = (
-    "CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5("
-    "id UNINDEXED, title, text, tokenize = 'unicode61 remove_diacritics 2')"
-)
+# 2: the articles' section names and date sources; 3: the search tables hold folded words (split
+# on spaces only), and a trigram table the texts in scripts without spaces (before, the texts as
+# written, cut by FTS5's unicode61).
+SQLITE_SCHEMA_VERSION = 3
+FOLDED_SEARCH_SCHEMA = 3
+SQLITE_SEARCH_TABLES = [
+    "CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(id UNINDEXED, title, text, tokenize = 'ascii')",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS articles_trigram USING fts5(id UNINDEXED, title, text, tokenize = 'trigram')",
+]
+TRIGRAM = 3  # characters: a shorter run is looked for in the trigram table's text, row by row
 
 
 def _dict_row(cursor: sqlite3.Cursor, values: tuple) -> Row:
@@ -649,6 +704,7 @@ class SqliteIndex(Index):
                 if self.readonly:
                     self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
                     self._db.row_factory = _dict_row
+                    _require_current_schema(self._db, self.path)
                 else:
                     self.path.parent.mkdir(parents=True, exist_ok=True)
                     self._db = _connect_sqlite(self.path)
@@ -675,26 +731,30 @@ class SqliteIndex(Index):
             raise
         db.execute("COMMIT")
 
-    def _replace_text(self, article_id: str, title: str, text: str) -> None:
-        self.execute("DELETE FROM articles_fts WHERE id = ?", (article_id,))
-        self.execute("INSERT INTO articles_fts (id, title, text) VALUES (?, ?, ?)", (article_id, title, text))
+    def _leaf_condition(self, leaf: Leaf) -> tuple[str, list[Any]]:
+        if isinstance(leaf, Words):
+            return "a.id IN (SELECT id FROM articles_fts WHERE articles_fts MATCH ?)", [_fts5_phrase(leaf)]
+        if len(leaf.text) >= TRIGRAM:
+            return "a.id IN (SELECT id FROM articles_trigram WHERE articles_trigram MATCH ?)", [_fts5_string(leaf.text)]
+        return "a.id IN (SELECT id FROM articles_trigram WHERE instr(title, ?) OR instr(text, ?))", [leaf.text] * 2
 
-    @_guarded
-    def search(self, query: str, limit: int = 20, tag: str | None = None) -> list[SearchHit]:
-        """FTS5 with bm25 ranking; plain words work, FTS5 syntax works too."""
-        tagged = f" AND {TAGGED.format(table='a.')}" if tag else ""
-        sql = (
-            "SELECT f.id, a.title, a.published, a.section_slug, a.site_name, "
-            "snippet(articles_fts, 2, '[', ']', '…', 12) AS snippet, bm25(articles_fts) AS score "
-            "FROM articles_fts f JOIN articles a ON a.id = f.id "
-            f"WHERE articles_fts MATCH ?{tagged} ORDER BY score LIMIT ?"
+    def _ranking(self, query: Query) -> tuple[str, str, list[Any]]:
+        """bm25 over the wanted words, titles counting four times as much as texts."""
+        phrases = [_fts5_phrase(leaf) for leaf in query.wanted if isinstance(leaf, Words)]
+        if not phrases:
+            return "", "0", []
+        join = (
+            "LEFT JOIN (SELECT id, bm25(articles_fts, 0.0, 4.0, 1.0) AS rank FROM articles_fts "
+            "WHERE articles_fts MATCH ?) r ON r.id = a.id"
         )
-        tag_params = (tag,) if tag else ()
-        try:
-            rows = self.execute(sql, (query, *tag_params, limit))
-        except sqlite3.OperationalError:
-            rows = self.execute(sql, (_quote_terms(query), *tag_params, limit))
-        return [SearchHit(**row) for row in rows]
+        return join, "COALESCE(r.rank, 0)", [" OR ".join(phrases)]
+
+    def _words_match(self, root: Node) -> tuple[str, str, str, list[Any]] | None:
+        expression = _fts5_expression(root)
+        if expression is None:
+            return None
+        join = "JOIN articles_fts ON articles_fts.id = a.id"
+        return "bm25(articles_fts, 0.0, 4.0, 1.0)", join, "articles_fts MATCH ?", [expression]
 
     def has_table(self, name: str) -> bool:
         return bool(self.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)))
@@ -742,14 +802,58 @@ def _connect_sqlite(path: Path) -> sqlite3.Connection:
     db.row_factory = _dict_row
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA synchronous = NORMAL")
-    version = db.execute("PRAGMA user_version").fetchone()["user_version"]
+    version = _schema_version(db)
     if version > SQLITE_SCHEMA_VERSION:
         raise StoreError(f"{path}: index schema {version} is newer than this newsarchive understands")
-    for statement in [*COMMON_TABLES, FAILING_URLS_TABLE, *TAG_TABLES, SQLITE_FTS]:
+    if 0 < version < FOLDED_SEARCH_SCHEMA:
+        _upgrade_search_tables(db)
+    for statement in [*COMMON_TABLES, FAILING_URLS_TABLE, *TAG_TABLES, *SQLITE_SEARCH_TABLES]:
         db.execute(statement)
     _add_article_columns(db)
     db.execute(f"PRAGMA user_version = {SQLITE_SCHEMA_VERSION}")
     return db
+
+
+def _schema_version(db: sqlite3.Connection) -> int:
+    return db.execute("PRAGMA user_version").fetchone()["user_version"]
+
+
+def _require_current_schema(db: sqlite3.Connection, path: Path) -> None:
+    """A reader cannot upgrade an index; an old one would be read wrongly, so it is refused."""
+    version = _schema_version(db)
+    if 0 < version < FOLDED_SEARCH_SCHEMA:
+        db.close()
+        raise StoreError(
+            f"the index {path} is at schema {version}, this newsarchive needs {SQLITE_SCHEMA_VERSION}: "
+            f"run 'newsarchive --index sqlite:///{path} db upgrade'"
+        )
+
+
+def _upgrade_search_tables(db: sqlite3.Connection) -> None:
+    """Schema 1 or 2 to 3, in one transaction: the folded words and the trigram table, made from
+    the titles and texts that the old FTS table kept (no article file is read)."""
+    db.create_function("search_words", 1, search_words, deterministic=True)
+    db.create_function("unspaced", 1, unspaced, deterministic=True)
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        if 0 < _schema_version(db) < FOLDED_SEARCH_SCHEMA:  # not upgraded by another process meanwhile
+            db.execute("ALTER TABLE articles_fts RENAME TO articles_fts_unicode61")
+            for statement in SQLITE_SEARCH_TABLES:
+                db.execute(statement)
+            db.execute(
+                "INSERT INTO articles_fts (id, title, text) "
+                "SELECT id, search_words(title), search_words(text) FROM articles_fts_unicode61"
+            )
+            db.execute(
+                "INSERT INTO articles_trigram (id, title, text) "
+                "SELECT id, title, text FROM articles_fts WHERE unspaced(title || ' ' || text)"
+            )
+            db.execute("DROP TABLE articles_fts_unicode61")
+            db.execute(f"PRAGMA user_version = {SQLITE_SCHEMA_VERSION}")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
 
 
 def _add_article_columns(db: sqlite3.Connection) -> None:
@@ -790,14 +894,34 @@ def _carry_kept_tables(db: sqlite3.Connection, old_index: Path) -> None:
             db.executemany(f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
 
-def _quote_terms(query: str) -> str:
-    """Plain words as FTS5 strings, so punctuation such as 'Russia-Ukraine' is not syntax."""
-    terms = re.findall(r'"[^"]*"|\S+', query)
-    quoted = []
-    for term in terms:
-        inner = term[1:-1] if term.startswith('"') and term.endswith('"') and len(term) > 1 else term
-        quoted.append('"' + inner.replace('"', '""') + '"')
-    return " ".join(quoted) or '""'
+def _fts5_string(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _fts5_phrase(leaf: Words) -> str:
+    """Folded words as one FTS5 phrase; `*` makes its last word a prefix."""
+    return _fts5_string(" ".join(leaf.words)) + ("" if leaf.exact else " *")
+
+
+def _fts5_expression(node: Node) -> str | None:
+    """The query as one FTS5 expression when only words are in it and every exclusion has
+    something to be taken from (FTS5's NOT is binary); parenthesised, so FTS5's own precedence
+    never applies."""
+    if isinstance(node, Words):
+        return _fts5_phrase(node)
+    if isinstance(node, AnyOf):
+        options = [_fts5_expression(part) for part in node.parts]
+        return None if None in options else "(" + " OR ".join(options) + ")"
+    if not isinstance(node, All):
+        return None  # a run, or an exclusion on its own
+    kept = [_fts5_expression(part) for part in node.parts if not isinstance(part, Not)]
+    taken = [_fts5_expression(part.part) for part in node.parts if isinstance(part, Not)]
+    if not kept or None in kept or None in taken:
+        return None
+    expression = "(" + " AND ".join(kept) + ")"
+    for excluded in taken:
+        expression = f"({expression} NOT {excluded})"
+    return expression
 
 
 # -- choosing and moving ------------------------------------------------------------------------

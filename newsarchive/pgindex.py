@@ -5,7 +5,7 @@ lets many workers on many hosts write into one archive folder one article at a t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -16,17 +16,48 @@ from newsarchive.index import (
     DERIVED_TABLES,
     FAILING_URLS_TABLE,
     TAG_TABLES,
-    TAGGED,
     Index,
     Row,
-    SearchHit,
     _guarded,
 )
 from newsarchive.model import Article
+from newsarchive.search import All, AnyOf, Leaf, Node, Not, Query, Words
+
+FOLD_CHUNK = 1_000  # articles whose search words are recomputed at a time by migration 6
+
+
+def _fold_search_texts(index: PostgresIndex) -> None:
+    """Migration 6: the search table held titles and texts as written; it now holds their folded
+    words (see newsarchive.search), and the trigram table those in scripts without spaces."""
+    last = ""
+    while rows := index._raw_execute(
+        "SELECT id, title, text FROM articles_fts WHERE id > %s ORDER BY id LIMIT %s", (last, FOLD_CHUNK)
+    ):
+        for row in rows:
+            index._replace_text(row["id"], row["title"], row["text"])
+        last = rows[-1]["id"]
+
+
+def _trigram_indexes(index: PostgresIndex) -> None:
+    """pg_trgm's GIN indexes make a search for three characters or more of an unspaced script
+    use an index; without the extension (not installed, no right to create it) the same search
+    reads the trigram table row by row, with the same results."""
+    try:
+        with index._db.transaction():  # a savepoint: a failure here leaves the migration going
+            index._raw_execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    except index.database_errors:
+        return
+    for column in ("title", "text"):
+        index._raw_execute(
+            f"CREATE INDEX IF NOT EXISTS articles_trigram_{column} "
+            f"ON articles_trigram USING GIN ({column} gin_trgm_ops)"
+        )
+
 
 # Each migration is applied once, in order, inside one transaction; `newsarchive db upgrade`
-# applies the missing ones (an empty database gets them all on first use).
-MIGRATIONS: list[tuple[int, str, list[str]]] = [
+# applies the missing ones (an empty database gets them all on first use). A step is SQL, or a
+# function of the index for what SQL alone cannot do.
+MIGRATIONS: list[tuple[int, str, list[str | Callable[[PostgresIndex], None]]]] = [
     (
         1,
         "articles, versions, sources and full-text search",
@@ -71,6 +102,16 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         5,
         "the articles' section names and date sources",
         [f"ALTER TABLE articles ADD COLUMN IF NOT EXISTS {name} {kind}" for name, kind in ADDED_ARTICLE_COLUMNS],
+    ),
+    (
+        6,
+        "search in every script: folded words, and a trigram table for scripts without spaces",
+        [
+            "CREATE TABLE IF NOT EXISTS articles_trigram (id TEXT PRIMARY KEY, title TEXT NOT NULL, "
+            "text TEXT NOT NULL)",
+            _fold_search_texts,
+            _trigram_indexes,
+        ],
     ),
 ]
 LATEST_SCHEMA = MIGRATIONS[-1][0]
@@ -154,7 +195,10 @@ class PostgresIndex(Index):
                 if version <= current:
                     continue
                 for statement in statements:
-                    self._raw_execute(statement)
+                    if callable(statement):
+                        statement(self)
+                    else:
+                        self._raw_execute(statement)
                 self._raw_execute(
                     "INSERT INTO schema_migrations (version, description) VALUES (%s, %s)", (version, description)
                 )
@@ -187,26 +231,26 @@ class PostgresIndex(Index):
         finally:
             self.execute("SELECT pg_advisory_unlock(?)", (WRITE_LOCK_KEY,))
 
-    def _replace_text(self, article_id: str, title: str, text: str) -> None:
-        self.execute(
-            "INSERT INTO articles_fts (id, title, text) VALUES (?, ?, ?) "
-            "ON CONFLICT (id) DO UPDATE SET title = excluded.title, text = excluded.text",
-            (article_id, title, text),
-        )
+    def _leaf_condition(self, leaf: Leaf) -> tuple[str, list[Any]]:
+        if isinstance(leaf, Words):
+            return "a.id IN (SELECT id FROM articles_fts WHERE document @@ CAST(? AS tsquery))", [_tsquery(leaf)]
+        # A run holds only letters, digits, marks and spaces: nothing LIKE reads as a wildcard.
+        return "a.id IN (SELECT id FROM articles_trigram WHERE title LIKE ? OR text LIKE ?)", [f"%{leaf.text}%"] * 2
 
-    @_guarded
-    def search(self, query: str, limit: int = 20, tag: str | None = None) -> list[SearchHit]:
-        """Web-search syntax ("a phrase", OR, -word) over titles (weighted higher) and texts."""
-        tagged = f" AND {TAGGED.format(table='a.')}" if tag else ""
-        rows = self.execute(
-            "SELECT f.id, a.title, a.published, a.section_slug, a.site_name, "
-            "ts_headline('simple', f.text, q, 'StartSel=[, StopSel=], MaxWords=14, MinWords=6, "
-            "MaxFragments=1, FragmentDelimiter=…') AS snippet, -ts_rank(f.document, q) AS score "
-            "FROM articles_fts f JOIN articles a ON a.id = f.id, websearch_to_tsquery('simple', ?) AS q "
-            f"WHERE f.document @@ q{tagged} ORDER BY score, a.published DESC LIMIT ?",
-            (query, *((tag,) if tag else ()), limit),
-        )
-        return [SearchHit(**row) for row in rows]
+    def _ranking(self, query: Query) -> tuple[str, str, list[Any]]:
+        """ts_rank over the wanted words (titles weigh A, texts B)."""
+        phrases = [_tsquery(leaf) for leaf in query.wanted if isinstance(leaf, Words)]
+        if not phrases:
+            return "", "0", []
+        score = "-COALESCE(ts_rank(r.document, CAST(? AS tsquery)), 0)"
+        return "LEFT JOIN articles_fts r ON r.id = a.id", score, [" | ".join(f"({p})" for p in phrases)]
+
+    def _words_match(self, root: Node) -> tuple[str, str, str, list[Any]] | None:
+        expression = _tsquery_expression(root)
+        if expression is None:
+            return None
+        score = "-ts_rank(f.document, CAST(? AS tsquery))"
+        return score, "JOIN articles_fts f ON f.id = a.id", "f.document @@ CAST(? AS tsquery)", [expression] * 2
 
     def check(self) -> None:
         try:
@@ -226,6 +270,26 @@ class PostgresIndex(Index):
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+def _tsquery(leaf: Words) -> str:
+    """Folded words as a tsquery phrase (cast, never parsed by a text-search configuration);
+    `:*` makes the last word a prefix."""
+    lexemes = ["'" + word.replace("\\", "\\\\").replace("'", "''") + "'" for word in leaf.words]
+    return " <-> ".join(lexemes) + ("" if leaf.exact else ":*")
+
+
+def _tsquery_expression(node: Node) -> str | None:
+    """The query as one tsquery when only words are in it (a run is the trigram table's)."""
+    if isinstance(node, Words):
+        return f"({_tsquery(node)})"
+    if isinstance(node, Not):
+        inner = _tsquery_expression(node.part)
+        return None if inner is None else f"!{inner}"
+    if isinstance(node, All | AnyOf):
+        parts = [_tsquery_expression(part) for part in node.parts]
+        return None if None in parts else "(" + (" & " if isinstance(node, All) else " | ").join(parts) + ")"
+    return None
 
 
 def _placeholders(sql: str) -> str:

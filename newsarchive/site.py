@@ -32,7 +32,6 @@ SITE_FORMAT = sha256_hex(Path(__file__).read_bytes())[:16]
 MANIFEST_NAME = ".newsarchive-site.json"
 SITE_POINTER = ".newsarchive-site"  # in the archive: where its site was last written, for `show --open`
 LATEST_ON_HOME = 30
-MAX_WORDS_INDEXED = 2_000  # distinct words per article in the search index
 SNIPPET_CHARS = 220
 STATIC_DIR = Path(__file__).with_name("site_static")
 STATIC_FILES = ("style.css", "search.js", "favicon.svg")
@@ -425,21 +424,21 @@ def day_chart_svg(counts: Counter[str] | dict[str, int]) -> str:
 
 def search_index(entries: Iterable[_Entry]) -> str:
     """The client-side search's data as a script (a JSON object assigned to a global), since a
-    page opened from file:// may not fetch() a JSON file."""
-    import re
+    page opened from file:// may not fetch() a JSON file. Each article carries the folded words
+    of its title and text, in order, the same the index holds, so search.js matches as the
+    command line does (phrases included)."""
+    from newsarchive.search import search_words
 
-    word = re.compile(r"\w+")
     rows = []
     for entry in entries:
         article = entry.article
-        words = dict.fromkeys(w.casefold() for w in word.findall(f"{article.title} {article.text}"))
         rows.append(
             {
                 "p": entry.page,
                 "t": article.title,
                 "d": entry.date,
                 "s": article.section or "",
-                "w": " ".join(list(words)[:MAX_WORDS_INDEXED]),
+                "w": [search_words(article.title), search_words(article.text)],
                 "x": " ".join(article.text.split())[:SNIPPET_CHARS],
             }
         )

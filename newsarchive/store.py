@@ -25,13 +25,13 @@ from newsarchive.index import (
     LEARN_MIN_ARTICLES,
     TEMP_SUFFIX,
     Index,
-    SearchHit,
     day_of,
     open_index,
     url_keys,
 )
 from newsarchive.model import SCHEMA_VERSION, Article, utc_now
 from newsarchive.render import article_json, slugify
+from newsarchive.search import SearchHit, match_spans, parse_query, snippet
 from newsarchive.tombstones import Tombstone, Tombstones
 from newsarchive.urls import normalize_url
 from newsarchive.warc import RawStore
@@ -411,9 +411,32 @@ class Archive:
         except ValueError as exc:
             raise StoreError(f"{json_file}: {exc}") from None
 
-    def search(self, query: str, limit: int = 20, tag: str | None = None) -> list[SearchHit]:
-        """Full-text search, best match first; with `tag`, among the articles the reader tagged so."""
-        return self.index.search(query, limit=limit, tag=tag)
+    def search(self, query: str, limit: int = 20, **filters: str | None) -> list[SearchHit]:
+        """Full-text search (the syntax and the matching rule are newsarchive.search's), best
+        match first, with the filters of `list` (since, until, section, site, tag). The snippet comes
+        from the article's file, so both backends show the same."""
+        parsed = parse_query(query)
+        hits = []
+        for row in self.index.search(parsed, limit=limit, **filters):
+            try:
+                text = self.read_article(self.root / row["json_path"]).text
+            except StoreError:
+                text = ""  # a damaged file is verify's to report; the hit still counts
+            shown, spans = snippet(text, parsed)
+            hits.append(
+                SearchHit(
+                    id=row["id"],
+                    title=row["title"],
+                    published=row["published"],
+                    section_slug=row["section_slug"],
+                    site_name=row["site_name"],
+                    snippet=shown,
+                    score=row["score"],
+                    title_matches=match_spans(row["title"], parsed),
+                    snippet_matches=spans,
+                )
+            )
+        return hits
 
     def stats(self, top: int | None = None) -> dict[str, Any]:
         return self.index.stats(top)

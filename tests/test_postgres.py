@@ -38,7 +38,8 @@ def test_the_commands_work_the_same_on_a_postgresql_index(pg_run, archive_dir: P
     assert [hit["title"] for hit in hits][:1] == [
         "Norland budget vote live: Assembly passes Adeyemi-Kerr budget after day of drama"
     ]
-    assert "[ferry]" in hits[0]["snippet"].lower()
+    start, end = hits[0]["snippet_matches"][0]
+    assert hits[0]["snippet"][start:end].lower() == "ferry"
     assert pg_run("show", rows[0]["id"][:8]).stdout.startswith("---\n")
     assert json.loads(pg_run("stats", "--json").stdout)["articles"] == 25
     assert "duplicates 25" in pg_run("import", "--jobs", "1", str(FIXTURES / "pages")).stderr

@@ -133,3 +133,59 @@ def test_dark_mode_follows_the_system_setting(browser, site) -> None:
         colours[scheme] = page.evaluate("getComputedStyle(document.body).backgroundColor")
         page.close()
     assert colours["light"] != colours["dark"]
+
+
+# Queries of every kind: the site must find exactly what `newsarchive search` finds.
+SAME_AS_THE_COMMAND_LINE = [
+    "津波", "津波警報", "避難", "カタカナ", "台风", "沿海城市", "서울", "폭우", "น้ำท่วม", "kuhlturme", "KÜHLTÜRME",
+    "kuhl", '"kuhl"', "uhlturme", "strasse", "ukraine", "ukraine -trump", "ukraine NOT trump", '"prisoner exchange"',
+    '"exchange prisoner"', "grain OR prisoner", "ukraine grain OR prisoner", "(trump OR wheat) -zelensky",
+    "津波 OR 台风 -停电", "kuhlturme OR 津波", "grain OR -ukraine", "-ukraine", "ferry", "flood veldra",
+    "Russia-Ukraine", "gierfahre",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def search_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
+    """A site of the fixture pages and the search tests' pages in every script, and the CLI on
+    its archive."""
+    from click.testing import CliRunner
+
+    from newsarchive.cli import cli
+    from tests.test_search import write_pages
+
+    folder = tmp_path_factory.mktemp("search-site")
+    runner = CliRunner()
+
+    def run(*args: str):
+        return runner.invoke(cli, ["--archive", str(folder / "archive"), *args])
+
+    run("import", "--jobs", "1", str(FIXTURES / "pages"), str(write_pages(folder / "pages")))
+    assert run("site", str(folder / "site")).exit_code == 0
+    return folder / "site", run
+
+
+def test_the_site_search_finds_what_the_command_line_finds(browser, search_site) -> None:
+    from tests.test_search import MALFORMED
+
+    out, run = search_site
+    watched = Watched(browser)
+    page = watched.page
+    page.goto((out / "index.html").as_uri())
+    for query in SAME_AS_THE_COMMAND_LINE:
+        found = run("search", query, "--json", "--limit", "100")
+        expected = sorted(hit["title"] for hit in json.loads(found.stdout))
+        page.fill("#search", query)
+        assert sorted(page.locator("#result-list li a").all_inner_texts()) == expected, query
+        assert page.locator("#result-count").inner_text() == f"{len(expected)} article(s)"
+    assert page.locator("#result-list li a").count() > 0  # the last query did find something
+    for query, reason in MALFORMED:
+        assert run("search", query).stderr == f"error: query {query!r}: {reason}\n"
+        page.fill("#search", query)
+        assert page.locator("#result-count").inner_text() == reason, query
+        assert page.locator("#result-list li").count() == 0
+    page.fill("#search", "津波")
+    shot = out.parent / "search-tsunami.png"
+    page.screenshot(path=str(shot), full_page=True)
+    print(f"\nscreenshot: {shot}")
+    assert watched.problems == []
