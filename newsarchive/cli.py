@@ -864,6 +864,9 @@ def _highlighted(text: str, spans: list[tuple[int, int]], styled: bool) -> str:
     return "".join([*pieces, printable(text[last:])])
 
 
+SEARCH_CSV_HEADERS = ("id", "published", "section", "site", "title", "snippet")
+
+
 @cli.command(cls=_QueryCommand)
 @click.argument("query", nargs=-1, required=True)
 @click.option("--since", metavar="YYYY-MM-DD", help="Only articles published on or after this day.")
@@ -873,6 +876,7 @@ def _highlighted(text: str, spans: list[tuple[int, int]], styled: bool) -> str:
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
 @_tag_option
 @_json_option
+@click.option("--csv", "as_csv", is_flag=True, help="CSV with a header row on stdout.")
 @pass_env
 def search(
     env: Env,
@@ -884,6 +888,7 @@ def search(
     limit: int,
     tag: str | None,
     as_json: bool,
+    as_csv: bool,
 ) -> None:
     """Full-text search over titles and texts, best match first, one line per article.
 
@@ -898,12 +903,22 @@ def search(
       newsarchive search ukraine -trump --since 2025-01-01
       newsarchive search '"prisoner exchange" OR ceasefire' --json
       newsarchive search 津波 --section world
+      newsarchive search flood --csv > hits.csv
     """
+    if as_json and as_csv:
+        raise ConfigError("give --json or --csv, not both")
     filters = {"since": _day(since), "until": _day(until), "section": section, "site": site, "tag": tag}
     with _open_archive(env.settings(), must_exist=True) as archive:
         hits = archive.search(" ".join(query), limit=limit, **filters)
     if as_json:
         click.echo(json.dumps([asdict(hit) for hit in hits], ensure_ascii=False, indent=2), file=env.stdout)
+        return
+    if as_csv:
+        from newsarchive.terminal import write_csv
+
+        columns = [(hit.id, hit.published or "", hit.section_slug, hit.site_name or "", hit.title, hit.snippet)
+                   for hit in hits]  # fmt: skip
+        write_csv(env.stdout, SEARCH_CSV_HEADERS, columns)
         return
     styled = env.stdout.isatty()
     for hit in hits:

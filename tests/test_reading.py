@@ -98,6 +98,18 @@ def test_list_csv_has_a_header_row_and_the_names(run, tmp_path: Path) -> None:
     assert (both.exit_code, both.stderr) == (2, "error: give --json or --csv, not both\n")
 
 
+def test_search_csv_has_a_header_row_and_one_row_per_hit(run, tmp_path: Path) -> None:
+    assert run("import", "--jobs", "1", str(saved_pages(tmp_path / "saved"))).exit_code == 0
+    result = run("search", "ferry", "--csv")
+    assert result.exit_code == 0, result.stderr
+    table = list(csv.reader(io.StringIO(result.stdout)))
+    assert table[0] == ["id", "published", "section", "site", "title", "snippet"]
+    assert [row[4] for row in table[1:]] == ["Ferry timetable changes"]
+    assert table[1][3] == "Example Gazette" and "erry" in table[1][5]
+    both = run("search", "ferry", "--csv", "--json")
+    assert (both.exit_code, both.stderr) == (2, "error: give --json or --csv, not both\n")
+
+
 def test_stats_top_counts_sections_and_sites_by_count_and_articles_by_month(run, tmp_path: Path) -> None:
     folder = tmp_path / "saved"
     folder.mkdir()
