@@ -864,7 +864,7 @@ def _highlighted(text: str, spans: list[tuple[int, int]], styled: bool) -> str:
     return "".join([*pieces, printable(text[last:])])
 
 
-SEARCH_CSV_HEADERS = ("id", "published", "section", "site", "title", "snippet")
+SEARCH_CSV_HEADERS = ("id", "published", "section_slug", "site", "title", "snippet")
 
 
 @cli.command(cls=_QueryCommand)

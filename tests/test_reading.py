@@ -103,7 +103,7 @@ def test_search_csv_has_a_header_row_and_one_row_per_hit(run, tmp_path: Path) ->
     result = run("search", "ferry", "--csv")
     assert result.exit_code == 0, result.stderr
     table = list(csv.reader(io.StringIO(result.stdout)))
-    assert table[0] == ["id", "published", "section", "site", "title", "snippet"]
+    assert table[0] == ["id", "published", "section_slug", "site", "title", "snippet"]
     assert [row[4] for row in table[1:]] == ["Ferry timetable changes"]
     assert table[1][3] == "Example Gazette" and "erry" in table[1][5]
     both = run("search", "ferry", "--csv", "--json")
