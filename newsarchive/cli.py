@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -853,15 +854,34 @@ class _QueryCommand(click.Command):
         return super().parse_args(ctx, [*taken, "--", *words])
 
 
-def _highlighted(text: str, spans: list[tuple[int, int]], styled: bool) -> str:
-    """Printable text, its matches in bold when `styled` (at a terminal only)."""
-    if not styled:
-        return printable(text)
-    pieces, last = [], 0
-    for start, end in spans:
-        pieces += [printable(text[last:start]), click.style(printable(text[start:end]), bold=True)]
-        last = end
-    return "".join([*pieces, printable(text[last:])])
+SEARCH_HEADERS = ("ID", "DATE", "TITLE", "SNIPPET")
+SEARCH_MAX_WIDTHS = (None, None, 60)
+
+
+def _print_hit_table(env: Env, hits: list[Any]) -> None:
+    """At a terminal: a header row and aligned columns cut to its width, as `list` prints, with
+    what matched in bold. Columns are laid out on the plain text and the bold goes in afterwards,
+    from the title column on, so escape codes never count as width."""
+    import shutil
+
+    from newsarchive.terminal import table_lines
+
+    rows = [[printable(hit.id), (hit.published or "")[:10] or "undated", printable(hit.title), printable(hit.snippet)]
+            for hit in hits]  # fmt: skip
+    lines = table_lines(SEARCH_HEADERS, rows, shutil.get_terminal_size((100, 24)).columns, SEARCH_MAX_WIDTHS)
+    click.echo(lines[0], file=env.stdout)
+    start = lines[0].index("TITLE")
+    for line, hit in zip(lines[1:], hits, strict=True):
+        matched = {hit.title[a:b] for a, b in hit.title_matches} | {hit.snippet[a:b] for a, b in hit.snippet_matches}
+        click.echo(line[:start] + _bold(line[start:], matched), file=env.stdout, color=True)
+
+
+def _bold(text: str, words: set[str]) -> str:
+    shown = {printable(word) for word in words if word.strip()}
+    if not shown:
+        return text
+    pattern = re.compile("|".join(re.escape(word) for word in sorted(shown, key=len, reverse=True)))
+    return pattern.sub(lambda match: click.style(match.group(), bold=True), text)
 
 
 SEARCH_CSV_HEADERS = ("id", "published", "section_slug", "site", "title", "snippet")
@@ -920,12 +940,11 @@ def search(
                    for hit in hits]  # fmt: skip
         write_csv(env.stdout, SEARCH_CSV_HEADERS, columns)
         return
-    styled = env.stdout.isatty()
-    for hit in hits:
+    if env.stdout.isatty() and hits:
+        _print_hit_table(env, hits)
+    for hit in hits if not env.stdout.isatty() else ():
         day = (hit.published or "")[:10] or "undated"
-        title = _highlighted(hit.title, hit.title_matches, styled)
-        line = f"{hit.id}  {day}  {title}  {_highlighted(hit.snippet, hit.snippet_matches, styled)}"
-        click.echo(line, file=env.stdout, color=styled)
+        click.echo(f"{hit.id}  {day}  {printable(hit.title)}  {printable(hit.snippet)}", file=env.stdout)
     if not hits:
         env.say("no matches", level=0)
 

@@ -235,8 +235,10 @@ def test_matches_are_highlighted_at_a_terminal(tmp_path: Path, archive_dir: Path
             shown += chunk
         assert process.wait() == 0
     os.close(controller)
-    text = shown.decode()
-    assert "Die \x1b[1mKühltürme\x1b[0m fallen" in text and text.count("\n") == 1
+    header, row = shown.decode().splitlines()
+    assert header.split() == ["ID", "DATE", "TITLE", "SNIPPET"]
+    assert "Die \x1b[1mKühltürme\x1b[0m fallen" in row
+    assert row.index("Die") == header.index("TITLE")  # the title column lines up under its header
 
 
 def test_a_deleted_article_leaves_no_search_rows(search_run, archive_dir: Path) -> None:
