@@ -420,7 +420,11 @@ def _teaser_of(element: etree._Element, url: str | None) -> etree._Element | Non
 def _mostly_links(element: etree._Element, links: list[etree._Element]) -> bool:
     """Whether these links' text is LINKED_TEXT_SHARE or more of the element's characters."""
     text = len(normalize_space(element.text_content()))
-    return text > 0 and sum(len(normalize_space(a.text_content())) for a in links) >= LINKED_TEXT_SHARE * text
+    return text > 0 and _link_chars(links) >= LINKED_TEXT_SHARE * text
+
+
+def _link_chars(links: list[etree._Element]) -> int:
+    return sum(len(normalize_space(a.text_content())) for a in links)
 
 
 def _away_links(element: etree._Element, url: str | None) -> list[etree._Element]:
@@ -686,12 +690,12 @@ def _prose_despite_links(element: etree._Element, text: str) -> bool:
     """Little link text, or a statement with one link inside it ('It also <a>runs joint
     exercises</a>.'): words of its own outside the link and a full stop. A teaser is a link
     from end to end, a promo a string of links, a related headline may ask a question."""
-    links = [normalize_space(a.text_content()) for a in element.iter("a")]
-    linked = " ".join(links)
-    if len(linked) <= CHUNK_MAX_LINK_SHARE * len(text):
+    links = list(element.iter("a"))
+    if _link_chars(links) <= CHUNK_MAX_LINK_SHARE * len(text):
         return True
-    own_words = len(text.split()) - len(linked.split())
-    return len(links) == 1 and bool(STATEMENT_END.search(text)) and own_words >= CHUNK_MIN_OWN_WORDS
+    if len(links) != 1 or not STATEMENT_END.search(text):
+        return False
+    return len(text.split()) - len(normalize_space(links[0].text_content()).split()) >= CHUNK_MIN_OWN_WORDS
 
 
 def _sibling_chunks(home: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
@@ -745,15 +749,16 @@ def _without_signup_boxes(tree: lxml_html.HtmlElement, notes: list[str]) -> lxml
     """Drop a newsletter sign-up box that sits in the story: the largest element around an
     e-mail field that is still short (its pitch, its consent line, its error message)."""
     for field in tree.xpath(EMAIL_INPUT_XPATH):
-        box = None
+        box, box_words = None, 0
         for ancestor in field.iterancestors():
             if ancestor.tag in ("body", "html") or ancestor.find(".//h1") is not None:
                 break
-            if len(ancestor.text_content().split()) > SIGNUP_BOX_MAX_WORDS:
+            words = len(ancestor.text_content().split())
+            if words > SIGNUP_BOX_MAX_WORDS:
                 break
-            box = ancestor
+            box, box_words = ancestor, words
         if box is not None and box.getparent() is not None:
-            notes.append(f"signup: box around an e-mail field dropped ({len(box.text_content().split())} words)")
+            notes.append(f"signup: box around an e-mail field dropped ({box_words} words)")
             box.drop_tree()
     return tree
 

@@ -34,6 +34,7 @@ from newsarchive.metadata import (
 from newsarchive.model import Article, Block, RawPage, sha256_hex
 from newsarchive.render import render_markdown, slugify
 from newsarchive.textsave import TextSave, parse_markdown_save, parse_text_save
+from newsarchive.titles import title_suffix
 
 BYLINE_MAX_WORDS = 12
 CONTROL_OR_REPLACEMENT = re.compile("[" + re.escape(CONTROL_BYTES.decode("ascii")) + "\ufffd]")
@@ -422,10 +423,8 @@ def _drop_headline_header(blocks: list[Block], header: etree._Element | None, ti
 def _is_titled(text: str, title: str | None) -> bool:
     """The title with a suffix after a separator ('Headline | Site TV'): a player's or a
     share card's copy of the headline."""
-    if not title or not text.casefold().startswith(title.casefold()):
-        return False
-    separator = TITLE_SEPARATORS.match(text, len(title))
-    return separator is not None and len(text[separator.end() :].split()) <= MAX_SITE_NAME_WORDS
+    suffix = title_suffix(text.casefold(), title.casefold()) if title else None
+    return suffix is not None and len(suffix.split()) <= MAX_SITE_NAME_WORDS
 
 
 def _standfirst(header: etree._Element | None, title: str | None, blocks: list[Block]) -> str | None:

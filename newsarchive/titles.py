@@ -58,11 +58,18 @@ def _is_home_link(href: str) -> bool:
     return path in ("/", "/index.html", "/index.php", "#")
 
 
+def title_suffix(text: str, head: str) -> str | None:
+    """What follows `head` and a title separator at the start of `text` ('Headline | Site TV'
+    gives 'Site TV'), or None when `text` does not go on so."""
+    if not text.startswith(head):
+        return None
+    separator = TITLE_SEPARATORS.match(text, len(head))
+    return text[separator.end() :] if separator else None
+
+
 def without_h1_suffix(title: str | None, h1: str | None) -> str | None:
     """A declared title that is the visible headline plus ' - anything' is the headline: what
     follows the separator is the site or the section, however the site spells its name."""
-    if title and h1 and title != h1 and title.startswith(h1):
-        separator = TITLE_SEPARATORS.match(title, len(h1))
-        if separator and title[separator.end() :].strip():
-            return h1
+    if title and h1 and title != h1 and (title_suffix(title, h1) or "").strip():
+        return h1
     return title
