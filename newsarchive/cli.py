@@ -864,9 +864,10 @@ def _print_hit_table(env: Env, hits: list[Any]) -> None:
     from the title column on, so escape codes never count as width."""
     import shutil
 
+    from newsarchive.render import shown_date
     from newsarchive.terminal import table_lines
 
-    rows = [[printable(hit.id), (hit.published or "")[:10] or "undated", printable(hit.title), printable(hit.snippet)]
+    rows = [[printable(hit.id), shown_date(hit.published, None), printable(hit.title), printable(hit.snippet)]
             for hit in hits]  # fmt: skip
     lines = table_lines(SEARCH_HEADERS, rows, shutil.get_terminal_size((100, 24)).columns, SEARCH_MAX_WIDTHS)
     click.echo(lines[0], file=env.stdout)
@@ -942,8 +943,10 @@ def search(
         return
     if env.stdout.isatty() and hits:
         _print_hit_table(env, hits)
+    from newsarchive.render import shown_date
+
     for hit in hits if not env.stdout.isatty() else ():
-        day = (hit.published or "")[:10] or "undated"
+        day = shown_date(hit.published, None)
         click.echo(f"{hit.id}  {day}  {printable(hit.title)}  {printable(hit.snippet)}", file=env.stdout)
     if not hits:
         env.say("no matches", level=0)

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
+from typing import get_args
 
+from newsarchive.fetch import ALLOWED_SCHEMES
 from newsarchive.pipeline import ItemResult
-from newsarchive.store import Archive
+from newsarchive.store import Archive, Outcome
 
-SUCCESSES = ("archived", "updated", "duplicate")
+SUCCESSES = get_args(Outcome)
 
 
 class FailureCounter:
@@ -30,7 +32,7 @@ class FailureCounter:
     def note(self, url: str, result: ItemResult, run: str | None = None) -> ItemResult:
         """Count a failure (once for this run, or for `run`) or forget the URL's failures on a
         success; a failure that gives the URL up comes back with `given_up_after` set."""
-        if not url.lower().startswith(("http://", "https://")):
+        if not url.lower().startswith(tuple(f"{scheme}://" for scheme in ALLOWED_SCHEMES)):
             return result  # not a web page's address (a typo, ftp:): nothing a later run would retry
         if result.status in SUCCESSES:
             self.archive.index.forget_failures(url)

@@ -112,9 +112,18 @@ def front_matter(article: Article) -> str:
 def reading_markdown(article: Article) -> str:
     """The article's Markdown with its front matter written from its fields now, so that an
     article stored before the front matter told unknown dates apart reads as one too."""
-    markdown = article.markdown
-    end = markdown.find("\n---\n", 4) if markdown.startswith("---\n") else -1
-    return front_matter(article) + markdown[end + len("\n---") :] if end != -1 else markdown
+    header, body = split_front_matter(article.markdown)
+    return front_matter(article) + "\n" + body if header is not None else article.markdown
+
+
+def split_front_matter(markdown: str) -> tuple[str | None, str]:
+    """The YAML between a Markdown text's opening and closing '---' lines, and the rest; None
+    for a text without front matter."""
+    if markdown.startswith("---\n"):
+        end = markdown.find("\n---\n", 4)
+        if end != -1:
+            return markdown[4:end], markdown[end + 5 :]
+    return None, markdown
 
 
 def _escape_inline(text: str) -> str:

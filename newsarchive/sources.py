@@ -318,8 +318,6 @@ def _unreadable(exc: OSError) -> str:
         return "file not found"
     if isinstance(exc, PermissionError):
         return "permission denied"
-    if isinstance(exc, IsADirectoryError):
-        return "is a folder"
     return f"cannot read: {exc.strerror or exc}"
 
 

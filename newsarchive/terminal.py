@@ -131,17 +131,11 @@ def markdown_text(markdown: str, stream: TextIO) -> str:
     from rich.markdown import Markdown
 
     console = Console(file=stream, soft_wrap=False)
-    header, body = _split_front_matter(markdown)
+    from newsarchive.render import split_front_matter
+
+    header, body = split_front_matter(markdown)
     with console.capture() as captured:
         if header:
             console.print(header, style="dim", highlight=False, markup=False)
         console.print(Markdown(body, hyperlinks=False))
     return captured.get()
-
-
-def _split_front_matter(markdown: str) -> tuple[str, str]:
-    if markdown.startswith("---\n"):
-        end = markdown.find("\n---\n", 4)
-        if end != -1:
-            return markdown[4:end], markdown[end + 5 :]
-    return "", markdown
