@@ -40,7 +40,7 @@ from metadata_golden import GoldenPage, load_golden, mismatches, newsarchive_fie
 from shingles import PageScore, bootstrap_f1_std, score_page, summarize
 
 if TYPE_CHECKING:
-    from newsarchive.clean import Stripper
+    from newsarchive.extract.clean import Stripper
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_BENCH_DIR = REPO.parent / "shared" / "bench"
@@ -107,15 +107,15 @@ class Gate:
 @functools.cache
 def _stripper() -> Stripper:
     """Built once: its cost is not a page's."""
-    from newsarchive.clean import Stripper
+    from newsarchive.extract.clean import Stripper
 
     return Stripper()
 
 
 def newsarchive_system() -> System:
     """The code path `newsarchive import` (a saved file) or `fetch` (a served page) takes, writing nothing."""
-    from newsarchive.extract import build_article
-    from newsarchive.formats import read_saved
+    from newsarchive.extract.article import build_article
+    from newsarchive.inputs.formats import read_saved
     from newsarchive.model import RawPage
 
     def extract(page: Page) -> fundus.Extracted:

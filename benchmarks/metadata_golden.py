@@ -48,8 +48,8 @@ def load_golden(folder: Path = GOLDEN_DIR) -> list[GoldenPage]:
 
 def newsarchive_fields(page: GoldenPage) -> dict[str, Any]:
     """What newsarchive archives for the page, through the same code path as `fetch`."""
-    from newsarchive.clean import Stripper
-    from newsarchive.extract import build_article
+    from newsarchive.extract.article import build_article
+    from newsarchive.extract.clean import Stripper
     from newsarchive.model import RawPage
 
     raw = RawPage(

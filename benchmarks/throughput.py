@@ -69,10 +69,10 @@ def trafilatura_loop(paths: list[Path]) -> float:
 
 def newsarchive_loop(paths: list[Path]) -> float:
     """The library function import uses for each file (read, extract, strip, metadata), no writing."""
-    from newsarchive.clean import Stripper
     from newsarchive.errors import NewsarchiveError
-    from newsarchive.extract import build_article
-    from newsarchive.sources import FileInput, read_file
+    from newsarchive.extract.article import build_article
+    from newsarchive.extract.clean import Stripper
+    from newsarchive.inputs.saved import FileInput, read_file
 
     stripper = Stripper()
     started = time.perf_counter()
@@ -105,7 +105,7 @@ def help_seconds() -> float:
 
 
 def search_seconds(archive: Path) -> float:
-    from newsarchive.store import Archive
+    from newsarchive.store.archive import Archive
 
     runs = []
     with Archive(archive) as opened:

@@ -105,3 +105,8 @@ class QueryError(NewsarchiveError):
     """A search query that cannot be read: an unclosed quote or parenthesis, an operator alone."""
 
     exit_status = ExitStatus.USAGE
+
+
+def exception_reason(exc: Exception) -> str:
+    """An exception's first line, or its type when it says nothing."""
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

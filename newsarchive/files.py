@@ -1,4 +1,5 @@
-"""Opening the files a user points us at: regular files only, and never with an open that blocks.
+"""Files in and out: opening the files a user points us at (regular files only, never with an
+open that blocks), and writing ours whole or not at all (a temporary file, then a rename).
 
 A FIFO named page.html would otherwise hang an import forever (holding the archive lock), and a
 device would be read as if it were a page.
@@ -8,8 +9,10 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from newsarchive.errors import SourceError
 
@@ -43,3 +46,28 @@ def open_regular(path: Path | str) -> BinaryIO:
         os.close(fd)
         raise SourceError(reason)
     return os.fdopen(fd, "rb")
+
+
+TEMP_SUFFIX = ".tmp"
+
+
+def write_atomic(path: Path, data: str) -> None:
+    """Write UTF-8 text to a temporary file beside the target, flush it to disk, rename over it."""
+    with write_atomic_bytes(path) as handle:
+        handle.write(data.encode("utf-8"))
+
+
+@contextmanager
+def write_atomic_bytes(path: Path) -> Iterator[Any]:
+    """A binary file handle whose content replaces `path` only if the block completes: written
+    to a temporary file beside the target, flushed to disk, then renamed over it."""
+    temp = path.with_name(f".{path.name}.{os.getpid()}{TEMP_SUFFIX}")
+    try:
+        with open(temp, "wb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise

@@ -1,34 +1,21 @@
-"""Article → the two file forms we keep: JSON (for programs) and Markdown (for people)."""
+"""Article → the two file forms we keep: JSON (for programs) and Markdown (for people).
+
+Both extraction (which renders an article's Markdown) and the readers of the archive use them,
+so they sit beside the model rather than in a stage."""
 
 from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Sequence
-from functools import cache
-from typing import Any
-
-from slugify import slugify as _transliterating_slugify
 
 from newsarchive.model import UNSTATED_DATE_SOURCES, Article, Block
+from newsarchive.text import split_front_matter
 
-MAX_SLUG_CHARS = 80
-# Hiragana, katakana (with the prolonged sound mark and half-width forms): only Japanese has them.
-KANA = re.compile(r"[\u3041-\u309f\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
-# A run of Japanese text (kana, kanji, 々 and the digits among them) for cutlet, which reads
-# nothing else right (it turns 'é' into '?').
-JAPANESE_CHARS = (
-    "\u3005\u3006\u3041-\u309f\u30a0-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
-)
-JAPANESE_RUN = re.compile(f"[0-9０-９]*(?:[{JAPANESE_CHARS}]+[0-9０-９]*)+")
-# Names Windows refuses as file names; an archive may be copied to such a disk.
-RESERVED_NAMES = frozenset(
-    {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(10)} | {f"lpt{i}" for i in range(10)}
-)
 # What a line may open with that Markdown reads as structure: a heading, a quote, a list item
 # ('-', '+', '*', '1.' or '1)'), a rule or setext underline, a table row, a fence, a link definition.
 MARKDOWN_BLOCK_START = re.compile(r"^(\s*(?:\d+(?=[.)]))?)([#>*+=|`~]|-(?=\s|-|$)|(?<=\d)[.)](?=\s|$)|\[(?=[^\]]*\]:))")
+
 # What Markdown reads as markup inside a line: a backslash escape, emphasis ('*', and '_' that is
 # not inside a word), a code span, a link's '](', an autolink or an entity.
 MARKDOWN_INLINE = re.compile(
@@ -36,54 +23,9 @@ MARKDOWN_INLINE = re.compile(
 )
 
 
-def slugify(text: str, fallback: str = "untitled", language: str | None = None) -> str:
-    """An ASCII file-name-safe slug (non-Latin scripts transliterated), never empty or reserved.
-    Japanese (text with kana, or any text of an article in Japanese) is romanized as Japanese is
-    read, 宮崎県 as miyazaki-ken, where transliteration would read its kanji as Chinese."""
-    if KANA.search(text) or (language or "").lower().startswith("ja"):
-        text = JAPANESE_RUN.sub(lambda run: f" {_romaji(run.group())} ", text)
-    slug = _transliterating_slugify(text, max_length=MAX_SLUG_CHARS, word_boundary=True)
-    if not slug:
-        slug = fallback
-    if slug in RESERVED_NAMES:
-        slug += "-"
-    return slug
-
-
-@cache
-def _romanizer() -> Any:
-    import cutlet
-
-    return cutlet.Cutlet()
-
-
-_romanizer_lock = threading.Lock()  # one MeCab tagger, and update extracts pages in threads
-
-
-def _romaji(japanese: str) -> str:
-    """Modified Hepburn by cutlet, which reads each word with MeCab and UniDic (so particles are
-    'wa' and 'e', and known names such as 東京 are 'Tokyo')."""
-    with _romanizer_lock:
-        return _romanizer().romaji(japanese)
-
-
-def article_json(article: Article) -> str:
-    """Stable JSON: sorted keys, UTF-8 text, a trailing newline."""
-    return json.dumps(article.to_dict(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-
-
 def _yaml_value(value: object) -> str:
     # JSON strings and arrays are valid YAML flow scalars and sequences, with all escaping done.
     return json.dumps(value, ensure_ascii=False)
-
-
-def shown_date(published: str | None, date_source: str | None) -> str:
-    """The day to show people: the day the page states, or, for a page that states none and
-    is filed under the day it was saved or fetched, 'date unknown (saved YYYY-MM-DD)'."""
-    day = (published or "")[:10]
-    if not day:
-        return "undated"
-    return f"date unknown (saved {day})" if date_source in UNSTATED_DATE_SOURCES else day
 
 
 def front_matter(article: Article) -> str:
@@ -107,23 +49,6 @@ def front_matter(article: Article) -> str:
         elif value not in (None, []):
             lines.append(f"{key}: {_yaml_value(value)}")
     return "---\n" + "\n".join(lines) + "\n---"
-
-
-def reading_markdown(article: Article) -> str:
-    """The article's Markdown with its front matter written from its fields now, so that an
-    article stored before the front matter told unknown dates apart reads as one too."""
-    header, body = split_front_matter(article.markdown)
-    return front_matter(article) + "\n" + body if header is not None else article.markdown
-
-
-def split_front_matter(markdown: str) -> tuple[str | None, str]:
-    """The YAML between a Markdown text's opening and closing '---' lines, and the rest; None
-    for a text without front matter."""
-    if markdown.startswith("---\n"):
-        end = markdown.find("\n---\n", 4)
-        if end != -1:
-            return markdown[4:end], markdown[end + 5 :]
-    return None, markdown
 
 
 def _escape_inline(text: str) -> str:
@@ -176,3 +101,24 @@ def render_markdown(article: Article, blocks: Sequence[Block]) -> str:
             parts.append(rendered)
         previous_kind = block.kind
     return "\n\n".join(parts) + "\n"
+
+
+def article_json(article: Article) -> str:
+    """Stable JSON: sorted keys, UTF-8 text, a trailing newline."""
+    return json.dumps(article.to_dict(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def shown_date(published: str | None, date_source: str | None) -> str:
+    """The day to show people: the day the page states, or, for a page that states none and
+    is filed under the day it was saved or fetched, 'date unknown (saved YYYY-MM-DD)'."""
+    day = (published or "")[:10]
+    if not day:
+        return "undated"
+    return f"date unknown (saved {day})" if date_source in UNSTATED_DATE_SOURCES else day
+
+
+def reading_markdown(article: Article) -> str:
+    """The article's Markdown with its front matter written from its fields now, so that an
+    article stored before the front matter told unknown dates apart reads as one too."""
+    header, body = split_front_matter(article.markdown)
+    return front_matter(article) + "\n" + body if header is not None else article.markdown

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from newsarchive.cli import cli
 from newsarchive.config import Settings
-from newsarchive.store import Archive
+from newsarchive.store.archive import Archive
 from tests.localserver import LocalServer
 
 REPO = Path(__file__).resolve().parent.parent

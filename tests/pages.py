@@ -5,8 +5,8 @@ from __future__ import annotations
 import html
 import json
 
-from newsarchive.clean import Stripper
-from newsarchive.extract import build_article
+from newsarchive.extract.article import build_article
+from newsarchive.extract.clean import Stripper
 from newsarchive.model import Article, RawPage
 
 LOREM = (

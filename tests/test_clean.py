@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from newsarchive.clean import Stripper, normalize_space, split_title
 from newsarchive.errors import ConfigError
+from newsarchive.extract.clean import Stripper, split_title
 from newsarchive.model import Block
+from newsarchive.text import normalize_space
 
 
 def paragraphs(*texts: str) -> list[Block]:

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from newsarchive import __version__
 from newsarchive.cli import cli
-from newsarchive.store import Archive
+from newsarchive.store.archive import Archive
 from tests.conftest import FIXTURES, REPO
 from tests.localserver import LocalServer
 from tests.pages import about, news_page
@@ -257,7 +257,7 @@ def test_wait_gets_the_lock_once_it_is_free(pages: Path, archive_dir: Path, monk
         [
             sys.executable,
             "-c",
-            "import sys; from newsarchive.store import Archive\n"
+            "import sys; from newsarchive.store.archive import Archive\n"
             f"with Archive({str(archive_dir)!r}).lock():\n print('held', flush=True); sys.stdin.readline()",
         ],
         stdin=subprocess.PIPE,
@@ -384,7 +384,7 @@ def test_traceback_flag_shows_our_own_bug_instead_of_failing_one_input(
     def extraction_with_a_bug(*args: object) -> None:
         raise RuntimeError("a bug in extraction")
 
-    monkeypatch.setattr("newsarchive.pipeline.build_article", extraction_with_a_bug)
+    monkeypatch.setattr("newsarchive.runs.pipeline.build_article", extraction_with_a_bug)
     url = server.route("/story", news_page())
     failed = run("fetch", url)  # a hostile page may trip a parser: that page fails, the batch goes on
     assert failed.exit_code == 1
@@ -438,7 +438,7 @@ def test_an_unchanged_reimport_extracts_nothing(run, pages: Path, monkeypatch: p
     def must_not_run(*args: object, **kwargs: object) -> None:
         raise AssertionError("extraction ran for bytes already archived")
 
-    monkeypatch.setattr("newsarchive.pipeline.build_article", must_not_run)
+    monkeypatch.setattr("newsarchive.runs.pipeline.build_article", must_not_run)
     again = run("import", str(pages))
     assert again.exit_code == 0, again.stderr
     assert "archived 0, updated 0, duplicates 2" in again.stderr

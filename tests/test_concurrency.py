@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from newsarchive.store import Archive
-from newsarchive.verify import verify
+from newsarchive.runs.verify import verify
+from newsarchive.store.archive import Archive
 from tests.localserver import LocalServer
 from tests.pages import about, news_page
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from newsarchive.store import Archive
-from newsarchive.verify import verify
+from newsarchive.runs.verify import verify
+from newsarchive.store.archive import Archive
 from tests.pages import about, news_page
 
 PAGES = 800
@@ -139,7 +139,7 @@ def test_a_lock_held_by_a_killed_process_is_taken_over_and_its_leftovers_cleared
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
     holder = subprocess.Popen(  # holds the lock until it is killed
         [sys.executable, "-c",
-         "import sys; from newsarchive.store import Archive\n"
+         "import sys; from newsarchive.store.archive import Archive\n"
          f"with Archive({str(archive_dir)!r}).lock():\n"
          "    print('locked', flush=True); sys.stdin.readline()"],
         env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,

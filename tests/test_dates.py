@@ -4,7 +4,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from newsarchive.dates import date_from_url, find_visible_dates, normalize_datetime
+from newsarchive.extract.dates import date_from_url, find_visible_dates
+from newsarchive.timestamps import normalize_datetime
 
 
 @pytest.mark.parametrize(

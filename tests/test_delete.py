@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from newsarchive.store import Archive
-from newsarchive.tombstones import TOMBSTONES_NAME
+from newsarchive.store.archive import Archive
+from newsarchive.store.tombstones import TOMBSTONES_NAME
 from tests.localserver import LocalServer, Response
 from tests.pages import about, news_page
 from tests.test_site import site_index

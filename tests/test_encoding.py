@@ -4,7 +4,7 @@ import codecs
 
 import pytest
 
-from newsarchive.encoding import decode, detect_encoding, header_charset, meta_charset
+from newsarchive.extract.encoding import decode, detect_encoding, header_charset, meta_charset
 from tests.localserver import LocalServer, Response
 
 # No \u201d: its UTF-8 holds 0x9d, undefined in cp1252, which would expose a wrong cp1252 on its own.

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from newsarchive.body import count_words
-from newsarchive.clean import Stripper
-from newsarchive.dates import date_from_url, normalize_datetime
 from newsarchive.errors import ExtractionError
-from newsarchive.extract import build_article
-from newsarchive.metadata import clean_authors, section_from_url
+from newsarchive.extract.article import build_article
+from newsarchive.extract.body import count_words
+from newsarchive.extract.clean import Stripper
+from newsarchive.extract.dates import date_from_url
+from newsarchive.extract.metadata import clean_authors, section_from_url
 from newsarchive.model import RawPage
+from newsarchive.timestamps import normalize_datetime
 from tests.pages import about, article_from, json_ld, news_page
 
 

@@ -17,9 +17,9 @@ import trustme
 
 from newsarchive import __version__
 from newsarchive.config import Settings
-from newsarchive.encoding import decode
 from newsarchive.errors import FetchError, TooLargeError, UnsupportedURLError
-from newsarchive.fetch import Fetcher, retry_after_seconds
+from newsarchive.extract.encoding import decode
+from newsarchive.inputs.fetch import Fetcher, retry_after_seconds
 from tests.localserver import LocalServer, Response, client_gone
 
 PAGE = "<html><body><p>Caf\u00e9 \u2014 \u201equoted\u201c</p></body></html>"

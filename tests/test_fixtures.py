@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from newsarchive.config import Settings
-from newsarchive.pipeline import fetch_urls, import_paths
-from newsarchive.store import Archive
+from newsarchive.runs.pipeline import fetch_urls, import_paths
+from newsarchive.store.archive import Archive
 from tests.conftest import FIXTURES
 from tests.localserver import LocalServer, Response
 

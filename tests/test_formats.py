@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from newsarchive.errors import SourceError
-from newsarchive.formats import read_saved
+from newsarchive.inputs.formats import read_saved
 from tests.conftest import FIXTURES
 
 TWIN = FIXTURES / "pages" / "jsonld-newsarticle.html"
@@ -218,7 +218,7 @@ def test_a_corrupt_zip_fails_with_its_name(run, tmp_path: Path) -> None:
 
 def test_a_member_is_capped_while_decompressing(tmp_path: Path) -> None:
     from newsarchive.errors import TooLargeError
-    from newsarchive.sources import ZipMember, read_zip_member
+    from newsarchive.inputs.saved import ZipMember, read_zip_member
 
     bundle = write_zip(tmp_path / "b.zip", {"big.html": b"<p>" + bytes(200_000) + b"</p>"})
     with pytest.raises(TooLargeError, match="over the 100,000 byte limit"):

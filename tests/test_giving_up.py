@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from newsarchive.pgindex import LATEST_SCHEMA
-from newsarchive.store import Archive
+from newsarchive.store.archive import Archive
+from newsarchive.store.index.postgres import LATEST_SCHEMA
 from tests.conftest import FIXTURES
 from tests.localserver import LocalServer, Response
 from tests.pages import about, news_page

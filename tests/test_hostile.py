@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from newsarchive.cli import printable
-from newsarchive.store import Archive
-from newsarchive.verify import verify
+from newsarchive.runs.verify import verify
+from newsarchive.store.archive import Archive
 from tests import hostile
 from tests.pages import about, news_page
 
@@ -84,7 +84,7 @@ def test_a_sixty_megabyte_page_and_deep_nesting_stay_under_a_gigabyte(tmp_path: 
 
 
 def test_a_file_that_vanishes_mid_import_is_reported_and_the_batch_goes_on(tmp_path: Path, settings) -> None:
-    from newsarchive.pipeline import import_paths
+    from newsarchive.runs.pipeline import import_paths
 
     folder = tmp_path / "pages"
     folder.mkdir()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from newsarchive.store import LEARN_MIN_ARTICLES, Archive
+from newsarchive.store.archive import Archive
+from newsarchive.store.index.base import LEARN_MIN_ARTICLES
 from tests.pages import news_page
 
 SITE = "https://www.lakeside-ledger.example"

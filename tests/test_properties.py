@@ -9,13 +9,14 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsarchive.clean import Stripper, normalize_space
 from newsarchive.errors import NewsarchiveError
-from newsarchive.extract import build_article
+from newsarchive.extract.article import build_article
+from newsarchive.extract.clean import Stripper
+from newsarchive.extract.textsave import parse_markdown_save
 from newsarchive.model import Block, RawPage
-from newsarchive.render import MAX_SLUG_CHARS, RESERVED_NAMES, render_markdown, slugify
-from newsarchive.store import Archive
-from newsarchive.textsave import parse_markdown_save
+from newsarchive.render import render_markdown
+from newsarchive.store.archive import Archive
+from newsarchive.text import MAX_SLUG_CHARS, RESERVED_NAMES, normalize_space, slugify
 from tests.pages import article_from, news_page
 
 BASE_ARTICLE = article_from(news_page())

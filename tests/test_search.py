@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsarchive.store import Archive
+from newsarchive.store.archive import Archive
 from tests.pages import about, news_page
 
 # One page per script, and English pages for the query language (title, section, published, site).
@@ -302,7 +302,7 @@ def test_an_older_sqlite_index_is_upgraded_when_opened(
 def test_db_upgrade_folds_the_search_texts_of_a_postgresql_index(
     run, pg_url: str, tmp_path: Path, archive_dir: Path
 ) -> None:
-    from newsarchive.pgindex import MIGRATIONS, _fold_search_texts
+    from newsarchive.store.index.postgres import MIGRATIONS, _fold_search_texts
 
     for key in ("tsunami", "kuehltuerme"):
         title, _section, _published, paragraphs = PAGES[key]

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from lxml import html as lxml_html
 
-from newsarchive.site import build_site
-from newsarchive.store import Archive
-from newsarchive.terminal import bar_chart, markdown_text
+from newsarchive.outputs.site import build_site
+from newsarchive.outputs.terminal import bar_chart, markdown_text
+from newsarchive.store.archive import Archive
 from tests.conftest import FIXTURES
 from tests.pages import about, news_page
 

@@ -9,7 +9,7 @@ import pytest
 
 from newsarchive.errors import ArchiveLockedError, NotFoundError, QueryError, StoreError
 from newsarchive.model import SCHEMA_VERSION
-from newsarchive.store import Archive
+from newsarchive.store.archive import Archive
 from tests.pages import LOREM, about, article_from, news_page
 
 

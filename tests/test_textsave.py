@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from newsarchive.errors import ExtractionError
-from newsarchive.textsave import parse_text_save
+from newsarchive.extract.textsave import parse_text_save
 
 SAVE = """BUSINESS
 

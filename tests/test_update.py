@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from newsarchive.politeness import HostPacer
-from newsarchive.store import Archive
+from newsarchive.inputs.politeness import HostPacer
+from newsarchive.store.archive import Archive
 from newsarchive.urls import normalize_url
 from tests.localserver import LocalServer, Response, client_gone
 from tests.pages import about, news_page
@@ -385,8 +385,8 @@ def test_urls_whose_robots_txt_cannot_be_read_fail_this_run_and_are_tried_again(
 
 
 def test_robots_txt_rules_and_crawl_delay_from_a_real_server(server: LocalServer, settings) -> None:
-    from newsarchive.fetch import Fetcher
-    from newsarchive.politeness import Robots
+    from newsarchive.inputs.fetch import Fetcher
+    from newsarchive.inputs.politeness import Robots
 
     body = b"User-agent: *\nDisallow: /private/\nCrawl-delay: 3\n"
     server.route("/robots.txt", Response(body, headers={"Content-Type": "text/plain"}))

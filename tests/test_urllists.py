@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from newsarchive.urllists import list_format, read_url_list
+from newsarchive.inputs.urllists import list_format, read_url_list
 from tests.localserver import LocalServer
 from tests.pages import about, news_page
 

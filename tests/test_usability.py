@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from newsarchive.sources import GZIP_SUFFIXES, SUPPORTED_SUFFIXES
+from newsarchive.inputs.saved import GZIP_SUFFIXES, SUPPORTED_SUFFIXES
 from tests.pages import about, news_page
 
 

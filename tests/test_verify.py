@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from newsarchive.store import Archive
-from newsarchive.verify import verify
+from newsarchive.runs.verify import verify
+from newsarchive.store.archive import Archive
 from tests.conftest import FIXTURES
 from tests.localserver import LocalServer, Response
 from tests.pages import about, article_from, news_page

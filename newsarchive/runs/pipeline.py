@@ -1,0 +1,354 @@
+"""Runs of the pipeline: inputs in, articles stored, one result per input.
+
+This is the library's front door; the CLI is a thin layer over these two functions.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.spawn
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, as_completed, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+from newsarchive.config import Settings
+from newsarchive.errors import DeletedError, DisallowedError, InputError, StoreError
+from newsarchive.extract.article import build_article, page_url
+from newsarchive.extract.clean import Stripper
+from newsarchive.inputs.saved import (
+    Broken,
+    Exported,
+    FileInput,
+    Skipped,
+    ZipMember,
+    iter_inputs,
+    read_file,
+    read_zip_member,
+)
+from newsarchive.inputs.warc import WarcResponse
+from newsarchive.model import Article, RawPage
+from newsarchive.runs.failures import FailureCounter
+from newsarchive.runs.raw_pages import read_raw
+from newsarchive.runs.results import ItemResult, RunSummary
+from newsarchive.store.archive import AddResult, Archive, IfDeleted
+
+T = TypeVar("T")
+# Fields reextract compares when the body is unchanged, to report what a newer extractor reads differently.
+REEXTRACT_METADATA = ("title", "authors", "published", "modified", "section", "language", "site_name")
+
+
+ResultCallback = Callable[[ItemResult], None]
+
+
+def archive_page(
+    archive: Archive, raw: RawPage, stripper: Stripper, settings: Settings, label: str, if_deleted: IfDeleted = "skip"
+) -> ItemResult:
+    """Extract one page and store its article; bytes already archived are not extracted again.
+    A page of an article the reader deleted is skipped unless `if_deleted` says revive."""
+    known = archive.find_raw(raw.sha256)
+    if known is not None:
+        return ItemResult(label, known.outcome, known.id, known.json_path)
+    article = build_article(raw, stripper, settings.min_words, settings.keep_non_articles)
+    added = _keep(archive, raw, article, if_deleted)
+    return ItemResult(label, added.outcome, added.id, added.json_path, article.title, added.note)
+
+
+def _keep(archive: Archive, raw: RawPage | None, article: Article, if_deleted: IfDeleted) -> AddResult:
+    """Store the raw page in the archive's WARC files, then the article that points to it."""
+    if raw is None:
+        return archive.add(article, if_deleted)
+    try:
+        article.source["warc"] = archive.raw.append(raw).to_dict()
+    except OSError as exc:
+        raise StoreError(f"cannot write the raw page of {raw.location}: {exc.strerror or exc}") from None
+    return archive.add(article, if_deleted)
+
+
+def _store_read(
+    archive: Archive, read: Callable[[], RawPage], stripper: Stripper, settings: Settings, label: str
+) -> ItemResult:
+    """A URL the reader named: archived even if they deleted its article before."""
+    return archive_page(archive, read(), stripper, settings, label, if_deleted="revive")
+
+
+def run_guarded(label: str, work: Callable[..., T], *args: object, traceback: bool = False) -> T | ItemResult:
+    """One input's work, turned into a result whatever goes wrong with that input; with
+    `traceback` (--traceback) an unexpected error is raised instead, so our own bugs show."""
+    try:
+        return work(*args)
+    except (DisallowedError, DeletedError) as exc:
+        return ItemResult(label, "skipped", reason=str(exc))
+    except InputError as exc:
+        return ItemResult(label, "failed", reason=str(exc))
+    except StoreError:
+        raise  # the archive itself is in trouble: stop the run
+    except Exception as exc:
+        if traceback:
+            raise
+        # A hostile page can still trip a parser (or us); that page fails, the batch goes on.
+        return ItemResult(
+            label, "failed", reason=f"cannot process ({type(exc).__name__}: {exc}; --traceback shows where)"
+        )
+
+
+def import_paths(
+    archive: Archive,
+    paths: Iterable[Path],
+    settings: Settings,
+    *,
+    globs: tuple[str, ...] = (),
+    base_url: str | None = None,
+    dry_run: bool = False,
+    jobs: int = 1,
+    on_result: ResultCallback | None = None,
+    on_notice: Callable[[str], None] | None = None,
+) -> RunSummary:
+    """Import saved pages from files and folders (recursively) into the archive.
+
+    A file whose name says it is a page but whose content is none (a PNG named .html) fails
+    like any broken page; files of other types found in folders are skipped. With `dry_run`
+    files are only recognized. With `jobs` > 1, reading and extraction run in that many worker
+    processes while this process alone writes files and the index; inputs are streamed, and
+    results are stored and reported as they come. When worker processes cannot start, the
+    import runs in this process and `on_notice` is told why.
+    """
+    summary = RunSummary()
+    tasks = _tasks(paths, globs, base_url, settings.follow_symlinks)
+    if dry_run:
+        results: Iterator[ItemResult] = (
+            task if isinstance(task, ItemResult) else run_guarded(task.label, _plan, task, traceback=settings.traceback)
+            for task in tasks
+        )
+    else:
+        results = _imported(archive, tasks, settings, jobs, on_notice)
+    for result in results:
+        summary.add(result)
+        if on_result:
+            on_result(result)
+    return summary
+
+
+@dataclass(frozen=True)
+class _Task:
+    """One file (or zip member) to read and extract; picklable for a worker process."""
+
+    label: str
+    item: FileInput | ZipMember | WarcResponse
+    base_url: str | None
+
+    def read(self) -> RawPage:
+        if isinstance(self.item, ZipMember):
+            return read_zip_member(self.item)
+        if isinstance(self.item, WarcResponse):
+            return self.item.raw_page()
+        return read_file(self.item, self.base_url)
+
+
+def _tasks(
+    paths: Iterable[Path], globs: tuple[str, ...], base_url: str | None, follow_symlinks: bool
+) -> Iterator[_Task | ItemResult | _Extracted]:
+    """The inputs as tasks, and what was skipped or broken on the way as results."""
+    for item in iter_inputs(paths, globs, follow_symlinks):
+        if isinstance(item, Skipped):
+            yield ItemResult(str(item.path), "skipped", reason=item.reason)
+        elif isinstance(item, Broken):
+            yield ItemResult(str(item.path), "failed", reason=item.reason)
+        elif isinstance(item, Exported):
+            yield _Extracted(item.label, item.article, None)
+        else:
+            label = item.label if isinstance(item, ZipMember | WarcResponse) else str(item.path)
+            yield _Task(label, item, base_url)
+
+
+def _plan(task: _Task | _Extracted) -> ItemResult:
+    """--dry-run: read and recognize the file, store nothing."""
+    if isinstance(task, _Extracted):
+        return ItemResult(task.label, "planned", format="jsonl", url=task.article.url)
+    raw = task.read()
+    return ItemResult(task.label, "planned", format=raw.file_format or raw.format, url=page_url(raw))
+
+
+def _imported(
+    archive: Archive,
+    tasks: Iterator[_Task | ItemResult],
+    settings: Settings,
+    jobs: int,
+    on_notice: Callable[[str], None] | None,
+) -> Iterator[ItemResult]:
+    """Extract each task (here, or in worker processes) and store what it gives, in this process."""
+    archive.open()  # the writer creates the index before any reader looks for it
+    pool = _started_pool(archive.root, settings, jobs, on_notice) if jobs > 1 else None
+    if pool is None:
+        _start_worker(archive.root, settings)
+        outcomes: Iterator[ItemResult | _Extracted] = (
+            task if isinstance(task, ItemResult | _Extracted) else _extract(task) for task in tasks
+        )
+    else:
+        outcomes = _in_workers(pool, tasks, jobs)
+    try:
+        for outcome in outcomes:
+            if isinstance(outcome, _Extracted):
+                yield run_guarded(outcome.label, _add, archive, outcome, traceback=settings.traceback)
+            else:
+                yield outcome
+    finally:
+        if "archive" in _worker:
+            _worker.pop("archive").close()
+
+
+@dataclass(frozen=True)
+class _Extracted:
+    """An article a worker extracted, with its raw page and the label it is reported under."""
+
+    label: str
+    article: Article
+    raw: RawPage | None  # None for an article read back from an export
+
+
+def _add(archive: Archive, extracted: _Extracted) -> ItemResult:
+    """A file the reader gave to import: archived even if they deleted its article before."""
+    added = _keep(archive, extracted.raw, extracted.article, if_deleted="revive")
+    return ItemResult(extracted.label, added.outcome, added.id, added.json_path, extracted.article.title, added.note)
+
+
+# What each process that extracts keeps: a read-only view of the archive (for bytes already
+# archived and learned boilerplate), its stripper, and the settings.
+_worker: dict[str, Any] = {}
+
+
+def _start_worker(root: Path, settings: Settings) -> None:
+    reader = Archive(root, readonly=True, index_url=settings.index or None)
+    _worker.update(archive=reader, stripper=Stripper(settings.strip, learned=reader), settings=settings)
+
+
+def _extract(task: _Task) -> ItemResult | _Extracted:
+    """Read and extract one input, unless its bytes were archived already."""
+
+    def work() -> ItemResult | _Extracted:
+        raw = task.read()
+        known = _worker["archive"].find_raw(raw.sha256)
+        if known is not None:
+            return ItemResult(task.label, known.outcome, known.id, known.json_path)
+        settings = _worker["settings"]
+        article = build_article(raw, _worker["stripper"], settings.min_words, settings.keep_non_articles)
+        return _Extracted(task.label, article, raw)
+
+    return run_guarded(task.label, work, traceback=_worker["settings"].traceback)
+
+
+def _started_pool(
+    root: Path, settings: Settings, jobs: int, on_notice: Callable[[str], None] | None
+) -> ProcessPoolExecutor | None:
+    """A pool of `jobs` extracting processes with the first one up, or None when they cannot
+    start (the interpreter cannot be run, a process limit is reached…): the import then runs in
+    this process rather than failing with nothing said."""
+    context = multiprocessing.get_context("forkserver")
+    pool = None
+    try:
+        pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(root, settings))
+        pool.submit(_ready).result()
+    except (OSError, EOFError, BrokenProcessPool) as exc:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+        if on_notice:
+            broken = isinstance(exc, BrokenProcessPool)
+            reason = "a worker ended as it started" if broken else getattr(exc, "strerror", None) or str(exc)
+            python = os.fsdecode(multiprocessing.spawn.get_executable())
+            on_notice(f"worker processes cannot start ({reason}; interpreter {python}); importing in one process")
+        return None
+    return pool
+
+
+def _ready() -> None:
+    """The first task a pool is given: it returns once a worker has started."""
+
+
+def _in_workers(
+    pool: ProcessPoolExecutor, tasks: Iterator[_Task | ItemResult], jobs: int
+) -> Iterator[ItemResult | _Extracted]:
+    """Extract in the pool's `jobs` processes, at most 2 × jobs tasks in flight, yielding as each finishes."""
+    pending: set[Future] = set()
+    with pool:
+        for task in tasks:
+            if isinstance(task, ItemResult | _Extracted):
+                yield task
+                continue
+            pending.add(pool.submit(_extract, task))
+            if len(pending) >= 2 * jobs:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                yield from (future.result() for future in done)
+        for future in as_completed(pending):
+            yield future.result()
+
+
+def reextract(
+    archive: Archive,
+    settings: Settings,
+    *,
+    since: str | None = None,
+    section: str | None = None,
+    on_result: ResultCallback | None = None,
+) -> RunSummary:
+    """Run extraction and stripping again on the raw pages the archive kept, with today's code
+    and rules; an article whose body changed gets a new version (the old one stays). No network.
+
+    Results: `updated` (changed), `duplicate` (unchanged), `skipped` (no raw page kept), `failed`.
+    """
+    stripper = Stripper(settings.strip, learned=archive)
+    summary = RunSummary()
+    for row in archive.list(since=since, section=section):
+        result = run_guarded(row["id"], _reextract_one, archive, row, stripper, settings, traceback=settings.traceback)
+        summary.add(result)
+        if on_result:
+            on_result(result)
+    return summary
+
+
+def _reextract_one(archive: Archive, row: dict, stripper: Stripper, settings: Settings) -> ItemResult:
+    article_id, old_path = row["id"], row["json_path"]
+    old = archive.read_article(archive.root / old_path)
+    ref = old.source.get("warc")
+    if not ref:
+        return ItemResult(article_id, "skipped", old.id, reason="no raw page kept (archived before raw pages were)")
+    raw = read_raw(archive.root, ref)
+    article = build_article(raw, stripper, settings.min_words, settings.keep_non_articles)
+    article.source["warc"] = ref
+    article.id = old.id  # the same article, even where its id came from its (now changed) body
+    if article.content_sha256 == old.content_sha256:
+        differ = [name for name in REEXTRACT_METADATA if getattr(article, name) != getattr(old, name)]
+        # A version is a body; metadata-only changes are reported, not stored (see the README).
+        reason = f"body unchanged; metadata now differs ({', '.join(differ)}), not re-versioned" if differ else None
+        return ItemResult(article_id, "duplicate", old.id, old_path, old.title, reason)
+    added = archive.add(article)
+    return ItemResult(article_id, added.outcome, added.id, added.json_path, article.title)
+
+
+def fetch_urls(
+    archive: Archive,
+    urls: Iterable[str],
+    settings: Settings,
+    *,
+    on_result: ResultCallback | None = None,
+    failures: FailureCounter | None = None,
+) -> RunSummary:
+    """Download pages and archive their articles, given up or not (they were asked for); each
+    failure counts towards giving the URL up, once for the run, as `failures` counts them."""
+    from newsarchive.inputs.fetch import Fetcher
+
+    stripper = Stripper(settings.strip, learned=archive)
+    summary = RunSummary()
+    failures = failures or FailureCounter(archive, settings.max_failures)
+    with Fetcher(settings) as fetcher:
+        for url in urls:
+            read = partial(fetcher.fetch, url)
+            result = run_guarded(url, _store_read, archive, read, stripper, settings, url, traceback=settings.traceback)
+            result = failures.note(url, result)
+            summary.add(result)
+            if on_result:
+                on_result(result)
+    return summary

@@ -1,0 +1,37 @@
+"""What a run reports: one result per input (a URL or a file), and the counts of a whole run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Status = Literal["archived", "updated", "duplicate", "failed", "skipped", "planned"]
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """What happened to one input (a URL or a file)."""
+
+    input: str
+    status: Status
+    id: str | None = None
+    path: str | None = None
+    title: str | None = None
+    reason: str | None = None
+    format: str | None = None  # for --dry-run: what the file was recognized as
+    url: str | None = None  # for --dry-run: the URL recovered from it
+    given_up_after: int | None = None  # this failure gave the URL up, after so many runs failed it
+
+
+@dataclass
+class RunSummary:
+    counts: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(("archived", "updated", "duplicate", "failed", "skipped", "planned"), 0)
+    )
+
+    def add(self, result: ItemResult) -> None:
+        self.counts[result.status] += 1
+
+    @property
+    def failed(self) -> int:
+        return self.counts["failed"]
