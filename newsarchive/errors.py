@@ -97,6 +97,11 @@ class StoreError(NewsarchiveError):
     """The archive could not be written or read."""
 
 
+class ArticleDataError(NewsarchiveError):
+    """JSON that is not a newsarchive article: not JSON, a field missing or of the wrong type,
+    a schema_version this newsarchive does not know. Readers add where it came from."""
+
+
 class NotFoundError(NewsarchiveError):
     """No article matches the given id or URL."""
 
