@@ -27,7 +27,7 @@ from newsarchive.files import write_atomic
 from newsarchive.model import UNSTATED_DATE_SOURCES, Article, sha256_hex, site_of
 from newsarchive.render import shown_date
 from newsarchive.store.archive import Archive
-from newsarchive.text import slugify
+from newsarchive.text import slugify, split_front_matter
 
 # The templates are this module: when it changes (an upgrade), every page is rebuilt.
 SITE_FORMAT = sha256_hex(Path(__file__).read_bytes())[:16]
@@ -367,13 +367,7 @@ def body_html(article: Article) -> str:
 
 def _body_markdown(markdown: str) -> str:
     """What follows the front matter and the '# title' line."""
-    lines = markdown.split("\n")
-    if lines and lines[0] == "---":
-        try:
-            end = lines.index("---", 1)
-        except ValueError:
-            end = 0
-        lines = lines[end + 1 :]
+    lines = split_front_matter(markdown)[1].split("\n")
     while lines and not lines[0].strip():
         lines.pop(0)
     if lines and lines[0].startswith("# "):
