@@ -56,6 +56,10 @@ class TooLargeError(FetchError):
     """The page is larger than the configured maximum."""
 
 
+class CompressionError(InputError):
+    """Compressed bytes that cannot be decompressed: damaged, or cut short."""
+
+
 class DisallowedError(NewsarchiveError):
     """robots.txt keeps us out of this URL: it is skipped (not failed, so never retried)."""
 
