@@ -25,7 +25,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from newsarchive.config import Settings
 from newsarchive.errors import CompressionError, FetchError, TooLargeError, UnsupportedURLError
 from newsarchive.inputs.inflate import ENCODINGS, Inflater
-from newsarchive.model import HttpExchange, RawPage, utc_now
+from newsarchive.model import HttpExchange, RawPage, page_format, utc_now
 
 ALLOWED_SCHEMES = ("http", "https")
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -272,7 +272,7 @@ class Fetcher:
                     original=wire,
                     kind="http",
                     location=url,
-                    format=_page_format(response.headers.get("Content-Type")),
+                    format=page_format(response.headers.get("Content-Type")),
                     url=current,
                     content_type=response.headers.get("Content-Type"),
                     fetched_at=utc_now(),
@@ -341,12 +341,6 @@ def _request_error(exc: requests.exceptions.RequestException) -> Exception:
     if isinstance(exc, requests.exceptions.InvalidURL):
         return FetchError(f"invalid URL: {exc}")
     return FetchError(str(exc))
-
-
-def _page_format(content_type: str | None) -> str:
-    """A server that says text/plain sends a text save, not HTML; anything else is parsed as HTML."""
-    media_type = (content_type or "").split(";", 1)[0].strip().lower()
-    return "text" if media_type == "text/plain" else "html"
 
 
 def _root_cause(exc: BaseException) -> str:
