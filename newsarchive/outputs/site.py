@@ -29,8 +29,12 @@ from newsarchive.render import shown_date
 from newsarchive.store.archive import Archive
 from newsarchive.text import slugify, split_front_matter
 
-# The templates are this module: when it changes (an upgrade), every page is rebuilt.
-SITE_FORMAT = sha256_hex(Path(__file__).read_bytes())[:16]
+# The version of the pages this module writes: a site built with another one is rebuilt whole.
+# Bump it with every change that makes a page written from the same article differ (markup,
+# styles named in it, body rendering, links, the search index's form); a change that leaves
+# every page as it was (a comment, a refactor) keeps it, so no page is rewritten for nothing.
+# The static files (site_static/) need no bump: each is rewritten when its own content changes.
+SITE_FORMAT = 2
 MANIFEST_NAME = ".newsarchive-site.json"
 SITE_POINTER = ".newsarchive-site"  # in the archive: where its site was last written, for `show --open`
 LATEST_ON_HOME = 30
