@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from lxml import html as lxml_html
 
-from newsarchive.extract.metadata import clean_authors, names_outlet, normalize_language
+from newsarchive.extract.bylines import clean_authors, names_outlet
+from newsarchive.extract.declared import normalize_language
 from newsarchive.extract.titles import headline_h1, unescape_entities, without_h1_suffix
 
 

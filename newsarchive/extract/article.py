@@ -17,19 +17,11 @@ from lxml import html as lxml_html
 from newsarchive import __version__
 from newsarchive.errors import ExtractionError
 from newsarchive.extract.body import Body, count_words, extract_body, parse_html
+from newsarchive.extract.bylines import byline_authors, clean_authors, parse_byline
 from newsarchive.extract.clean import TITLE_SEPARATORS, Removal, Stripper, StripResult, split_title
-from newsarchive.extract.dates import date_from_url
+from newsarchive.extract.dates import date_from_url, dates_in_text
+from newsarchive.extract.declared import PageMetadata, read_metadata, section_from_breadcrumbs, section_from_url
 from newsarchive.extract.encoding import decode
-from newsarchive.extract.metadata import (
-    PageMetadata,
-    byline_authors,
-    clean_authors,
-    dates_in_text,
-    parse_byline,
-    read_metadata,
-    section_from_breadcrumbs,
-    section_from_url,
-)
 from newsarchive.extract.textsave import TextSave, parse_markdown_save, parse_text_save
 from newsarchive.extract.titles import title_suffix
 from newsarchive.model import Article, Block, RawPage, sha256_hex

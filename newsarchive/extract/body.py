@@ -18,8 +18,8 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from newsarchive.errors import ExtractionError
+from newsarchive.extract.bylines import element_lines
 from newsarchive.extract.clean import STATEMENT_END, Stripper
-from newsarchive.extract.metadata import element_lines
 from newsarchive.model import Block, sha256_hex, site_of
 from newsarchive.text import normalize_space
 
