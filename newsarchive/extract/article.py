@@ -22,6 +22,7 @@ from newsarchive.extract.clean import TITLE_SEPARATORS, Removal, Stripper, Strip
 from newsarchive.extract.dates import date_from_url, dates_in_text
 from newsarchive.extract.declared import PageMetadata, read_metadata, section_from_breadcrumbs, section_from_url
 from newsarchive.extract.encoding import decode
+from newsarchive.extract.rules import BYLINE_MAX_WORDS
 from newsarchive.extract.textsave import TextSave, parse_markdown_save, parse_text_save
 from newsarchive.extract.titles import title_suffix
 from newsarchive.model import Article, Block, RawPage, sha256_hex
@@ -36,7 +37,6 @@ from newsarchive.text import (
 )
 from newsarchive.timestamps import normalize_datetime
 
-BYLINE_MAX_WORDS = 12
 CONTROL_OR_REPLACEMENT = re.compile("[" + re.escape(CONTROL_BYTES.decode("ascii")) + "\ufffd]")
 HEADER_MAX_BLOCKS = 4
 MAX_SITE_NAME_WORDS = 5

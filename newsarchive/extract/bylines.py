@@ -6,13 +6,23 @@ or printed (no 'By', no job titles, no picture credits, no site standing in for 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from lxml import html as lxml_html
 
 from newsarchive.extract.clean import name_key
-from newsarchive.extract.rules import OTHER_STORIES_XPATH, REGEX_NS
+from newsarchive.extract.rules import (
+    AUTHOR_BOX_WORDS,
+    BYLINE_LABELS,
+    BYLINE_LABELS_UNSPACED,
+    BYLINE_MAX_WORDS,
+    BYLINE_SEARCH_BLOCKS,
+    CREDIT_WORDS,
+    MAX_NAME_WORDS,
+    OTHER_STORIES_XPATH,
+    REGEX_NS,
+)
 from newsarchive.text import normalize_space
 
 # Controls and hidden dialogs that an author box carries: "Follow" buttons, a login prompt's "Cancel".
@@ -21,12 +31,19 @@ NOT_SHOWN_XPATH = (
     "ancestor-or-self::*[@role='button' or @hidden or @aria-hidden='true' or "
     "contains(translate(@style, ' ', ''), 'display:none')]"
 )
-BYLINE_SEARCH_BLOCKS = 4
 HANDLE = re.compile(r"@\w+")
-BYLINE_PREFIX = re.compile(
-    r"^(?:(?:written\s+)?(?:by|von|par|por|di|door|av|af)(?:\s*:)?\s+|بقلم\s*:?\s*|(?:文|撰文|记者|記者)\s*[／/:：]\s*)",
-    re.IGNORECASE,
-)
+
+
+def _alternatives(labels: Iterable[str]) -> str:
+    """Labels as one regular expression, the longest first; a space in a label matches any white space."""
+    return "|".join(re.escape(label).replace(r"\ ", r"\s+") for label in sorted(labels, key=len, reverse=True))
+
+
+# A byline label before a name, then a colon or a space; in scripts without spaces, a separator.
+_SPACED_LABEL = rf"(?:{_alternatives(BYLINE_LABELS)})(?:\s*[:：]\s*|\s+)"
+_UNSPACED_LABEL = rf"(?:{_alternatives(BYLINE_LABELS_UNSPACED)})"
+# The label that a declared or printed author string may still carry ('By Jane Doe', '記者／山田').
+BYLINE_PREFIX = re.compile(rf"^(?:{_SPACED_LABEL}|{_UNSPACED_LABEL}\s*[／/:：]\s*)", re.IGNORECASE)
 NAME_SUFFIX = re.compile(r"\s*(?:記者|记者|特派員|編集委員)$")
 DATE_WORDS = re.compile(
     r"(?:updated|published|posted|today|yesterday|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b.*", re.IGNORECASE
@@ -34,30 +51,17 @@ DATE_WORDS = re.compile(
 AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\be\b|\||\sو\s|、)\s*", re.IGNORECASE)
 # A credit that names where a text or a picture came from, not who wrote it: "Quelle: dpa",
 # "Source: Reuters", "(Image: Getty Images)", "Foto: ...".
-CREDIT_LABEL = re.compile(
-    r"^[(\[]?\s*(?:quellen?|sources?|fuentes?|fontes?|fotos?|photos?|images?|bilder?|credits?|crédits?|"
-    r"pictures?|illustrations?|grafik|video)\s*:",
-    re.IGNORECASE,
-)
+CREDIT_LABEL = re.compile(rf"^[(\[]?\s*(?:{CREDIT_WORDS})\s*:", re.IGNORECASE)
 # Words that stand alone in an author box: the byline's "By", buttons such as "Follow".
-NOT_NAMES = frozenset(
-    {
-        "by", "von", "par", "por", "di", "door", "av", "af", "follow", "folgen", "suivre", "seguir", "segui",
-        "volgen", "abonnieren", "subscribe", "more", "mehr", "profile", "profil", "author", "autor", "auteur",
-        "autore", "email", "e-mail", "share", "teilen", "contact", "kontakt",
-    }
-)  # fmt: skip
+NOT_NAMES = frozenset(BYLINE_LABELS) | AUTHOR_BOX_WORDS
 # Initials a newsroom adds after a name: "Jane Doe (jd)", "Jane Doe (AFP)".
 NAME_INITIALS = re.compile(r"\s*\((?:[a-z]{2,5}\.?|[A-Z]{2,5})\)$")
 # A link given as a name ("https://...", "www.example.com", "facebook.com/somepaper"), and a
 # site named by its address ("example.co.uk"), which is the outlet, not a writer.
 LINK = re.compile(r"^(?:https?://|www\.)|^[\w-]+(?:\.[\w-]+)+/", re.IGNORECASE)
 WEB_ADDRESS = re.compile(r"^[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}$", re.IGNORECASE)
-BYLINE_TEXT = re.compile(
-    r"^(?:(?:by|posted by|written by|words by|story by|von|par|por|door|di|av|af)(?:\s*:)?\s+|"
-    r"(?:كتب|كتبت|بقلم|نویسنده|作者|文|撰文|本报记者|本報記者|记者|記者)\s*[:：／/]?\s*)(?P<names>.+)$",
-    re.IGNORECASE,
-)
+# A printed byline: its label, then the names (in scripts without spaces, the separator may be missing).
+BYLINE_TEXT = re.compile(rf"^(?:{_SPACED_LABEL}|{_UNSPACED_LABEL}\s*[:：／/]?\s*)(?P<names>.+)$", re.IGNORECASE)
 BYLINE_BRACKETS = " （）()〔〕[]【】"
 CJK_NAME = re.compile(r"^[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\s]+$")
 ARABIC_AND = re.compile(r"\sو(?=\w)")  # "و" joined to the next name: "سلمى الحداد وكريم نصار"
@@ -81,8 +85,6 @@ BYLINE_XPATH = (
 # A class that says its element holds a name ("byline", "author-name", "ContributorName"), so a
 # line there needs no "By" to be read as one.
 NAME_CLASS = re.compile(r"byline|author|writer|contributor", re.IGNORECASE)
-MAX_NAME_WORDS = 5
-BYLINE_MAX_WORDS = 15
 
 
 def element_lines(element: lxml_html.HtmlElement, breaks: tuple[str, ...] = ("br",)) -> list[str]:

@@ -17,51 +17,25 @@ from lxml import html as lxml_html
 from newsarchive.extract.bylines import clean_authors, names_outlet
 from newsarchive.extract.clean import TITLE_SEPARATORS
 from newsarchive.extract.dates import UPDATE_LABEL
-from newsarchive.extract.rules import OTHER_STORIES_XPATH, REGEX_NS
+from newsarchive.extract.rules import (
+    ARTICLE_TYPES,
+    AUTHOR_META,
+    DESCRIPTION_META,
+    HOME_CRUMBS,
+    IMAGE_META,
+    INVERTED_NAME_META,
+    LANGUAGE_META,
+    MODIFIED_META,
+    OTHER_STORIES_XPATH,
+    PUBLISHED_META,
+    REGEX_NS,
+    SECTION_META,
+    TAG_META,
+    TITLE_META,
+)
 from newsarchive.extract.titles import headline_h1, unescape_entities, without_h1_suffix
 from newsarchive.text import normalize_space
 
-ARTICLE_TYPES = (
-    "NewsArticle",
-    "ReportageNewsArticle",
-    "AnalysisNewsArticle",
-    "OpinionNewsArticle",
-    "BackgroundNewsArticle",
-    "LiveBlogPosting",
-    "Article",
-    "BlogPosting",
-    "Report",
-    "ScholarlyArticle",
-    "TechArticle",
-    "SocialMediaPosting",
-)
-PUBLISHED_META = (
-    "article:published_time",
-    "og:published_time",
-    "datepublished",
-    "pubdate",
-    "publishdate",
-    "publish-date",
-    "publish_date",
-    "date",
-    "dc.date",
-    "dc.date.issued",
-    "dcterms.created",
-    "sailthru.date",
-    "parsely-pub-date",
-    "article.published",
-    "cxenseparse:recs:publishtime",
-)
-MODIFIED_META = (
-    "article:modified_time",
-    "og:updated_time",
-    "datemodified",
-    "dc.date.modified",
-    "dcterms.modified",
-    "last-modified",
-    "lastmod",
-    "article.updated",
-)
 # First path segments that name a section rather than a slug or a year.
 KNOWN_SECTIONS = frozenset(
     {
@@ -121,9 +95,6 @@ MAX_SITE_NAME_WORDS = 6
 SENTENCE_END = re.compile(r"[.!?。！？]$")
 # What separates the entries of a keyword list given as a section: 'Politics, Home Page, Popular'.
 KEYWORD_LIST_SPLIT = re.compile(r"\s*[,;、，]\s*")
-# Meta tags naming the author, in the order they are trusted; the citation ones write "Family, Given".
-AUTHOR_META = ("article:author", "author", "parsely-author", "sailthru.author", "dc.creator", "citation_author")
-INVERTED_NAME_META = ("dc.creator", "citation_author")
 INVERTED_NAME = re.compile(r"^(?P<family>[^,]{2,40}),\s*(?P<given>[^,]{2,40})$")
 
 
@@ -284,12 +255,8 @@ def _breadcrumbs(tree: lxml_html.HtmlElement, nodes: list[dict[str, Any]]) -> li
 
 
 def section_from_breadcrumbs(crumbs: list[str], title: str | None) -> str | None:
-    home = {
-        "home", "homepage", "home page", "start", "startseite", "accueil", "inicio", "portada", "início",
-        "news", "الرئيسية", "الصفحة الرئيسية", "صفحه اصلی", "ホーム", "トップ", "首页", "首頁", "主页", "主頁",
-    }  # fmt: skip
     for crumb in crumbs:
-        if crumb.casefold() in home or (title and crumb.casefold() == title.casefold()):
+        if crumb.casefold() in HOME_CRUMBS or (title and crumb.casefold() == title.casefold()):
             continue
         if len(crumb) <= 40:
             return crumb
@@ -305,14 +272,12 @@ def read_metadata(tree: lxml_html.HtmlElement, url: str | None = None) -> PageMe
     md = PageMetadata()
     md.is_article = bool(article) or (_first(meta, "og:type") or "").lower() == "article"
     md.og_type = _first(meta, "og:type")
-    md.description = _text(article.get("description")) or _first(
-        meta, "og:description", "description", "twitter:description"
-    )
+    md.description = _text(article.get("description")) or _first(meta, *DESCRIPTION_META)
     md.site_name = _site_name(meta, article, nodes)
     title_element = tree.find(".//title")
     md.html_title = _text(title_element.text_content()) if title_element is not None else None
     md.h1 = headline_h1(tree, md.site_name)
-    md.title = _text(article.get("headline")) or without_h1_suffix(_first(meta, "og:title", "twitter:title"), md.h1)
+    md.title = _text(article.get("headline")) or without_h1_suffix(_first(meta, *TITLE_META), md.h1)
     md.authors, md.outlets = declared_writers(article, _by_id(nodes), meta, md.site_name)
     md.published, md.published_source = _first_found(
         ("json-ld", _text(article.get("datePublished")) or _text(article.get("dateCreated"))),
@@ -323,7 +288,7 @@ def read_metadata(tree: lxml_html.HtmlElement, url: str | None = None) -> PageMe
 
     md.section, md.section_source = _first_found(
         ("json-ld", (_names(article.get("articleSection")) or [None])[0]),
-        ("meta", _first(meta, "article:section", "section", "parsely-section")),
+        ("meta", _first(meta, *SECTION_META)),
     )
     md.breadcrumbs = _breadcrumbs(tree, nodes)
     if md.section and len(keywords := KEYWORD_LIST_SPLIT.split(md.section)) > 1:
@@ -336,7 +301,7 @@ def read_metadata(tree: lxml_html.HtmlElement, url: str | None = None) -> PageMe
     md.claimed_words = int(claimed) if isinstance(claimed, int | str) and str(claimed).strip().isdigit() else None
 
     keywords = article.get("keywords")
-    tags = meta.get("article:tag", []) or meta.get("news_keywords", []) or meta.get("keywords", [])
+    tags = next((meta[key] for key in TAG_META if meta.get(key)), [])
     if isinstance(keywords, list):
         tags = [k for k in keywords if isinstance(k, str)]
     elif isinstance(keywords, str):
@@ -344,16 +309,14 @@ def read_metadata(tree: lxml_html.HtmlElement, url: str | None = None) -> PageMe
     md.tags = _unique(t for tag in tags for t in re.split(r"\s*[,;]\s*", tag))
 
     language = _text(article.get("inLanguage")) or tree.get("lang") or tree.get("xml:lang")
-    language = language or _first(meta, "og:locale", "content-language", "language")
+    language = language or _first(meta, *LANGUAGE_META)
     md.language = normalize_language(language)
 
     canonical = tree.xpath('//link[translate(@rel,"CANOICAL","canoical")="canonical"]/@href')
     md.canonical_url = _absolute(canonical[0], url) if canonical else None
     md.og_url = _absolute(_first(meta, "og:url") or "", url)
     url = url or md.canonical_url or md.og_url  # a saved file's relative links resolve against its own URL
-    md.image = _absolute(
-        _first(meta, "og:image", "og:image:url", "twitter:image") or _first_url(article.get("image")) or "", url
-    )
+    md.image = _absolute(_first(meta, *IMAGE_META) or _first_url(article.get("image")) or "", url)
     return md
 
 
