@@ -18,7 +18,7 @@ from newsarchive import __version__
 from newsarchive.errors import ExtractionError
 from newsarchive.extract.body import Body, count_words, extract_body, parse_html
 from newsarchive.extract.bylines import byline_authors, clean_authors, parse_byline
-from newsarchive.extract.clean import TITLE_SEPARATORS, Removal, Stripper, StripResult, split_title
+from newsarchive.extract.clean import LEARNED, TITLE_SEPARATORS, Removal, Stripper, StripResult, split_title
 from newsarchive.extract.dates import date_from_url, dates_in_text
 from newsarchive.extract.declared import PageMetadata, read_metadata, section_from_breadcrumbs, section_from_url
 from newsarchive.extract.encoding import decode
@@ -112,14 +112,13 @@ def _section(md: PageMetadata, title: str | None, url: str | None) -> tuple[str 
     return (from_url, "url") if from_url else (None, None)
 
 
-PAYWALL_RULES = frozenset({"subscription"})
 TRUNCATED_SHARE = 0.5  # a body under half the page's own word count is a teaser
 INDEX_TEASER_SHARE = 0.5  # of the body's words in teasers for other pages: a section front
 
 
 def _access(md: PageMetadata, removed: list[Removal], words: int) -> str:
     """free | paywalled | truncated, from what the page says of itself."""
-    if md.paywalled or any(removal.rule in PAYWALL_RULES for removal in removed):
+    if md.paywalled or any(removal.role == "paywall" for removal in removed):
         return "paywalled"
     if md.claimed_words and words < TRUNCATED_SHARE * md.claimed_words:
         return "truncated"
@@ -127,7 +126,7 @@ def _access(md: PageMetadata, removed: list[Removal], words: int) -> str:
 
 
 def learned_lines(removed: list[Removal]) -> list[str]:
-    return [removal.text for removal in removed if removal.rule == "learned"]
+    return [removal.text for removal in removed if removal.rule == LEARNED]
 
 
 def _fallback_date(raw: RawPage) -> tuple[str, str]:

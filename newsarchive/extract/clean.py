@@ -15,11 +15,12 @@ from urllib.parse import urlsplit
 
 from newsarchive.config import compile_strip_pattern
 from newsarchive.extract.rules import LINE_RULES
-from newsarchive.model import Block, site_of
+from newsarchive.model import Block, RuleRole, StripRule, site_of
 from newsarchive.text import line_key, normalize_space
 
-# A heading line that opens a trailing widget of links (removed with everything after it).
-TRAILING_BLOCK_STARTERS = frozenset({"related", "related-intl", "source-link"})
+# The roles of a line that opens a trailing widget of links (removed with everything after it).
+TRAILING_BLOCK_ROLES = frozenset({"trailing-block", "related"})
+LEARNED = "learned"  # what removed a line the archive learned that its site repeats
 MAX_TRAILING_LINE_WORDS = 20
 STATEMENT_END = re.compile(r"[.!…][\"'“”‘’»«)\]\s]*$")  # a headline may ask a question
 SENTENCE_END = re.compile(r"[.!?…][\"'“”‘’»«)\]\s]*$")
@@ -37,6 +38,7 @@ MAX_SUFFIX_WORDS = 4
 class Rule:
     name: str
     pattern: re.Pattern[str]
+    role: RuleRole = "line"
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class Removal:
     rule: str
     block_index: int
     detail: str | None = None  # for a learned line: how often the site repeats it
+    role: RuleRole = "line"  # the role of the rule that took it
 
 
 class LearnedBoilerplate(Protocol):
@@ -63,11 +66,14 @@ class StripResult:
     removed: list[Removal]
 
 
-def _compile(name: str, pattern: str) -> Rule:
-    return Rule(name, compile_strip_pattern(pattern))
+def _compile(rule: StripRule) -> Rule:
+    return Rule(rule.name, compile_strip_pattern(rule.pattern), rule.role)
 
 
-BUILTIN_RULES: tuple[Rule, ...] = tuple(_compile(name, pattern) for name, pattern in LINE_RULES)
+BUILTIN_RULES: tuple[Rule, ...] = tuple(map(_compile, LINE_RULES))
+# What removes a line of nothing but decoration, and a line that only links to the page's own site.
+DECORATION = Rule("decoration", re.compile(f"[{re.escape(_DECORATION)}]+"))
+OWN_LINK = Rule("own-link", BARE_URL)
 
 
 class Stripper:
@@ -75,21 +81,21 @@ class Stripper:
     the lines the archive has learned that a site repeats in its articles."""
 
     def __init__(self, extra_patterns: Iterable[str] = (), learned: LearnedBoilerplate | None = None) -> None:
-        user = [_compile(f"user:{pattern}", pattern) for pattern in extra_patterns]
+        user = [_compile(StripRule(f"user:{pattern}", pattern)) for pattern in extra_patterns]
         self.rules: tuple[Rule, ...] = BUILTIN_RULES + tuple(user)
         self.learned = learned
 
-    def match_line(self, line: str) -> str | None:
-        """The name of the first rule that matches this whole line, or None; a line of nothing
-        but decoration (a lone "|" or "•" left of a widget) is 'decoration'."""
+    def match_rule(self, line: str) -> Rule | None:
+        """The first rule that matches this whole line, or None; a line of nothing but
+        decoration (a lone "|" or "•" left of a widget) is DECORATION's."""
         trimmed = line.strip(_DECORATION)
         if not trimmed:
-            return "decoration" if line.strip() else None
+            return DECORATION if line.strip() else None
         if len(trimmed) > 300:
             return None
         for rule in self.rules:
             if rule.pattern.fullmatch(trimmed):
-                return rule.name
+                return rule
         return None
 
     def strip(self, blocks: Sequence[Block], page_url: str | None = None) -> StripResult:
@@ -106,13 +112,13 @@ class Stripper:
             for line in lines:
                 if not line:
                     continue
-                rule = self.match_line(line) or ("own-link" if own_host and _host(line) == own_host else None)
+                rule = self.match_rule(line) or (OWN_LINK if own_host and _host(line) == own_host else None)
                 if rule is None and learned and line_key(line) in learned:
-                    removed.append(Removal(line, "learned", index, learned[line_key(line)]))
+                    removed.append(Removal(line, LEARNED, index, learned[line_key(line)]))
                 elif rule is None:
                     keep_lines.append(line)
                 else:
-                    removed.append(Removal(line, rule, index))
+                    removed.append(Removal(line, rule.name, index, role=rule.role))
             if keep_lines:
                 kept.append((index, replace(block, text="\n".join(keep_lines))))
         kept = self._drop_trailing_block(blocks, kept, removed)
@@ -123,7 +129,7 @@ class Stripper:
         self, original: Sequence[Block], kept: list[tuple[int, Block]], removed: list[Removal]
     ) -> list[tuple[int, Block]]:
         """Remove a trailing 'Related articles' widget: its heading and the short lines after it."""
-        starter = next((r for r in reversed(removed) if r.rule in TRAILING_BLOCK_STARTERS), None)
+        starter = next((r for r in reversed(removed) if r.role in TRAILING_BLOCK_ROLES), None)
         if starter is None:
             return kept
         tail = [(i, b) for i, b in kept if i > starter.block_index]
