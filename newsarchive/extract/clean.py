@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from newsarchive.config import compile_strip_pattern
+from newsarchive.config import Settings, compile_strip_pattern
 from newsarchive.extract.rules import LINE_RULES
 from newsarchive.model import Block, RuleRole, StripRule, site_of
 from newsarchive.text import line_key, normalize_space
@@ -76,14 +76,33 @@ DECORATION = Rule("decoration", re.compile(f"[{re.escape(_DECORATION)}]+"))
 OWN_LINK = Rule("own-link", BARE_URL)
 
 
-class Stripper:
-    """Applies the built-in rules plus the user's own (whole-line regular expressions), then
-    the lines the archive has learned that a site repeats in its articles."""
+def merged_rules(user_rules: Iterable[StripRule]) -> tuple[Rule, ...]:
+    """The packaged rules with the user's merged over them: a user rule named like a packaged
+    one takes its place (and its turn), the others come after the packaged ones."""
+    by_name = {rule.name: _compile(rule) for rule in user_rules}
+    packaged = tuple(by_name.pop(rule.name, rule) for rule in BUILTIN_RULES)
+    return packaged + tuple(by_name.values())
 
-    def __init__(self, extra_patterns: Iterable[str] = (), learned: LearnedBoilerplate | None = None) -> None:
+
+class Stripper:
+    """Applies the packaged rules with the user's rules file merged over them and the user's
+    own patterns (whole-line regular expressions) after them, then the lines the archive has
+    learned that a site repeats in its articles."""
+
+    def __init__(
+        self,
+        extra_patterns: Iterable[str] = (),
+        learned: LearnedBoilerplate | None = None,
+        user_rules: Iterable[StripRule] = (),
+    ) -> None:
         user = [_compile(StripRule(f"user:{pattern}", pattern)) for pattern in extra_patterns]
-        self.rules: tuple[Rule, ...] = BUILTIN_RULES + tuple(user)
+        self.rules: tuple[Rule, ...] = merged_rules(user_rules) + tuple(user)
         self.learned = learned
+
+    @classmethod
+    def from_settings(cls, settings: Settings, learned: LearnedBoilerplate | None = None) -> Stripper:
+        """The stripper a run's settings ask for: their rules file and their strip patterns."""
+        return cls(settings.strip, learned, settings.rules)
 
     def match_rule(self, line: str) -> Rule | None:
         """The first rule that matches this whole line, or None; a line of nothing but
