@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from newsarchive.errors import ConfigError
+from newsarchive.extract.article import build_article, preview_strip
 from newsarchive.extract.clean import Stripper, split_title
-from newsarchive.model import Block
+from newsarchive.model import Block, RawPage
 from newsarchive.text import normalize_space
+from tests.pages import about, news_page
 
 
 def paragraphs(*texts: str) -> list[Block]:
@@ -168,3 +172,28 @@ def test_a_bare_link_to_the_pages_own_site_goes_and_other_links_stay() -> None:
 def test_a_related_widget_of_question_headlines_still_goes() -> None:
     blocks = paragraphs(BODY, "You may also like...", "Who will win the cup in 2026?", "Ferry fares to rise")
     assert [b.text for b in Stripper().strip(blocks).blocks] == [BODY]
+
+
+def renamed(stripper: Stripper) -> Stripper:
+    """The same stripper with every rule under another name."""
+    stripper.rules = tuple(replace(rule, name=f"renamed-{rule.name}") for rule in stripper.rules)
+    return stripper
+
+
+def test_what_a_rule_does_beside_removing_its_line_follows_its_role_not_its_name() -> None:
+    """Paywall marking, the trailing 'Related' block and the container a 'Related' heading opens
+    work the same when every packaged rule has another name: code asks for roles, not names."""
+    blocks = paragraphs(BODY, "Related Articles", "Mayor opens new bridge", "Rail strike called off")
+    assert [b.text for b in renamed(Stripper()).strip(blocks).blocks] == [BODY]
+
+    teasers = "".join(
+        f"<p><a href='/other/{i}'>Teaser {i}: another story on the ferry timetable.</a></p>" for i in range(3)
+    )
+    page = news_page(
+        paragraphs=about("harbour", 5),
+        extra_body=f"<p>Subscribe to continue reading</p><section><h3>Related stories</h3>{teasers}</section>",
+    )
+    raw = RawPage(content=page.encode(), kind="file", location="/saved/page.html", format="html")
+    assert build_article(raw, renamed(Stripper())).access == "paywalled"
+    explained = preview_strip(raw, renamed(Stripper())).explanation()
+    assert any("related: container opened by 'Related stories' dropped" in line for line in explained)

@@ -5,9 +5,10 @@ import pytest
 from newsarchive.errors import ExtractionError
 from newsarchive.extract.article import build_article
 from newsarchive.extract.body import count_words
+from newsarchive.extract.bylines import clean_authors
 from newsarchive.extract.clean import Stripper
 from newsarchive.extract.dates import date_from_url
-from newsarchive.extract.metadata import clean_authors, section_from_url
+from newsarchive.extract.declared import section_from_url
 from newsarchive.model import RawPage
 from newsarchive.timestamps import normalize_datetime
 from tests.pages import about, article_from, json_ld, news_page

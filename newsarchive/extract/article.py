@@ -16,19 +16,12 @@ from lxml import html as lxml_html
 from newsarchive import __version__
 from newsarchive.errors import ExtractionError
 from newsarchive.extract.body import Body, count_words, extract_body, parse_html
-from newsarchive.extract.clean import TITLE_SEPARATORS, Removal, Stripper, StripResult, split_title
-from newsarchive.extract.dates import date_from_url
+from newsarchive.extract.bylines import byline_authors, clean_authors, parse_byline
+from newsarchive.extract.clean import LEARNED, TITLE_SEPARATORS, Removal, Stripper, StripResult, split_title
+from newsarchive.extract.dates import date_from_url, dates_in_text
+from newsarchive.extract.declared import PageMetadata, read_metadata, section_from_breadcrumbs, section_from_url
 from newsarchive.extract.encoding import decode
-from newsarchive.extract.metadata import (
-    PageMetadata,
-    byline_authors,
-    clean_authors,
-    dates_in_text,
-    parse_byline,
-    read_metadata,
-    section_from_breadcrumbs,
-    section_from_url,
-)
+from newsarchive.extract.rules import BYLINE_MAX_WORDS
 from newsarchive.extract.textsave import TextSave, parse_markdown_save, parse_text_save
 from newsarchive.extract.titles import title_suffix
 from newsarchive.model import Article, Block, RawPage, sha256_hex
@@ -36,7 +29,6 @@ from newsarchive.render import render_markdown
 from newsarchive.text import binary_kind, normalize_space, slugify
 from newsarchive.timestamps import normalize_datetime
 
-BYLINE_MAX_WORDS = 12
 HEADER_MAX_BLOCKS = 4
 MAX_SITE_NAME_WORDS = 5
 BYLINE_EDGE_BLOCKS = 3  # how far into the body a byline may stand
@@ -111,14 +103,13 @@ def _section(md: PageMetadata, title: str | None, url: str | None) -> tuple[str 
     return (from_url, "url") if from_url else (None, None)
 
 
-PAYWALL_RULES = frozenset({"subscription"})
 TRUNCATED_SHARE = 0.5  # a body under half the page's own word count is a teaser
 INDEX_TEASER_SHARE = 0.5  # of the body's words in teasers for other pages: a section front
 
 
 def _access(md: PageMetadata, removed: list[Removal], words: int) -> str:
     """free | paywalled | truncated, from what the page says of itself."""
-    if md.paywalled or any(removal.rule in PAYWALL_RULES for removal in removed):
+    if md.paywalled or any(removal.role == "paywall" for removal in removed):
         return "paywalled"
     if md.claimed_words and words < TRUNCATED_SHARE * md.claimed_words:
         return "truncated"
@@ -126,7 +117,7 @@ def _access(md: PageMetadata, removed: list[Removal], words: int) -> str:
 
 
 def learned_lines(removed: list[Removal]) -> list[str]:
-    return [removal.text for removal in removed if removal.rule == "learned"]
+    return [removal.text for removal in removed if removal.rule == LEARNED]
 
 
 def _fallback_date(raw: RawPage) -> tuple[str, str]:

@@ -18,8 +18,8 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from newsarchive.errors import ExtractionError
+from newsarchive.extract.bylines import element_lines
 from newsarchive.extract.clean import STATEMENT_END, Stripper
-from newsarchive.extract.metadata import element_lines
 from newsarchive.model import Block, sha256_hex, site_of
 from newsarchive.text import normalize_space
 
@@ -718,9 +718,6 @@ def _sibling_chunks(home: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
     return []
 
 
-RELATED_RULES = frozenset({"related", "related-intl"})
-
-
 def _without_widgets(tree: lxml_html.HtmlElement, stripper: Stripper, notes: list[str]) -> lxml_html.HtmlElement:
     """Drop a container that a 'Related articles'-style heading opens, teasers and all.
 
@@ -731,7 +728,8 @@ def _without_widgets(tree: lxml_html.HtmlElement, stripper: Stripper, notes: lis
         container = heading.getparent()
         if container is None or container.tag in ("body", "html", "main") or heading.getprevious() is not None:
             continue
-        if stripper.match_line(normalize_space(heading.text_content())) not in RELATED_RULES:
+        opener = stripper.match_rule(normalize_space(heading.text_content()))
+        if opener is None or opener.role != "related":
             continue
         if container.find(".//h1") is None and container.getparent() is not None:
             words = len(container.text_content().split())
