@@ -446,3 +446,23 @@ def test_a_sentence_with_a_long_link_inside_a_body_of_text_blocks_is_kept() -> N
         f"<h1>Ferry timetable changes</h1>{story}</article></body></html>"
     )
     assert "publishes an annual safety review of every crossing on the estuary." in article_from(page).text
+
+
+@pytest.mark.parametrize(
+    "h1",
+    [
+        '<span class="topline">Flood inquiry</span> <span class="headline">Two officials resign</span>',
+        '<span class="topline">"We made mistakes"</span><span class="headline">Two officials resign</span>',
+    ],
+)
+def test_the_headline_with_its_kicker_at_the_top_of_the_body_is_not_body(h1: str) -> None:
+    """The h1 holds a kicker and the headline; the title the page declares has the headline alone
+    (or 'Kicker: Headline'), so the body's first line matches neither as written."""
+    paragraphs = about("inquiry", 6)
+    story = "".join(f"<p>{p}</p>" for p in paragraphs)
+    page = (
+        "<html><head><title>Flood inquiry: Two officials resign</title>"
+        '<meta property="og:title" content="Two officials resign"></head><body><article>'
+        f"<h1>{h1}</h1>{story}</article></body></html>"
+    )
+    assert article_from(page).text.startswith(paragraphs[0])
