@@ -72,6 +72,12 @@ BODY = "The council approved the budget after a long debate on Tuesday evening."
         "You must confirm your public display name before commenting",
         "Sign up for breaking news, reviews, opinion and more.",
         "Follow the Meridian on Google News and add us as a preferred source.",
+        "Additional reporting by Lena Vogt in Geneva",
+        "(Reporting by Tom Berg; Editing by Ana Ruiz)",
+        "With files from Coastwire and Ana Ruiz",
+        "Contributing: Dana Whitfield",
+        "—Coastwire writer Tom Berg in Lisbon contributed to this report.",
+        "Ana Ruiz contributed reporting from Madrid.",
     ],
 )
 def test_known_junk_lines_are_removed(junk: str) -> None:
@@ -92,6 +98,8 @@ def test_known_junk_lines_are_removed(junk: str) -> None:
         "Updated figures published on Monday showed the deficit had narrowed for a third month.",
         "Source: the council's own figures, published on Monday, show the deficit narrowed again.",
         "Reuters reported that the talks had stalled by Tuesday night.",
+        "Heavy rain contributed to the flooding in the valley, the report said.",
+        "Reporting by the Gazette last year prompted the inquiry into the harbour works.",
         "Facebook changed its privacy settings last year, the regulator said.",
         "The race took 2:05 minutes longer than planned.",
         "21:14",
