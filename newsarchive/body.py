@@ -274,7 +274,8 @@ def extract_body(
     if any(b.kind != "image" for b in blocks) and not _mostly_layout_table(blocks):
         joined = _with_sibling_chunks(layout, blocks)
         headed = _with_subheadings(layout, joined, url)
-        with_figures = _without_promo_links(layout, _with_figures(layout, headed, captions, url), url, notes)
+        placed = _with_figures(layout, _without_author_boxes(layout, headed, notes), captions, url)
+        with_figures = _without_promo_links(layout, placed, url, notes)
         notes += _added("sibling-chunks", "paragraphs joined from same-class containers", blocks, joined)
         notes += _added("subheadings", "subheadings over body text put back", joined, headed)
         notes += _figure_notes(headed, with_figures)
@@ -557,6 +558,38 @@ def _without_promo_links(layout: _PageLayout, blocks: list[Block], url: str | No
             continue
         kept.append(block)
     return kept
+
+
+AUTHOR_BOX_CLASS = re.compile(
+    r"author[-_ ]?(bio|info|desc|box)|biography|about[-_ ]?the[-_ ]?author|autor(en)?[-_ ]?(bio|info|box)",
+    re.IGNORECASE,
+)
+AUTHOR_BOX_LEVELS = 3
+AUTHOR_BOX_MAX_WORDS = 150
+
+
+def _without_author_boxes(layout: _PageLayout, blocks: list[Block], notes: list[str]) -> list[Block]:
+    """Text in the author's box ('A veteran reporter, Dana has covered…'): the authors are
+    stored apart, and a bio that does not open with their name escapes the bio rule. The box
+    says so in its class; one that wraps the story (long, or with the h1) is no box."""
+    kept = []
+    for block in blocks:
+        holder = layout.holder_of(block)
+        if block.kind == "paragraph" and holder is not None and _in_author_box(holder):
+            notes.append(f"author-box: {block.text!r}")
+            continue
+        kept.append(block)
+    return kept
+
+
+def _in_author_box(element: etree._Element) -> bool:
+    for level, ancestor in enumerate(element.iterancestors(), start=1):
+        if level > AUTHOR_BOX_LEVELS:
+            return False
+        names = f"{ancestor.get('class') or ''} {ancestor.get('id') or ''}"
+        if AUTHOR_BOX_CLASS.search(names):
+            return ancestor.find(".//h1") is None and len(ancestor.text_content().split()) <= AUTHOR_BOX_MAX_WORDS
+    return False
 
 
 def _is_promo(element: etree._Element, host: str, url: str | None) -> bool:

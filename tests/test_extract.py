@@ -466,3 +466,21 @@ def test_the_headline_with_its_kicker_at_the_top_of_the_body_is_not_body(h1: str
         f"<h1>{h1}</h1>{story}</article></body></html>"
     )
     assert article_from(page).text.startswith(paragraphs[0])
+
+
+def test_the_authors_box_is_not_the_story() -> None:
+    """A bio that names the author only after its first words escapes the bio rule; the box
+    around it says what it is."""
+    paragraphs = about("harbour", 6)
+    story = "".join(f"<p>{p}</p>" for p in paragraphs)
+    bio = (
+        "A veteran of three newsrooms and two wars, Dana has covered the harbour and its trade since"
+        " the old cranes came down, and still walks the quay every morning before the first ferry."
+    )
+    page = (
+        "<html><head><title>Harbour dues rise | Valley Post</title></head><body><article>"
+        f'<h1>Harbour dues rise</h1>{story}<div class="biography"><p>{bio}</p></div></article></body></html>'
+    )
+    text = article_from(page).text
+    assert "veteran of three newsrooms" not in text
+    assert paragraphs[-1] in text
