@@ -709,6 +709,7 @@ def _with_sibling_chunks(layout: _PageLayout, blocks: list[Block]) -> list[Block
                 or CHUNK_SKIP_CLASS.search(element.get("class") or "")
                 or element.xpath(CHUNK_SKIP_XPATH)
                 or any(inner is not element for inner in element.iter(*CHUNK_TEXT_TAGS))
+                or _in_signup_box(element)
             ):
                 continue
             if not _prose_despite_links(element, text):
@@ -794,6 +795,17 @@ def _without_signup_boxes(tree: lxml_html.HtmlElement, notes: list[str]) -> lxml
             notes.append(f"signup: box around an e-mail field dropped ({box_words} words)")
             box.drop_tree()
     return tree
+
+
+def _in_signup_box(element: etree._Element) -> bool:
+    """Whether a short container around the element holds an e-mail field: the text of a
+    sign-up box that the sibling-chunk pass, reading the page as it came, would put back."""
+    for ancestor in element.iterancestors():
+        if ancestor.tag in ("body", "html") or len(ancestor.text_content().split()) > SIGNUP_BOX_MAX_WORDS:
+            return False
+        if ancestor.xpath("." + EMAIL_INPUT_XPATH):
+            return True
+    return False
 
 
 def _mostly_layout_table(blocks: list[Block]) -> bool:

@@ -484,3 +484,25 @@ def test_the_authors_box_is_not_the_story() -> None:
     text = article_from(page).text
     assert "veteran of three newsrooms" not in text
     assert paragraphs[-1] in text
+
+
+def test_a_signup_box_in_a_chunk_of_the_body_stays_out() -> None:
+    """The sign-up box sits in one of the same-class containers the story is cut into: its
+    pitch must not come back with the chunks the template split the story into."""
+
+    def chunk(inner: str) -> str:
+        return f"<div class='grid'><div class='body__container article__body'>{inner}</div></div>"
+
+    paragraphs = about("dam", 6)
+    box = (
+        "<section class='signup'><div class='intro'><p>Get the latest headlines and columns every morning.</p></div>"
+        "<form><input type='email' name='address'><button>Go</button></form></section>"
+    )
+    chunks = [
+        chunk("".join(f"<p>{p}</p>" for p in paragraphs[:3])),
+        chunk(box),
+        chunk("".join(f"<p>{p}</p>" for p in paragraphs[3:])),
+    ]
+    text = article_from(news_page(paragraphs=[], extra_body="".join(chunks))).text
+    assert "paragraph 6 of the story" in text
+    assert "latest headlines" not in text
