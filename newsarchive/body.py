@@ -776,13 +776,15 @@ def _without_widgets(tree: lxml_html.HtmlElement, stripper: Stripper, notes: lis
 
 
 SIGNUP_BOX_MAX_WORDS = 100
-EMAIL_INPUT_XPATH = "//input[@type='email' or contains(@name, 'email') or contains(@placeholder, '@')]"
+FORM_FIELD_XPATH = "//input[not(@type='hidden')]"  # what a reader types in or ticks
 
 
 def _without_signup_boxes(tree: lxml_html.HtmlElement, notes: list[str]) -> lxml_html.HtmlElement:
-    """Drop a newsletter sign-up box that sits in the story: the largest element around an
-    e-mail field that is still short (its pitch, its consent line, its error message)."""
-    for field in tree.xpath(EMAIL_INPUT_XPATH):
+    """Drop a box with a form field that sits in the story: the largest element around the
+    field that is still short. A newsletter sign-up (its pitch, its consent line, its error
+    message), the consent toggle that stands in for an embed ('Show external content'), a poll:
+    a reader fills them in, they are not the story's text."""
+    for field in tree.xpath(FORM_FIELD_XPATH):
         box, box_words = None, 0
         for ancestor in field.iterancestors():
             if ancestor.tag in ("body", "html") or ancestor.find(".//h1") is not None:
@@ -792,18 +794,19 @@ def _without_signup_boxes(tree: lxml_html.HtmlElement, notes: list[str]) -> lxml
                 break
             box, box_words = ancestor, words
         if box is not None and box.getparent() is not None:
-            notes.append(f"signup: box around an e-mail field dropped ({box_words} words)")
+            notes.append(f"signup: box around a form field dropped ({box_words} words)")
             box.drop_tree()
     return tree
 
 
 def _in_signup_box(element: etree._Element) -> bool:
-    """Whether a short container around the element holds an e-mail field: the text of a
-    sign-up box that the sibling-chunk pass, reading the page as it came, would put back."""
+    """Whether a short container around the element holds a form field: the text of a box
+    (a sign-up, a consent toggle) that the sibling-chunk pass, reading the page as it came,
+    would put back."""
     for ancestor in element.iterancestors():
         if ancestor.tag in ("body", "html") or len(ancestor.text_content().split()) > SIGNUP_BOX_MAX_WORDS:
             return False
-        if ancestor.xpath("." + EMAIL_INPUT_XPATH):
+        if ancestor.xpath("." + FORM_FIELD_XPATH):
             return True
     return False
 

@@ -506,3 +506,25 @@ def test_a_signup_box_in_a_chunk_of_the_body_stays_out() -> None:
     text = article_from(news_page(paragraphs=[], extra_body="".join(chunks))).text
     assert "paragraph 6 of the story" in text
     assert "latest headlines" not in text
+
+
+def test_the_consent_toggle_standing_in_for_an_embed_is_not_the_story() -> None:
+    """An embed the reader has not allowed yet: a box with a pitch, a checkbox and its label,
+    and a consent paragraph, between two paragraphs of the story."""
+    paragraphs = about("ferry", 6)
+    toggle = (
+        "<div class='b4 n2'><div class='n7'><p>Recommended content from our editors</p>"
+        "<p>Here you will find external content chosen by our editors that adds more information"
+        " to the article. You can show or hide it with one click.</p>"
+        "<input id='show-embed' type='checkbox'><label for='show-embed'>Show external content</label>"
+        "<p>I agree that the external content is shown to me. Personal data may then be passed to"
+        " third-party platforms, as the privacy settings at the foot of the page explain.</p></div></div>"
+    )
+    story = "".join(f"<p>{p}</p>" for p in paragraphs[:3]) + toggle + "".join(f"<p>{p}</p>" for p in paragraphs[3:])
+    page = (
+        "<html><head><title>Ferry fares frozen | Valley Post</title></head><body><article>"
+        f"<h1>Ferry fares frozen</h1>{story}</article></body></html>"
+    )
+    text = article_from(page).text
+    assert "external content" not in text
+    assert paragraphs[3] in text and paragraphs[-1] in text
