@@ -659,9 +659,17 @@ def _without_hidden(layout: _PageLayout, tree: lxml_html.HtmlElement, notes: lis
     return tree
 
 
+def _is_hidden(element: etree._Element) -> bool:
+    return element.get("hidden") is not None or bool(HIDDEN_STYLE.search(element.get("style") or ""))
+
+
+def _inside_hidden(element: etree._Element) -> bool:
+    return _is_hidden(element) or any(_is_hidden(ancestor) for ancestor in element.iterancestors())
+
+
 def _hidden_elements(tree: lxml_html.HtmlElement) -> list[etree._Element]:
     candidates = tree.xpath("//*[@hidden or @style]")
-    hidden = [e for e in candidates if e.get("hidden") is not None or HIDDEN_STYLE.search(e.get("style") or "")]
+    hidden = [e for e in candidates if _is_hidden(e)]
     return [e for e in hidden if e.getparent() is not None and e.tag not in ("html", "body")]
 
 
@@ -698,6 +706,9 @@ def _with_sibling_chunks(layout: _PageLayout, blocks: list[Block]) -> list[Block
     chunks = _sibling_chunks(home)
     if not chunks:
         return blocks
+    # Hidden text is left out with the hidden elements, unless the story itself is hidden
+    # (a script reveals it): then its chunks are too.
+    skip_hidden = not _inside_hidden(home)
     position = layout.position
     placed = layout.placed(blocks)
     for chunk in chunks:
@@ -710,6 +721,7 @@ def _with_sibling_chunks(layout: _PageLayout, blocks: list[Block]) -> list[Block
                 or element.xpath(CHUNK_SKIP_XPATH)
                 or any(inner is not element for inner in element.iter(*CHUNK_TEXT_TAGS))
                 or _in_signup_box(element)
+                or (skip_hidden and _inside_hidden(element))
             ):
                 continue
             if not _prose_despite_links(element, text):

@@ -528,3 +528,24 @@ def test_the_consent_toggle_standing_in_for_an_embed_is_not_the_story() -> None:
     text = article_from(page).text
     assert "external content" not in text
     assert paragraphs[3] in text and paragraphs[-1] in text
+
+
+def test_a_hidden_chunk_of_the_body_stays_hidden() -> None:
+    """The template cuts the story into same-class containers and keeps a notice, hidden, in one
+    of them: the hidden notice is dropped with the hidden elements and must not come back
+    with the chunks."""
+
+    def chunk(inner: str, hidden: bool = False) -> str:
+        attribute = " hidden" if hidden else ""
+        return f"<div class='grid'><div class='body__container article__body'{attribute}>{inner}</div></div>"
+
+    paragraphs = about("dam", 6)
+    notice = "<p>Products are chosen independently, and the publisher may earn a commission on purchases.</p>"
+    chunks = [
+        chunk(notice, hidden=True),
+        chunk("".join(f"<p>{p}</p>" for p in paragraphs[:3])),
+        chunk("".join(f"<p>{p}</p>" for p in paragraphs[3:])),
+    ]
+    text = article_from(news_page(paragraphs=[], extra_body="".join(chunks))).text
+    assert "paragraph 6 of the story" in text
+    assert "commission" not in text
