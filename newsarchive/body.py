@@ -274,7 +274,8 @@ def extract_body(
     if any(b.kind != "image" for b in blocks) and not _mostly_layout_table(blocks):
         joined = _with_sibling_chunks(layout, blocks)
         headed = _with_subheadings(layout, joined, url)
-        placed = _with_figures(layout, _without_author_boxes(layout, headed, notes), captions, url)
+        own = _without_author_boxes(layout, _without_nested_articles(layout, headed, notes), notes)
+        placed = _with_figures(layout, own, captions, url)
         with_figures = _without_promo_links(layout, placed, url, notes)
         notes += _added("sibling-chunks", "paragraphs joined from same-class containers", blocks, joined)
         notes += _added("subheadings", "subheadings over body text put back", joined, headed)
@@ -558,6 +559,30 @@ def _without_promo_links(layout: _PageLayout, blocks: list[Block], url: str | No
             continue
         kept.append(block)
     return kept
+
+
+NESTED_ARTICLE_MAX_SHARE = 0.2
+
+
+def _without_nested_articles(layout: _PageLayout, blocks: list[Block], notes: list[str]) -> list[Block]:
+    """Text of an <article> inside another that holds little of the body: a teaser card for
+    another story or an infobox set into this one, each its own item. A page that wraps its
+    story in two articles keeps it: the inner one then holds most of the body."""
+    inner: dict[int, etree._Element] = {}
+    for index, block in enumerate(blocks):
+        holder = layout.holder_of(block)
+        articles = list(holder.iterancestors("article")) if holder is not None else []
+        if len(articles) >= 2:
+            inner[index] = articles[0]
+    if not inner:
+        return blocks
+    words: Counter[etree._Element] = Counter()
+    for index, article in inner.items():
+        words[article] += count_words(blocks[index].text)
+    limit = NESTED_ARTICLE_MAX_SHARE * _text_words(blocks)
+    dropped = {index for index, article in inner.items() if words[article] < limit}
+    notes += [f"nested-article: {blocks[index].text!r}" for index in sorted(dropped)]
+    return [block for index, block in enumerate(blocks) if index not in dropped]
 
 
 AUTHOR_BOX_CLASS = re.compile(

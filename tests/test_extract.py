@@ -549,3 +549,20 @@ def test_a_hidden_chunk_of_the_body_stays_hidden() -> None:
     text = article_from(news_page(paragraphs=[], extra_body="".join(chunks))).text
     assert "paragraph 6 of the story" in text
     assert "commission" not in text
+
+
+def test_an_article_set_into_the_story_is_another_item() -> None:
+    """An infobox or a teaser card is its own <article> inside the story's: not the story."""
+    paragraphs = about("rates", 6)
+    infobox = (
+        "<article class='infobox'><p>Please note:</p><p>Shares, property and other investments carry"
+        " a risk, and the whole sum invested may be lost; past returns say nothing of future ones.</p></article>"
+    )
+    story = "".join(f"<p>{p}</p>" for p in paragraphs[:3]) + infobox + "".join(f"<p>{p}</p>" for p in paragraphs[3:])
+    page = (
+        "<html><head><title>Rates held again | Valley Post</title></head><body><article>"
+        f"<h1>Rates held again</h1><div class='body'>{story}</div></article></body></html>"
+    )
+    text = article_from(page).text
+    assert "investments carry" not in text
+    assert paragraphs[3] in text and paragraphs[-1] in text
