@@ -73,7 +73,12 @@ LINE_RULES: tuple[tuple[str, str], ...] = (
         "subscription",
         r"subscribe to (continue|keep) reading[^.!?]*|already (a subscriber|have an account)\??[^.!?]*|"
         r"(log|sign) in to (continue|keep) reading[^.!?]*|"
-        r"this (article|story|content) is (only )?(available )?(for|to) (subscribers|members)( only)?",
+        r"this (article|story|content) is (only )?(available )?(for|to) (subscribers|members)( only)?|"
+        r"il vous reste \d+([.,]\d+)? ?% de cet article à lire[^\n]{0,120}|"
+        r"la suite est réservée aux abonnés[^\n]{0,80}|(cet article|ce contenu) est réservé aux abonnés[^\n]{0,80}|"
+        r"(dieser|der) (artikel|beitrag|inhalt) ist (nur |exklusiv )?für (abonnenten|abonnentinnen)[^\n]{0,80}|"
+        r"(este|el) (contenido|artículo) es exclusivo para (suscriptores|abonados)[^\n]{0,80}|"
+        r"(questo )?(contenuto|articolo) (è )?riservato agli abbonati[^\n]{0,80}",
     ),
     (
         "cookies",

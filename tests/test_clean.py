@@ -78,6 +78,9 @@ BODY = "The council approved the budget after a long debate on Tuesday evening."
         "Contributing: Dana Whitfield",
         "—Coastwire writer Tom Berg in Lisbon contributed to this report.",
         "Ana Ruiz contributed reporting from Madrid.",
+        "Il vous reste 62.5% de cet article à lire. La suite est réservée aux abonnés.",
+        "Dieser Artikel ist nur für Abonnenten verfügbar.",
+        "Este contenido es exclusivo para suscriptores.",
     ],
 )
 def test_known_junk_lines_are_removed(junk: str) -> None:
@@ -99,6 +102,7 @@ def test_known_junk_lines_are_removed(junk: str) -> None:
         "Source: the council's own figures, published on Monday, show the deficit narrowed again.",
         "Reuters reported that the talks had stalled by Tuesday night.",
         "Heavy rain contributed to the flooding in the valley, the report said.",
+        "La suite du match est réservée aux abonnés de la chaîne, a précisé le diffuseur.",
         "Reporting by the Gazette last year prompted the inquiry into the harbour works.",
         "Facebook changed its privacy settings last year, the regulator said.",
         "The race took 2:05 minutes longer than planned.",
