@@ -117,6 +117,9 @@ _STAMP_LABEL = r"(updated|published|aktualisiert|ver[öo]ffentlicht|uppdaterad|p
 _TIME = r"\d{1,2}[:.]\d{2}(\s*uhr)?"
 _CJK_DATE = r"\d{4}年\d{1,2}月\d{1,2}日(\s*\d{1,2}時\d{1,2}分)?(\s*[（(][^)）]{0,30}[)）])?"
 _DATE = rf"(\d{{1,4}}[./-]\d{{1,2}}[./-]\d{{2,4}},?(\s+(um\s+)?{_TIME})?|{_CJK_DATE})"
+_CREDIT_LABEL = r"(with )?(additional )?(reporting|writing|research|editing)( and [a-z]+)? by"
+_NAME = r"(?-i:[A-Z][\w'’.-]*)"  # a capitalized word, whatever the rule's case-folding
+_NAMES = rf"{_NAME}([\s,;&]+({_NAME}|(?-i:and|in|from|at|with|the|of)|{_CREDIT_LABEL}))*"
 _STAMP = rf"(({_STAMP_LABEL})?{_DATE}|{_STAMP_LABEL}{_TIME})"
 
 LINE_RULES: tuple[StripRule, ...] = (
@@ -167,7 +170,12 @@ LINE_RULES: tuple[StripRule, ...] = (
         "subscription",
         r"subscribe to (continue|keep) reading[^.!?]*|already (a subscriber|have an account)\??[^.!?]*|"
         r"(log|sign) in to (continue|keep) reading[^.!?]*|"
-        r"this (article|story|content) is (only )?(available )?(for|to) (subscribers|members)( only)?",
+        r"this (article|story|content) is (only )?(available )?(for|to) (subscribers|members)( only)?|"
+        r"il vous reste \d+([.,]\d+)? ?% de cet article à lire[^\n]{0,120}|"
+        r"la suite est réservée aux abonnés[^\n]{0,80}|(cet article|ce contenu) est réservé aux abonnés[^\n]{0,80}|"
+        r"(dieser|der) (artikel|beitrag|inhalt) ist (nur |exklusiv )?für (abonnenten|abonnentinnen)[^\n]{0,80}|"
+        r"(este|el) (contenido|artículo) es exclusivo para (suscriptores|abonados)[^\n]{0,80}|"
+        r"(questo )?(contenuto|articolo) (è )?riservato agli abbonati[^\n]{0,80}",
         role="paywall",
     ),
     StripRule(
@@ -240,6 +248,14 @@ LINE_RULES: tuple[StripRule, ...] = (
     # A video's running time on its own or closing a teaser: "02:57 Min.", "… 18.04.2024 | 0:21 min".
     StripRule(
         "video-line", r"(\d{1,2}:)?\d{1,2}:\d{2} ?min\.?[^\n]{0,80}|[^\n]{0,200}\| ?(\d{1,2}:)?\d{1,2}:\d{2} ?min"
+    ),
+    # Who else worked on the story, closing it: "Additional reporting by …", "With files from …",
+    # "AP writer … contributed to this report."; the authors are stored apart. Names only after
+    # "by" ("Reporting by the Gazette prompted…" is a sentence).
+    StripRule(
+        "contributor-credit",
+        rf"\(?({_CREDIT_LABEL}|with (files|reports|reporting) from|contributing:)\s*{_NAMES}\.?\)?|"
+        r"[^.!?]{3,200} contributed (reporting|research|to (this|the) (report|story|article))( from [^.!?]{2,60})?",
     ),
     StripRule(
         "newsletter-prompt",
