@@ -601,3 +601,17 @@ def test_bullet_points_between_the_paragraphs_are_body_text() -> None:
     assert "the most since the spring." in text
     assert "what the talks in the capital could mean" not in text.casefold()
     assert paragraphs[0] in text and paragraphs[-1] in text
+
+
+def test_a_paragraph_wrapped_in_the_source_is_one_line() -> None:
+    """trafilatura's fallback copies a paragraph (here from a story in a <header>, which precise
+    extraction drops) with the source's own line breaks; a browser
+    shows it as one line, and so does the body (only <br> breaks a line)."""
+    wrapped = (
+        "<p>The harbour master said the spring tides\n            would reach the quay by Thursday night,"
+        " and the\n            ferry would not sail.</p>"
+    )
+    story = wrapped + "".join(f"<p>{p}</p>" for p in about("tides", 6))
+    page = f"<html><head><title>Tides</title></head><body><header>{story}</header></body></html>"
+    text = article_from(page).text
+    assert "the spring tides would reach the quay by Thursday night, and the ferry would not sail." in text

@@ -145,8 +145,10 @@ def _image_key(src: str, base_url: str | None) -> str:
 
 
 def _element_text(element: etree._Element) -> str:
-    """Text of an extracted element, with trafilatura's <lb/> kept as a line break."""
-    return "\n".join(element_lines(element, breaks=("lb",)))
+    """Text of an extracted element, with trafilatura's <lb/> kept as a line break; a paragraph
+    its fallback copies with the source's wrapping is one line, as a <p> holds no blocks (the
+    lines of an item or a cell are its blocks: a kicker, a headline)."""
+    return "\n".join(element_lines(element, breaks=("lb",), source_breaks=element.tag != "p"))
 
 
 def _trafilatura_blocks(
