@@ -257,6 +257,14 @@ LINE_RULES: tuple[StripRule, ...] = (
         rf"\(?({_CREDIT_LABEL}|with (files|reports|reporting) from|contributing:)\s*{_NAMES}\.?\)?|"
         r"[^.!?]{3,200} contributed (reporting|research|to (this|the) (report|story|article))( from [^.!?]{2,60})?",
     ),
+    # The site's notice to an old or scriptless browser, printed at the top of every page.
+    StripRule(
+        "browser-notice",
+        r"[^\n]{0,120}\byou('re| are) using (a|an) (browser version|(outdated|older|old|unsupported) browser)"
+        r"[^\n]{0,400}|"
+        r"[^\n]{0,120}\byour browser (is (out of date|outdated|not supported|no longer supported)|does not support)"
+        r"[^\n]{0,300}",
+    ),
     StripRule(
         "newsletter-prompt",
         r"(sign up|subscribe|register) (now |today )?(for|to get) [^.!?]{0,80}(and more|deals|updates|alerts|news)",
