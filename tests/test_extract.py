@@ -598,6 +598,7 @@ def test_bullet_points_between_the_paragraphs_are_body_text() -> None:
     )
     text = article_from(page).text
     assert "Aid is to arrive through the northern port" in text
+    assert "The essentials:\n\nThe temporary pier closes" in text
     assert "the most since the spring." in text
     assert "what the talks in the capital could mean" not in text.casefold()
     assert paragraphs[0] in text and paragraphs[-1] in text

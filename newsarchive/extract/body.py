@@ -584,7 +584,7 @@ def _introduces(heading: etree._Element, known: set[str]) -> bool:
             after = after.getnext()
         if after is not None:
             return normalize_space(after.text_content()) in known or any(
-                normalize_space(p.text_content()) in known for p in after.iter("p")
+                normalize_space(p.text_content()) in known for p in after.iter("p", "li")
             )
         element = element.getparent()
         if element is None:
