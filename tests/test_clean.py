@@ -74,6 +74,8 @@ BODY = "The council approved the budget after a long debate on Tuesday evening."
         " mode in your old browser). In the meantime, to ensure continued support, we are displaying the site"
         " without styles and JavaScript.",
         "Your browser does not support the video tag.",
+        "Got a story? Get in touch with our news team by emailing us at tips@meridian.example.",
+        "Get in touch with the Herald's newsdesk on 01632 960 000.",
         "Your privacy settings prevent us from loading and displaying this external content.",
         "02:57 Min. Verfügbar bis 06.05.2026",
         "Ferry timetable changes explained | 1:24 min",
@@ -113,6 +115,7 @@ def test_known_junk_lines_are_removed(junk: str) -> None:
         "Reuters reported that the talks had stalled by Tuesday night.",
         "Heavy rain contributed to the flooding in the valley, the report said.",
         "The promise of the service: high quality visuals streamed to your browser, with no console needed.",
+        "The council said residents could get in touch with the team running the consultation until May.",
         "La suite du match est réservée aux abonnés de la chaîne, a précisé le diffuseur.",
         "Reporting by the Gazette last year prompted the inquiry into the harbour works.",
         "Facebook changed its privacy settings last year, the regulator said.",

@@ -265,6 +265,11 @@ LINE_RULES: tuple[StripRule, ...] = (
         r"[^\n]{0,120}\byour browser (is (out of date|outdated|not supported|no longer supported)|does not support)"
         r"[^\n]{0,300}",
     ),
+    # A closing call for tips, whatever story it closes: "Got a story? Get in touch with our news team…"
+    StripRule(
+        "tip-line",
+        r"(got a (story|tip)\??\s*)?get in touch with (our|the) [^.!?]{0,40}(team|desk|newsroom)\b[^\n]{0,200}",
+    ),
     StripRule(
         "newsletter-prompt",
         r"(sign up|subscribe|register) (now |today )?(for|to get) [^.!?]{0,80}(and more|deals|updates|alerts|news)",
