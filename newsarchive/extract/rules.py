@@ -270,6 +270,11 @@ LINE_RULES: tuple[StripRule, ...] = (
         "tip-line",
         r"(got a (story|tip)\??\s*)?get in touch with (our|the) [^.!?]{0,40}(team|desk|newsroom)\b[^\n]{0,200}",
     ),
+    # A sentence that ends by asking the reader to sign up: "For the latest news…, sign up for our newsletters."
+    StripRule(
+        "newsletter-prompt",
+        r"[^\n]{0,200}\b(sign(ing)? up|subscrib(e|ing)) (for|to) (our|the) [^.!?]{0,40}newsletters?\s*[.!]?",
+    ),
     StripRule(
         "newsletter-prompt",
         r"(sign up|subscribe|register) (now |today )?(for|to get) [^.!?]{0,80}(and more|deals|updates|alerts|news)",
