@@ -46,14 +46,26 @@ ResultCallback = Callable[[ItemResult], None]
 
 
 def archive_page(
-    archive: Archive, raw: RawPage, stripper: Stripper, settings: Settings, label: str, if_deleted: IfDeleted = "skip"
+    archive: Archive,
+    raw: RawPage,
+    stripper: Stripper,
+    settings: Settings,
+    label: str,
+    if_deleted: IfDeleted = "skip",
+    article_id: str | None = None,
 ) -> ItemResult:
     """Extract one page and store its article; bytes already archived are not extracted again.
-    A page of an article the reader deleted is skipped unless `if_deleted` says revive."""
+    A page of an article the reader deleted is skipped unless `if_deleted` says revive. A page
+    fetched again for an article (`article_id`) is that article, whatever its body says now."""
     known = archive.find_raw(raw.sha256)
     if known is not None:
         return ItemResult(label, known.outcome, known.id, known.json_path)
     article = build_article(raw, stripper, settings.min_words, settings.keep_non_articles)
+    if article_id is not None:
+        article.id = article_id
+        current = archive.find(article_id)
+        if current["content_sha256"] == article.content_sha256:  # the same body: nothing is written
+            return ItemResult(label, "duplicate", article_id, current["json_path"], article.title)
     added = _keep(archive, raw, article, if_deleted)
     return ItemResult(label, added.outcome, added.id, added.json_path, article.title, added.note)
 
@@ -62,6 +74,8 @@ def _keep(archive: Archive, raw: RawPage | None, article: Article, if_deleted: I
     """Store the raw page in the archive's WARC files, then the article that points to it."""
     if raw is None:
         return archive.add(article, if_deleted)
+    validators = {"etag": raw.etag, "last_modified": raw.last_modified}  # for a conditional recheck
+    article.source.update({name: value for name, value in validators.items() if value})
     try:
         article.source["warc"] = archive.raw.append(raw).to_dict()
     except OSError as exc:

@@ -13,6 +13,7 @@ from newsarchive.errors import ConfigError, StoreError
 from newsarchive.model import Article
 from newsarchive.store.index.base import (
     ADDED_ARTICLE_COLUMNS,
+    ARTICLE_CHECKS_TABLE,
     COMMON_TABLES,
     DERIVED_TABLES,
     FAILING_URLS_TABLE,
@@ -112,6 +113,11 @@ MIGRATIONS: list[tuple[int, str, list[str | Callable[[PostgresIndex], None]]]] =
             _fold_search_texts,
             _trigram_indexes,
         ],
+    ),
+    (
+        7,
+        "rechecks for edits: their validators and outcomes, and rechecks in the work queue",
+        [ARTICLE_CHECKS_TABLE, "ALTER TABLE queue ADD COLUMN IF NOT EXISTS recheck_id TEXT"],
     ),
 ]
 LATEST_SCHEMA = MIGRATIONS[-1][0]

@@ -14,6 +14,7 @@ from newsarchive.files import TEMP_SUFFIX
 from newsarchive.model import Article
 from newsarchive.store.index.base import (
     ADDED_ARTICLE_COLUMNS,
+    ARTICLE_CHECKS_TABLE,
     COMMON_TABLES,
     FAILING_URLS_TABLE,
     INDEX_NAME,
@@ -28,8 +29,9 @@ from newsarchive.store.search import All, AnyOf, Leaf, Node, Not, Query, Words, 
 
 # 2: the articles' section names and date sources; 3: the search tables hold folded words (split
 # on spaces only), and a trigram table the texts in scripts without spaces (before, the texts as
-# written, cut by FTS5's unicode61).
-SQLITE_SCHEMA_VERSION = 3
+# written, cut by FTS5's unicode61); 4: article_checks, the rechecks for edits and their validators
+# (a new table, made at open like the others, so the upgrade is in place).
+SQLITE_SCHEMA_VERSION = 4
 FOLDED_SEARCH_SCHEMA = 3
 SQLITE_SEARCH_TABLES = [
     "CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(id UNINDEXED, title, text, tokenize = 'ascii')",
@@ -169,7 +171,7 @@ def _connect_sqlite(path: Path) -> sqlite3.Connection:
         raise StoreError(f"{path}: index schema {version} is newer than this newsarchive understands")
     if 0 < version < FOLDED_SEARCH_SCHEMA:
         _upgrade_search_tables(db)
-    for statement in [*COMMON_TABLES, FAILING_URLS_TABLE, *TAG_TABLES, *SQLITE_SEARCH_TABLES]:
+    for statement in [*COMMON_TABLES, FAILING_URLS_TABLE, *TAG_TABLES, *SQLITE_SEARCH_TABLES, ARTICLE_CHECKS_TABLE]:
         db.execute(statement)
     _add_article_columns(db)
     db.execute(f"PRAGMA user_version = {SQLITE_SCHEMA_VERSION}")
