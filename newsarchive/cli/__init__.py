@@ -1115,6 +1115,10 @@ def export(
 @cli.command()
 @click.option("--dry-run", is_flag=True, help="Read the sources and list the articles that would be fetched.")
 @click.option("--jobs", type=click.IntRange(min=1), help="Pages fetched at once (threads).  [default: 4]")
+@click.option(
+    "--revisit", metavar="STEPS", help="When to recheck articles for edits, from their first archiving: "
+    "durations such as 1h,6h,1d, or off.  [env NEWSARCHIVE_REVISIT; default: 1h,6h,1d,3d,7d]",
+)  # fmt: skip
 @_politeness_options
 @_max_failures_option
 @_strip_option
@@ -1126,6 +1130,7 @@ def update(
     env: Env,
     dry_run: bool,
     jobs: int | None,
+    revisit: str | None,
     rate: float | None,
     ignore_robots: bool,
     max_failures: int | None,
@@ -1153,7 +1158,10 @@ def update(
       newsarchive update
       newsarchive -q update --log-file ~/news/logs/update.log
     """
-    settings = env.settings(strip=strip, jobs=jobs, rate=rate, max_failures=max_failures)
+    from newsarchive.runs.recheck import due as revisits_due
+    from newsarchive.runs.recheck import recheck_due, summary_line
+
+    settings = env.settings(strip=strip, jobs=jobs, rate=rate, max_failures=max_failures, revisit=revisit)
     if dry_run:
         from newsarchive.runs.collect import Fetchers, gather
 
@@ -1175,7 +1183,13 @@ def update(
         if _has_queue(archive):
             _enqueue(env, archive, settings, sources, reporter)
             return
+        due = revisits_due(archive, settings)  # before this run archives more
         summary = _collect(archive, settings, sources, reporter, jobs=settings.jobs, obey_robots=not ignore_robots)
+        if due:
+            rechecked = recheck_due(archive, settings, due, obey_robots=not ignore_robots, on_result=reporter)
+            for status, count in rechecked.counts.items():
+                summary.counts[status] += count
+            reporter.notice(summary_line(rechecked), level=-1 if rechecked.failed else 0)
     reporter.finish(summary)
 
 
@@ -1189,6 +1203,7 @@ def _enqueue(env: Env, archive: Any, settings: Settings, sources: list[dict], re
     """With a PostgreSQL index, `update` reads the sources and queues what they list for the
     workers (`newsarchive worker`) instead of fetching it here."""
     from newsarchive.runs.collect import Fetchers, gather
+    from newsarchive.runs.recheck import due as revisits_due
     from newsarchive.runs.worker import WorkQueue
 
     fetchers = Fetchers(settings)
@@ -1198,6 +1213,9 @@ def _enqueue(env: Env, archive: Any, settings: Settings, sources: list[dict], re
         fetchers.close()
     added = WorkQueue(archive.index).enqueue((lead.url, lead.source) for lead in leads)
     env.say(f"queued {added} new URL(s) of {len(leads)} listed and not archived, for the workers")
+    if due := revisits_due(archive, settings):
+        rechecks = WorkQueue(archive.index).enqueue_rechecks(due)
+        env.say(f"queued {rechecks} recheck(s) of {len(due)} due, for the workers")
     if reporter.log is not None:
         reporter.log.totals = {"listed": len(leads), "queued": added, "sources_failed": reporter.failed_sources}
     if reporter.failed_sources:
@@ -1584,3 +1602,6 @@ def main() -> None:
 
 def _interrupted(signum: int, frame: Any) -> None:
     raise Interrupted(ExitStatus.INTERRUPTED)
+
+
+from newsarchive.cli import changes  # noqa: E402, F401 - registers recheck, history, diff, changes

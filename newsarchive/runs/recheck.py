@@ -73,6 +73,23 @@ class Rechecker:
         return self.fetcher.fetch_if_changed(row["url"], row["etag"], row["last_modified"])
 
 
+def recheck_counts(summary: RunSummary) -> dict[str, int]:
+    """A recheck run's counts: rechecked (all), changed (a new version), unchanged, failed, skipped."""
+    counts = summary.counts
+    changed, unchanged = counts["updated"] + counts["archived"], counts["duplicate"]
+    rechecked = changed + unchanged + counts["failed"] + counts["skipped"]
+    return {"rechecked": rechecked, "changed": changed, "unchanged": unchanged} | {
+        name: counts[name] for name in ("failed", "skipped")
+    }
+
+
+def summary_line(summary: RunSummary) -> str:
+    """'rechecked 12, changed 2, unchanged 10, failed 0' (and the skipped, when any were)."""
+    counts = recheck_counts(summary)
+    line = ", ".join(f"{name} {counts[name]}" for name in ("rechecked", "changed", "unchanged", "failed"))
+    return line + (f", skipped {counts['skipped']}" if counts["skipped"] else "")
+
+
 def recheck(
     archive: Archive,
     settings: Settings,
@@ -98,10 +115,16 @@ def due(archive: Archive, settings: Settings, now: datetime | None = None) -> li
 
 
 def recheck_due(
-    archive: Archive, settings: Settings, *, obey_robots: bool = True, on_result: ResultCallback | None = None
+    archive: Archive,
+    settings: Settings,
+    rows: list[Row],
+    *,
+    obey_robots: bool = True,
+    on_result: ResultCallback | None = None,
 ) -> RunSummary:
-    """What `update` does after fetching new articles: recheck those whose revisit is due."""
-    return _run(archive, settings, due(archive, settings), obey_robots, on_result)
+    """What `update` does after fetching new articles: recheck those `due` found due as the run
+    began (an article archived by the run itself waits for the next one)."""
+    return _run(archive, settings, rows, obey_robots, on_result)
 
 
 def is_due(row: Row, steps: list[timedelta], now: datetime) -> bool:
