@@ -1116,7 +1116,8 @@ def export(
 @click.option("--dry-run", is_flag=True, help="Read the sources and list the articles that would be fetched.")
 @click.option("--jobs", type=click.IntRange(min=1), help="Pages fetched at once (threads).  [default: 4]")
 @click.option(
-    "--revisit", metavar="STEPS", help="When to recheck articles for edits, from their first archiving: "
+    "--revisit", metavar="STEPS", callback=lambda ctx, param, value: _revisit_steps(value),
+    help="When to recheck articles for edits, from their first archiving: "
     "durations such as 1h,6h,1d, or off.  [env NEWSARCHIVE_REVISIT; default: 1h,6h,1d,3d,7d]",
 )  # fmt: skip
 @_politeness_options
@@ -1130,7 +1131,7 @@ def update(
     env: Env,
     dry_run: bool,
     jobs: int | None,
-    revisit: str | None,
+    revisit: tuple[str, ...] | None,
     rate: float | None,
     ignore_robots: bool,
     max_failures: int | None,
@@ -1191,6 +1192,12 @@ def update(
                 summary.counts[status] += count
             reporter.notice(summary_line(rechecked), level=-1 if rechecked.failed else 0)
     reporter.finish(summary)
+
+
+def _revisit_steps(value: str | None) -> tuple[str, ...] | None:
+    from newsarchive.config import revisit_schedule
+
+    return None if value is None else revisit_schedule(value, "--revisit")
 
 
 def _has_queue(archive: Any) -> bool:

@@ -27,7 +27,7 @@ from newsarchive.files import write_atomic
 from newsarchive.model import UNSTATED_DATE_SOURCES, Article, sha256_hex, site_of
 from newsarchive.render import shown_date
 from newsarchive.store.archive import Archive
-from newsarchive.store.versions import Version, edits, versions
+from newsarchive.store.versions import Version, edits, versions, word_diff
 from newsarchive.text import slugify
 
 # The templates are this module: when it changes (an upgrade), every page is rebuilt.
@@ -366,7 +366,7 @@ def version_page(entry: _Entry, version: Version) -> str:
     diff = version.diff
     assert diff is not None  # the first version has no page of its own
     article = version.article
-    title = _marked_pair(*diff.title) if diff.title else escape(article.title)
+    title = "".join(_marked(*part) for part in word_diff(*diff.title)) if diff.title else escape(article.title)
     shown = {name: [json.dumps(value, ensure_ascii=False) for value in pair] for name, pair in diff.metadata.items()}
     metadata = "".join(f"<li>{escape(name)}: {_marked_pair(*pair)}</li>" for name, pair in shown.items())
     metadata_list = f'<ul class="metadata-changes">{metadata}</ul>\n' if metadata else ""

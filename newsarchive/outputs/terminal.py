@@ -6,7 +6,10 @@ from __future__ import annotations
 import csv
 import shutil
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from newsarchive.store.versions import ArticleDiff
 
 BAR = "█"
 PARTIAL_BARS = " ▏▎▍▌▋▊▉"  # eighths, so small differences still show
@@ -149,11 +152,13 @@ DIFF_MARKS = {"removed": ("[-", "-]"), "added": ("{+", "+}")}  # git's --word-di
 PARAGRAPH_SIGNS = {"added": "+", "removed": "-", "changed": "~"}
 
 
-def diff_lines(diff: Any, colour: bool) -> list[str]:
+def diff_lines(diff: ArticleDiff, colour: bool) -> list[str]:
     """An ArticleDiff for people: the summary, title and metadata changes, then each paragraph
     added (+), removed (-) or changed (~), words marked [-removed-]{+added+} or, with `colour`
     (a terminal), in red and green; unchanged paragraphs between them show as '…'."""
     import json
+
+    from newsarchive.store.versions import word_diff
 
     def marked(kind: str, text: str) -> str:
         if kind == "same" or not text:
@@ -165,7 +170,7 @@ def diff_lines(diff: Any, colour: bool) -> list[str]:
 
     lines = [f"version {diff.old_version} → {diff.new_version}: {diff.summary()}"]
     if diff.title:
-        lines += [f"title: {marked('removed', diff.title[0])}", f"    → {marked('added', diff.title[1])}"]
+        lines.append("title: " + "".join(marked(kind, part) for kind, part in word_diff(*diff.title)))
     for name, (old, new) in diff.metadata.items():
         shown = [json.dumps(value, ensure_ascii=False) for value in (old, new)]
         lines.append(f"{name}: {marked('removed', shown[0])} → {marked('added', shown[1])}")

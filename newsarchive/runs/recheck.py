@@ -27,7 +27,7 @@ from newsarchive.runs.pipeline import archive_page, run_guarded
 from newsarchive.runs.results import ItemResult, RunSummary
 from newsarchive.store.archive import Archive
 
-NOT_MODIFIED = "not modified (HTTP 304)"
+NOT_MODIFIED = "HTTP 304 not modified"
 NO_URL = "no URL to fetch it from (imported from a file that named none)"
 # What article_checks.outcome says of each result.
 OUTCOMES = {"updated": "changed", "archived": "changed", "duplicate": "unchanged", "failed": "failed"}
