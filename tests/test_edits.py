@@ -396,3 +396,22 @@ def test_with_postgresql_due_rechecks_go_through_the_work_queue(run, pg_url: str
         assert "recheck" not in run("--index", pg_url, "update").stderr  # the step is done: none due
     finally:
         server.close()
+
+
+def test_a_rewritten_headline_and_a_body_put_back_are_edits_too(run, server, archive_dir: Path) -> None:
+    title, paragraphs = story()
+    page = EditablePage(server, "/news/1", title, paragraphs)
+    assert run("fetch", page.url).exit_code == 0
+    page.edit("Bridge reopens, months late", paragraphs)  # the headline alone
+    assert ", changed 1," in run("recheck").stderr
+    page.edit("Bridge reopens, months late", edited(paragraphs))
+    assert ", changed 1," in run("recheck").stderr
+    page.edit("Bridge reopens, months late", paragraphs)  # the correction taken back out
+    assert ", changed 1," in run("recheck").stderr
+    history = json.loads(run("history", page.url, "--json").stdout)
+    assert [version["summary"] for version in history] == [
+        "first version",
+        "title changed",
+        "1 paragraph added, 1 changed",
+        "1 paragraph changed, 1 removed",
+    ]
