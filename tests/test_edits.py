@@ -117,6 +117,7 @@ def test_recheck_asks_conditionally_and_an_unchanged_page_writes_nothing(run, se
     first, again = requests_for(server, "/news/1")
     assert "If-None-Match" not in first and again["If-None-Match"] == page.etag  # answered 304
     assert snapshot(archive_dir) == before  # neither the 304 nor the same body wrote a file
+    assert "rechecked 0," in run("recheck", "--since", "2024-03-15").stderr  # both were published the day before
 
 
 def test_a_changed_page_is_a_new_version_and_history_diff_and_changes_show_it(run, server, archive_dir) -> None:
@@ -206,6 +207,8 @@ def test_update_rechecks_once_per_step_of_the_schedule(run, server, archive_dir:
     assert len(requests_for(server, "/news/1")) == 1  # not rechecked by the run that archived it
 
     page.edit(title, edited(paragraphs))
+    planned = run("--config", str(config), "update", "--dry-run")
+    assert planned.stdout == f"{page.url}  (recheck)\n" and "would fetch 0, recheck 1" in planned.stderr
     second = run("--config", str(config), "update")
     assert second.exit_code == 0, second.stderr
     assert "rechecked 1, changed 1, unchanged 0, failed 0" in second.stderr

@@ -1172,9 +1172,12 @@ def update(
             leads = gather(archive, fetchers.get(), archive.sources(), record=False) if archive.exists() else []
         finally:
             fetchers.close()
+        due = revisits_due(archive, settings)
         for lead in leads:
             click.echo(f"{lead.url}  ({lead.source})", file=env.stdout)
-        env.say(f"would fetch {len(leads)}")
+        for row in due:
+            click.echo(f"{row['url']}  (recheck)", file=env.stdout)
+        env.say(f"would fetch {len(leads)}, recheck {len(due)}")
         return
     reporter = _Reporter(env, as_json, None, log_file)
     with _locked(settings, wait) as archive:

@@ -27,7 +27,7 @@ from newsarchive.files import write_atomic
 from newsarchive.model import UNSTATED_DATE_SOURCES, Article, sha256_hex, site_of
 from newsarchive.render import shown_date
 from newsarchive.store.archive import Archive
-from newsarchive.store.versions import Version, edits, versions, word_diff
+from newsarchive.store.versions import Version, versions, word_diff
 from newsarchive.text import slugify
 
 # The templates are this module: when it changes (an upgrade), every page is rebuilt.
@@ -396,20 +396,20 @@ def _marked_pair(old: str, new: str) -> str:
 
 
 def changes_feed(archive: Archive, entries: list[_Entry]) -> str:
-    """An Atom feed with one entry per edit seen, newest first, linking to its version page."""
-    on_site = {entry.article.id for entry in entries}
-    seen = [edit for edit in edits(archive) if edit.id in on_site]
+    """An Atom feed with one entry per edit seen (not a re-extraction), newest first, linking to
+    its version page."""
+    seen = [version for entry in entries for version in entry.versions[1:] if not version.reextracted]
+    seen.sort(key=lambda version: (version.archived_at, version.article.id, version.article.version), reverse=True)
     feed_id = f"tag:newsarchive,2025:changes/{sha256_hex(str(archive.root.absolute()))[:16]}"
-    updated = seen[0].version.archived_at if seen else "1970-01-01T00:00:00+00:00"
+    updated = seen[0].archived_at if seen else "1970-01-01T00:00:00+00:00"
     items = []
-    for edit in seen:
-        version = edit.version
-        number = version.article.version
+    for version in seen:
+        article_id, number = escape(version.article.id), version.article.version
         items.append(f"""<entry>
 <title>{escape(version.article.title)} (version {number})</title>
-<id>tag:newsarchive,2025:article/{escape(edit.id)}/v{number}</id>
+<id>tag:newsarchive,2025:article/{article_id}/v{number}</id>
 <updated>{escape(version.archived_at)}</updated>
-<link rel="alternate" type="text/html" href="article/{escape(edit.id)}/v{number}.html"/>
+<link rel="alternate" type="text/html" href="article/{article_id}/v{number}.html"/>
 <summary>{escape(version.summary)}</summary>
 </entry>""")
     return f"""<?xml version="1.0" encoding="utf-8"?>
