@@ -118,6 +118,8 @@ def test_recheck_asks_conditionally_and_an_unchanged_page_writes_nothing(run, se
     assert "If-None-Match" not in first and again["If-None-Match"] == page.etag  # answered 304
     assert snapshot(archive_dir) == before  # neither the 304 nor the same body wrote a file
     assert "rechecked 0," in run("recheck", "--since", "2024-03-15").stderr  # both were published the day before
+    alone = run("diff", page.url)
+    assert alone.exit_code == 1 and alone.stderr.endswith("has only one version: nothing to compare\n")
 
 
 def test_a_changed_page_is_a_new_version_and_history_diff_and_changes_show_it(run, server, archive_dir) -> None:
@@ -156,6 +158,8 @@ def test_a_changed_page_is_a_new_version_and_history_diff_and_changes_show_it(ru
     assert as_json["added"] == [CORRECTION] and as_json["removed"] == []
     assert as_json["changed"] == [{"old": paragraphs[1], "new": edited(paragraphs)[1]}]
 
+    same = run("diff", page.url, "--from", "2", "--to", "2")
+    assert same.exit_code == 2 and "--from and --to both name version 2" in same.stderr
     missing = run("diff", page.url, "--to", "5")
     assert missing.exit_code == 1 and missing.stderr.count("\n") == 1 and "has no version 5" in missing.stderr
 

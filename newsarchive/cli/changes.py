@@ -22,8 +22,6 @@ from newsarchive.cli import (
 )
 from newsarchive.errors import ExitStatus
 
-# What recheck calls each result (the run's statuses: a new version is `updated`, the same body `duplicate`).
-RECHECK_STATUSES = {"updated": "changed", "archived": "changed", "duplicate": "unchanged"}
 HISTORY_HEADERS = ("VERSION", "SEEN", "WORDS", "TITLE", "CHANGES")
 HISTORY_MAX_WIDTHS = (None, None, None, 50)
 CHANGES_HEADERS = ("SEEN", "ID", "VERSION", "TITLE", "CHANGES")
@@ -38,9 +36,12 @@ class RecheckReport:
         self.env = env
         self.as_json = as_json
         self.archive = archive  # to say which version a changed article is at
+        from newsarchive.runs.recheck import OUTCOMES
+
+        self.outcomes = OUTCOMES  # what each result's status means for a recheck
 
     def __call__(self, result: Any) -> None:
-        status = RECHECK_STATUSES.get(result.status, result.status)
+        status = self.outcomes.get(result.status, result.status)
         if self.as_json:
             version = self.archive.index.latest_version(result.id) if status == "changed" else None
             row = {"input": printable(result.input), "status": status, "id": result.id, "version": version}

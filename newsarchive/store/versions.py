@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any, Literal
 
-from newsarchive.errors import NotFoundError
+from newsarchive.errors import ConfigError, NotFoundError
 from newsarchive.model import Article
 from newsarchive.store.archive import Archive
 
@@ -195,13 +195,15 @@ def version_pair(archive: Archive, key: str, old: int | None = None, new: int | 
     """The diff between two versions (by default the last two) of an article."""
     article_id = archive.find(key)["id"]
     rows = {row["version"]: row for row in archive.index.versions_of(article_id)}
+    if len(rows) == 1:
+        raise NotFoundError(f"article {article_id} has only one version: nothing to compare")
     new = new if new is not None else max(rows)
     old = old if old is not None else max((n for n in rows if n < new), default=new)
     for number in (old, new):
         if number not in rows:
             raise NotFoundError(f"article {article_id} has no version {number} (it has 1 to {max(rows)})")
     if old == new:
-        raise NotFoundError(f"article {article_id} has only one version: nothing to compare")
+        raise ConfigError(f"--from and --to both name version {new}: give two versions to compare")
     first, second = (archive.read_article(archive.root / rows[n]["json_path"]) for n in (old, new))
     return diff_articles(first, second)
 

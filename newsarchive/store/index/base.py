@@ -445,7 +445,7 @@ class Index:
         (YYYY-MM-DD) the edit was seen on or after."""
         where, params = ("AND v.archived_at >= ?", [since]) if since else ("", [])
         return self.execute(
-            "SELECT v.id, v.version, v.title, v.url, v.archived_at, v.json_path FROM versions v "
+            "SELECT v.id, v.version FROM versions v "
             f"JOIN articles a ON a.id = v.id WHERE v.version > 1 {where} "
             "ORDER BY v.archived_at DESC, v.id, v.version DESC",
             params,
