@@ -39,11 +39,11 @@ ResultCallback = Callable[[ItemResult], None]
 class Rechecker:
     """One run's fetcher, politeness and stripper, and what rechecking one article takes."""
 
-    def __init__(self, archive: Archive, settings: Settings, fetcher: Fetcher, obey_robots: bool = True) -> None:
+    def __init__(self, archive: Archive, settings: Settings, fetcher: Fetcher, politeness: Politeness) -> None:
         self.archive = archive
         self.settings = settings
         self.fetcher = fetcher
-        self.politeness = Politeness(fetcher.fetch, settings, obey_robots)
+        self.politeness = politeness  # the run's own, so robots.txt is read once per host
         self.stripper = Stripper(settings.strip, learned=archive)
 
     def recheck(self, row: Row) -> ItemResult:
@@ -173,7 +173,7 @@ def _run(
 ) -> RunSummary:
     summary = RunSummary()
     with Fetcher(settings) as fetcher:
-        rechecker = Rechecker(archive, settings, fetcher, obey_robots)
+        rechecker = Rechecker(archive, settings, fetcher, Politeness(fetcher.fetch, settings, obey_robots))
         for target in targets:
             result = target if isinstance(target, ItemResult) else rechecker.recheck(target)
             summary.add(result)

@@ -169,7 +169,7 @@ def run_worker(
     summary = RunSummary()
     with Fetcher(settings) as fetcher:
         politeness = Politeness(fetcher.fetch, settings, options.obey_robots)
-        rechecker = Rechecker(archive, settings, fetcher, options.obey_robots)
+        rechecker = Rechecker(archive, settings, fetcher, politeness)
 
         def process(url: str) -> ItemResult:
             return archive_page(archive, politeness.fetch(url), stripper, settings, url)
