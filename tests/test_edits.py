@@ -422,3 +422,13 @@ def test_a_rewritten_headline_and_a_body_put_back_are_edits_too(run, server, arc
         "1 paragraph added, 1 changed",
         "1 paragraph changed, 1 removed",
     ]
+
+
+def test_recheck_honours_robots_txt_unless_told_not_to(run, server, archive_dir: Path) -> None:
+    page = EditablePage(server, "/news/1", *story())
+    assert run("fetch", page.url).exit_code == 0  # a page asked for by name is fetched whatever robots.txt says
+    server.route("/robots.txt", Response(b"User-agent: *\nDisallow: /news/\n", headers={"Content-Type": "text/plain"}))
+    kept_out = run("recheck")
+    assert kept_out.exit_code == 0 and "rechecked 1, changed 0, unchanged 0, failed 0, skipped 1" in kept_out.stderr
+    assert server.hits("/news/1") == 1
+    assert "unchanged 1" in run("recheck", "--ignore-robots").stderr and server.hits("/news/1") == 2
