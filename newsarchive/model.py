@@ -82,6 +82,14 @@ class HttpExchange:
     response_headers: tuple[tuple[str, str], ...]
 
 
+def page_format(content_type: str | None) -> str:
+    """A RawPage's `format` for a declared media type: text/plain is a text save, not HTML;
+    anything else (or nothing) is parsed as HTML. Fetched pages, pages read back from the raw
+    store and Safari's webarchives all ask this."""
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    return "text" if media_type == "text/plain" else "html"
+
+
 @dataclass(frozen=True)
 class RawPage:
     """Bytes as they arrived, plus what we know about where they came from."""

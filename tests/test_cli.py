@@ -103,16 +103,18 @@ def test_importing_twice_changes_nothing(run, pages: Path, archive_dir: Path) ->
 def test_bad_files_are_reported_one_line_each_and_the_batch_goes_on(run, pages: Path) -> None:
     write(pages / "empty.html", "")
     write(pages / "binary.html", bytes(range(256)) * 10)
+    write(pages / "zeros.html", bytes(4096))  # NULs in both halves of the bytes: no UTF-16, no text
     write(pages / "short.html", "<html><body><p>Too short.</p></body></html>")
     result = run("import", str(pages))
     assert result.exit_code == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
-    assert len(errors) == 3
+    assert len(errors) == 4
     assert any("empty.html: no article body found" in e for e in errors)
     assert any("short.html: no article body found (only 2 words of text)" in e for e in errors)
     # Content that is no page at all, under a page's name, is a broken page like the others.
     assert f"error: {pages / 'binary.html'}: unsupported format: binary data" in errors
-    assert "archived 2, updated 0, duplicates 0, failed 3, skipped 1" in result.stderr
+    assert f"error: {pages / 'zeros.html'}: unsupported format: binary data" in errors
+    assert "archived 2, updated 0, duplicates 0, failed 4, skipped 1" in result.stderr
 
 
 def test_binary_content_named_as_a_page_fails_named_or_found_in_a_folder(run, tmp_path: Path) -> None:

@@ -40,7 +40,7 @@ class RecheckReport:
 
         self.outcomes = OUTCOMES  # what each result's status means for a recheck
 
-    def __call__(self, result: Any) -> None:
+    def __call__(self, result: Any, seconds: float | None = None) -> None:
         status = self.outcomes.get(result.status, result.status)
         if self.as_json:
             version = self.archive.index.latest_version(result.id) if status == "changed" else None

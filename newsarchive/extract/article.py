@@ -7,7 +7,6 @@ same article whichever way it arrived.
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -34,18 +33,10 @@ from newsarchive.extract.textsave import TextSave, parse_markdown_save, parse_te
 from newsarchive.extract.titles import title_suffix
 from newsarchive.model import Article, Block, RawPage, sha256_hex
 from newsarchive.render import render_markdown
-from newsarchive.text import (
-    BINARY_CONTROL_SHARE,
-    BINARY_SAMPLE_BYTES,
-    CONTROL_BYTES,
-    binary_kind,
-    normalize_space,
-    slugify,
-)
+from newsarchive.text import binary_kind, normalize_space, slugify
 from newsarchive.timestamps import normalize_datetime
 
 BYLINE_MAX_WORDS = 12
-CONTROL_OR_REPLACEMENT = re.compile("[" + re.escape(CONTROL_BYTES.decode("ascii")) + "\ufffd]")
 HEADER_MAX_BLOCKS = 4
 MAX_SITE_NAME_WORDS = 5
 BYLINE_EDGE_BLOCKS = 3  # how far into the body a byline may stand
@@ -151,13 +142,9 @@ def _fallback_date(raw: RawPage) -> tuple[str, str]:
 def refuse_binary(content: bytes, text: str) -> None:
     """A PNG or PDF named .html is not a page; neither is text that decoded to mostly control
     characters or replacement characters (the bytes are checked first, as for saved files)."""
-    kind = binary_kind(content)
+    kind = binary_kind(content, text)
     if kind:
         raise ExtractionError(f"not an HTML or text page ({kind.removesuffix(' data')} data)")
-    sample = text[:BINARY_SAMPLE_BYTES]
-    controls = len(CONTROL_OR_REPLACEMENT.findall(sample))
-    if sample and controls / len(sample) > BINARY_CONTROL_SHARE:
-        raise ExtractionError("not an HTML or text page (binary data)")
 
 
 def page_url(raw: RawPage) -> str | None:

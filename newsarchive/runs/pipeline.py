@@ -34,15 +34,12 @@ from newsarchive.inputs.warc import WarcResponse
 from newsarchive.model import Article, RawPage
 from newsarchive.runs.failures import FailureCounter
 from newsarchive.runs.raw_pages import read_raw
-from newsarchive.runs.results import ItemResult, RunSummary
+from newsarchive.runs.results import ItemResult, ResultCallback, RunSummary
 from newsarchive.store.archive import AddResult, Archive, IfDeleted
 
 T = TypeVar("T")
 # Fields reextract compares when the body is unchanged, to report what a newer extractor reads differently.
 REEXTRACT_METADATA = ("title", "authors", "published", "modified", "section", "language", "site_name")
-
-
-ResultCallback = Callable[[ItemResult], None]
 
 
 def archive_page(

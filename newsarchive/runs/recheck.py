@@ -13,7 +13,7 @@ stopped picks up the steps that are still due.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,7 +24,7 @@ from newsarchive.inputs.fetch import Fetcher
 from newsarchive.inputs.politeness import Politeness
 from newsarchive.model import RawPage
 from newsarchive.runs.pipeline import archive_page, run_guarded
-from newsarchive.runs.results import ItemResult, RunSummary
+from newsarchive.runs.results import ItemResult, ResultCallback, RunSummary
 from newsarchive.store.archive import Archive
 
 NOT_MODIFIED = "HTTP 304 not modified"
@@ -33,7 +33,6 @@ NO_URL = "no URL to fetch it from (imported from a file that named none)"
 OUTCOMES = {"updated": "changed", "archived": "changed", "duplicate": "unchanged", "failed": "failed"}
 
 Row = dict[str, Any]
-ResultCallback = Callable[[ItemResult], None]
 
 
 class Rechecker:
