@@ -99,8 +99,9 @@ def recheck(
     archive = _open_archive(settings, must_exist=True)
     report = RecheckReport(env, as_json, archive)
     with archive.lock(wait), archive:
-        options = {"since": _day(since), "obey_robots": not ignore_robots, "on_result": report}
-        summary = recheck_articles(archive, settings, keys, **options)
+        summary = recheck_articles(
+            archive, settings, keys, since=_day(since), obey_robots=not ignore_robots, on_result=report
+        )
     report.finish(summary)
 
 
@@ -148,7 +149,9 @@ def history(env: Env, key: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2), file=env.stdout)
         return
-    cells = [[str(row["version"]), row["seen"], str(row["word_count"]), row["title"], row["summary"]] for row in rows]
+    cells = [
+        [str(v.article.version), v.archived_at, str(v.article.word_count), v.article.title, v.summary] for v in found
+    ]
     _table(env, HISTORY_HEADERS, cells, HISTORY_MAX_WIDTHS)
 
 
@@ -215,5 +218,8 @@ def changes(env: Env, since: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2), file=env.stdout)
         return
-    cells = [[row["seen"], row["id"], str(row["version"]), row["title"], row["summary"]] for row in rows]
+    cells = [
+        [e.version.archived_at, e.id, str(e.version.article.version), e.version.article.title, e.version.summary]
+        for e in found
+    ]
     _table(env, CHANGES_HEADERS, cells, CHANGES_MAX_WIDTHS)

@@ -17,7 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, partial
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -142,8 +142,7 @@ def _build(archive: Archive, outdir: Path, since: str | None) -> SiteReport:
     for entry in entries:
         emit(entry.page, entry.fingerprint, lambda entry=entry: article_page(entry))
         for version in entry.versions[1:]:
-            render = lambda entry=entry, version=version: version_page(entry, version)  # noqa: E731
-            emit(entry.version_page(version.article.version), version.json_path, render)
+            emit(entry.version_page(version.article.version), version.json_path, partial(version_page, entry, version))
     feed = changes_feed(archive, entries)
     emit(CHANGES_FEED, sha256_hex(feed), lambda: feed)
     _emit_listings(entries, emit)
