@@ -172,7 +172,7 @@ def collect(
     failures = failures or FailureCounter(archive, settings.max_failures)
     fetchers = fetchers or Fetchers(settings)
     politeness = Politeness(lambda url: fetchers.get().fetch(url), settings, obey_robots)
-    stripper = Stripper(settings.strip, learned=archive)
+    stripper = Stripper.from_settings(settings, learned=archive)
     summary = RunSummary()
 
     def download(lead: Lead) -> tuple[RawPage | None, ItemResult | None, float]:

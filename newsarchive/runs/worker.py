@@ -164,7 +164,7 @@ def run_worker(
     from newsarchive.inputs.politeness import Politeness
 
     queue = WorkQueue(archive.index)
-    stripper = Stripper(settings.strip, learned=archive)
+    stripper = Stripper.from_settings(settings, learned=archive)
     failures = FailureCounter(archive, settings.max_failures)
     summary = RunSummary()
     with Fetcher(settings) as fetcher:
