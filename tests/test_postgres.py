@@ -94,6 +94,18 @@ def test_the_queue_needs_postgresql(run) -> None:
     assert result.exit_code == 2 and "needs a PostgreSQL index" in result.stderr
 
 
+def test_queue_add_reads_a_list_of_urls_as_fetch_does(pg_run, tmp_path: Path) -> None:
+    listing = tmp_path / "pocket.csv"
+    listing.write_text(
+        "title,url,time_added,tags,status\n"
+        "Bridge story,https://example.com/a.html,1700000001,local,unread\n"
+        '"Ferry, again",https://example.com/b.html,1700000002,,archive\n'
+    )
+    queued = pg_run("queue", "add", "https://example.com/a.html", "--from-file", str(listing))
+    assert queued.exit_code == 0 and "queued 2 new of 3" in queued.stderr, queued.stderr  # a.html queued once
+    assert json.loads(pg_run("queue", "--json").stdout)["counts"]["pending"] == 2
+
+
 def test_update_queues_what_sources_list_and_a_worker_archives_it(pg_run, archive_dir: Path) -> None:
     server = LocalServer()
     try:

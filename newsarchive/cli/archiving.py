@@ -24,7 +24,6 @@ from newsarchive.cli.app import (
     strip_option,
     wait_option,
 )
-from newsarchive.config import Settings
 from newsarchive.errors import ConfigError, ExitStatus
 
 
@@ -79,8 +78,7 @@ def fetch(
     does for saved sources (robots.txt and the per-host rate respected).
     """
     from newsarchive.inputs.urllists import read_url_list
-    from newsarchive.runs.failures import FailureCounter
-    from newsarchive.runs.pipeline import fetch_urls
+    from newsarchive.runs.collect import fetch_urls_and_listings
     from newsarchive.urls import url_meant
 
     for url in urls:
@@ -95,27 +93,10 @@ def fetch(
     # What a listing names is known only once it is read: a bar then could not say how far along it is.
     reporter = Reporter(env, as_json, None if listings else len(all_urls), log_file)
     with locked(settings, wait) as archive:
-        failures = FailureCounter(archive, settings.max_failures)  # one run, whichever way a URL came
-        summary = fetch_urls(archive, all_urls, settings, on_result=reporter, failures=failures)
-        if listings:
-            one_off = [{"url": url, "name": url} for url in listings]
-            options = {"jobs": settings.jobs, "obey_robots": True, "failures": failures}
-            listed = _collect(archive, settings, one_off, reporter, **options)
-            for status, count in listed.counts.items():
-                summary.counts[status] += count
+        summary = fetch_urls_and_listings(
+            archive, all_urls, list(listings), settings, on_source=reporter.source, on_result=reporter
+        )
     reporter.finish(summary)
-
-
-def _collect(archive: Any, settings: Settings, sources: list[dict], reporter: Any, **options: Any) -> Any:
-    """Read the sources, then fetch and archive what they list that is not archived yet."""
-    from newsarchive.runs.collect import Fetchers, collect, gather
-
-    fetchers = Fetchers(settings)
-    try:
-        leads = gather(archive, fetchers.get(), sources, on_source=reporter.source)
-        return collect(archive, leads, settings, on_result=reporter, fetchers=fetchers, **options)
-    finally:
-        fetchers.close()
 
 
 @cli.command(name="import")
@@ -277,16 +258,12 @@ def update(
       newsarchive update
       newsarchive -q update --log-file ~/news/logs/update.log
     """
+    from newsarchive.runs.update import Queued, leads_to_fetch
+    from newsarchive.runs.update import update as update_sources
+
     settings = env.settings(strip=strip, jobs=jobs, rate=rate, max_failures=max_failures)
     if dry_run:
-        from newsarchive.runs.collect import Fetchers, gather
-
-        archive = open_archive(settings)
-        fetchers = Fetchers(settings)
-        try:
-            leads = gather(archive, fetchers.get(), archive.sources(), record=False) if archive.exists() else []
-        finally:
-            fetchers.close()
+        leads = leads_to_fetch(open_archive(settings), settings)
         for lead in leads:
             click.echo(f"{lead.url}  ({lead.source})", file=env.stdout)
         env.say(f"would fetch {len(leads)}")
@@ -296,33 +273,21 @@ def update(
         sources = archive.sources()
         if not sources:
             raise click.UsageError("no sources yet: add one with 'newsarchive sources add URL'")
-        if _has_queue(archive):
-            _enqueue(env, archive, settings, sources, reporter)
-            return
-        summary = _collect(archive, settings, sources, reporter, jobs=settings.jobs, obey_robots=not ignore_robots)
-    reporter.finish(summary)
+        outcome = update_sources(
+            archive, sources, settings, obey_robots=not ignore_robots, on_source=reporter.source, on_result=reporter
+        )
+    if isinstance(outcome, Queued):
+        _queued(env, outcome, reporter)
+    else:
+        reporter.finish(outcome)
 
 
-def _has_queue(archive: Any) -> bool:
-    from newsarchive.store.index.postgres import PostgresIndex
-
-    return isinstance(archive.index, PostgresIndex)
-
-
-def _enqueue(env: Env, archive: Any, settings: Settings, sources: list[dict], reporter: Reporter) -> None:
-    """With a PostgreSQL index, `update` reads the sources and queues what they list for the
-    workers (`newsarchive worker`) instead of fetching it here."""
-    from newsarchive.runs.collect import Fetchers, gather
-    from newsarchive.runs.worker import WorkQueue
-
-    fetchers = Fetchers(settings)
-    try:
-        leads = gather(archive, fetchers.get(), sources, on_source=reporter.source)
-    finally:
-        fetchers.close()
-    added = WorkQueue(archive.index).enqueue((lead.url, lead.source) for lead in leads)
-    env.say(f"queued {added} new URL(s) of {len(leads)} listed and not archived, for the workers")
+def _queued(env: Env, queued: Any, reporter: Reporter) -> None:
+    """With a PostgreSQL index, `update` queued what its sources list for the workers
+    (`newsarchive worker`) instead of fetching it here."""
+    env.say(f"queued {queued.added} new URL(s) of {queued.listed} listed and not archived, for the workers")
     if reporter.log is not None:
-        reporter.log.totals = {"listed": len(leads), "queued": added, "sources_failed": reporter.failed_sources}
+        totals = {"listed": queued.listed, "queued": queued.added, "sources_failed": reporter.failed_sources}
+        reporter.log.totals = totals
     if reporter.failed_sources:
         click.get_current_context().exit(ExitStatus.FAILURES)

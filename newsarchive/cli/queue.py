@@ -130,14 +130,12 @@ def queue(ctx: click.Context, as_json: bool) -> None:
 @pass_env
 def queue_add(env: Env, urls: tuple[str, ...], from_file: TextIO | None) -> None:
     """Queue URLs for the workers (a URL queued before is not queued again)."""
-    from newsarchive.inputs.fetch import check_scheme
-    from newsarchive.runs.worker import WorkQueue
+    from newsarchive.inputs.urllists import read_url_list
+    from newsarchive.runs.worker import queue_urls
 
-    wanted = [*urls, *(line.strip() for line in (from_file or []) if line.strip() and not line.startswith("#"))]
-    for url in wanted:
-        check_scheme(url)
+    wanted = [*urls, *(read_url_list(from_file.read()) if from_file else [])]
     with open_archive(env.settings()) as archive:
-        added = WorkQueue(archive.index).enqueue((url, None) for url in wanted)
+        added = queue_urls(archive, wanted)
     env.say(f"queued {added} new of {len(wanted)}")
 
 

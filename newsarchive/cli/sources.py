@@ -41,17 +41,10 @@ def sources() -> None:
 @pass_env
 def sources_add(env: Env, url: str, name: str | None, section: str | None) -> None:
     """Add an RSS/Atom/JSON feed, a (news) sitemap or a site's home page."""
-    from urllib.parse import urlsplit
+    from newsarchive.runs.collect import add_source
 
-    from newsarchive.inputs.fetch import check_scheme
-
-    check_scheme(url)
-    parts = urlsplit(url)
-    if not parts.netloc:
-        raise click.BadParameter(f"not a URL: {url!r}", param_hint="URL")
-    name = name or (parts.netloc + parts.path).rstrip("/")
     with locked(env.settings(), 0) as archive:
-        archive.add_source(url, name, section)
+        name = add_source(archive, url, name, section)
     env.say(f"added source {name}: {url}")
 
 

@@ -177,6 +177,16 @@ def run_worker(
                     on_result(result)
 
 
+def queue_urls(archive: Archive, urls: list[str]) -> int:
+    """`queue add`: queue URLs for the workers, each checked to be http(s) first; returns how
+    many were not queued before."""
+    from newsarchive.inputs.fetch import check_scheme
+
+    for url in urls:
+        check_scheme(url)
+    return WorkQueue(archive.index).enqueue((url, None) for url in urls)
+
+
 def retry(archive: Archive, url: str | None = None) -> tuple[int, int]:
     """Given-up URLs (all, or this URL whatever its count) tried again: their failures are
     forgotten and, with a work queue, parked rows go back to pending. Returns (URLs cleared,
