@@ -12,7 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from newsarchive.errors import ConfigError
+from newsarchive.runs.worker import WorkQueue
 from newsarchive.store.archive import Archive
+from newsarchive.store.index import open_index
 from newsarchive.store.index.postgres import LATEST_SCHEMA
 from tests.conftest import FIXTURES
 from tests.localserver import LocalServer, Response
@@ -87,6 +90,20 @@ def test_an_index_behind_this_version_asks_for_db_upgrade(pg_run, pg_url: str, a
     (row,) = json.loads(pg_run("list", "--json").stdout)
     assert pg_run("tag", row["id"], "add", "upgraded").exit_code == 0
     assert json.loads(pg_run("list", "--tag", "upgraded", "--json").stdout) == [row]
+
+
+def test_each_index_says_whether_it_holds_a_work_queue_and_upgrades_on_demand(pg_url: str, tmp_path: Path) -> None:
+    sqlite, postgres = open_index(None, tmp_path / "archive"), open_index(pg_url, tmp_path / "archive")
+    try:
+        assert (sqlite.supports_queue, postgres.supports_queue) == (False, True)
+        assert sqlite.upgrade() == [] and (tmp_path / "archive" / "index.sqlite").exists()  # made on opening
+        assert "2: the work queue shared by workers" in postgres.upgrade()
+        assert postgres.upgrade() == []
+        with pytest.raises(ConfigError, match="the work queue needs a PostgreSQL index"):
+            WorkQueue(sqlite)
+    finally:
+        sqlite.close()
+        postgres.close()
 
 
 def test_the_queue_needs_postgresql(run) -> None:

@@ -165,18 +165,15 @@ def db() -> None:
 @pass_env
 def db_upgrade(env: Env) -> None:
     """Apply the schema migrations the index lacks (an empty database gets them on first use)."""
-    from newsarchive.store.index.postgres import PostgresIndex
-
     with open_archive(env.settings()) as archive:
         index = archive.index
-        if isinstance(index, PostgresIndex):
-            applied = index.upgrade()
-            for line in applied:
-                env.say(f"applied migration {line}")
-            env.say(f"{index.location}: schema up to date" + ("" if applied else " (nothing to do)"))
-        else:
-            index.stats()  # SQLite brings its schema up to date whenever it opens
+        applied = index.upgrade()
+        for line in applied:
+            env.say(f"applied migration {line}")
+        if index.upgrades_on_open:
             env.say(f"{index.location}: schema up to date (SQLite indexes upgrade themselves)")
+        else:
+            env.say(f"{index.location}: schema up to date" + ("" if applied else " (nothing to do)"))
 
 
 @cli.command()

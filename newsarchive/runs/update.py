@@ -44,16 +44,10 @@ def update(
 ) -> RunSummary | Queued:
     """Read the sources and archive what they list that is not archived yet, `settings.jobs`
     pages at a time; with a work queue in the index, queue it for the workers instead."""
-    if _has_queue(archive):
+    if archive.index.supports_queue:
         return _enqueue(archive, sources, settings, on_source)
     options = {"jobs": settings.jobs, "obey_robots": obey_robots}
     return collect_sources(archive, sources, settings, on_source=on_source, on_result=on_result, **options)
-
-
-def _has_queue(archive: Archive) -> bool:
-    from newsarchive.store.index.postgres import PostgresIndex
-
-    return isinstance(archive.index, PostgresIndex)
 
 
 def _enqueue(archive: Archive, sources: list[dict], settings: Settings, on_source: SourceCallback | None) -> Queued:

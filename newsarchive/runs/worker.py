@@ -49,9 +49,7 @@ class WorkQueue:
     """The queue table of a PostgreSQL index."""
 
     def __init__(self, index: Index) -> None:
-        from newsarchive.store.index.postgres import PostgresIndex
-
-        if not isinstance(index, PostgresIndex):
+        if not index.supports_queue:
             raise ConfigError("the work queue needs a PostgreSQL index: pass --index postgresql://USER@HOST/DB")
         self.index = index
 
@@ -191,9 +189,6 @@ def retry(archive: Archive, url: str | None = None) -> tuple[int, int]:
     """Given-up URLs (all, or this URL whatever its count) tried again: their failures are
     forgotten and, with a work queue, parked rows go back to pending. Returns (URLs cleared,
     rows re-queued)."""
-    from newsarchive.runs.worker import WorkQueue
-    from newsarchive.store.index.postgres import PostgresIndex
-
     cleared = archive.index.forget_failures(url)
-    requeued = WorkQueue(archive.index).retry(url) if isinstance(archive.index, PostgresIndex) else 0
+    requeued = WorkQueue(archive.index).retry(url) if archive.index.supports_queue else 0
     return cleared, requeued

@@ -192,6 +192,12 @@ class Index:
 
     database_errors: tuple[type[BaseException], ...] = ()
     location: str
+    upgrades_on_open = False  # the schema is brought up to date whenever the index opens
+
+    @property
+    def supports_queue(self) -> bool:
+        """Whether the index holds the work queue that `newsarchive worker` processes share."""
+        return False
 
     # -- backend hooks --------------------------------------------------------------------
 
@@ -230,6 +236,10 @@ class Index:
         raise NotImplementedError
 
     def rebuild(self, articles: Iterable[tuple[Article, str, str]]) -> int:
+        raise NotImplementedError
+
+    def upgrade(self) -> list[str]:
+        """Apply the schema migrations the index lacks; returns a line for each one applied."""
         raise NotImplementedError
 
     def check(self) -> None:

@@ -136,6 +136,10 @@ class PostgresIndex(Index):
         self.database_errors = _database_errors()
         self._db: Any = None
 
+    @property
+    def supports_queue(self) -> bool:
+        return True
+
     def damaged(self, exc: BaseException) -> str:
         return f"the index {self.location} failed: {_first_line(exc)}"
 

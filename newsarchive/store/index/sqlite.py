@@ -46,6 +46,7 @@ class SqliteIndex(Index):
     """index.sqlite in the archive folder: WAL, one writer (the archive lock), readers beside it."""
 
     database_errors = (sqlite3.DatabaseError,)
+    upgrades_on_open = True
 
     def __init__(self, path: Path, readonly: bool = False) -> None:
         self.path = path
@@ -117,6 +118,11 @@ class SqliteIndex(Index):
             return None
         join = "JOIN articles_fts ON articles_fts.id = a.id"
         return "bm25(articles_fts, 0.0, 4.0, 1.0)", join, "articles_fts MATCH ?", [expression]
+
+    def upgrade(self) -> list[str]:
+        """Opening the index brings its schema up to date: nothing is left to apply after."""
+        self.db  # noqa: B018 - opens the index
+        return []
 
     def has_table(self, name: str) -> bool:
         return bool(self.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)))
