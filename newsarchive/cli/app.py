@@ -14,7 +14,8 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, TextIO
+from types import FrameType
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 
@@ -22,6 +23,13 @@ from newsarchive import __version__
 from newsarchive.config import Settings, load_settings
 from newsarchive.errors import ExitStatus, NewsarchiveError, OutputError
 from newsarchive.model import utc_now, utf8_safe
+
+if TYPE_CHECKING:
+    from newsarchive.runs.collect import SourceResult
+    from newsarchive.runs.results import ItemResult, RunSummary
+    from newsarchive.store.archive import Archive
+
+Command = TypeVar("Command", bound=Callable[..., Any])  # a command function an option decorates
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -40,7 +48,8 @@ class Env:
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
 
     def settings(self, **overrides: Any) -> Settings:
-        options = {"archive": self.archive_option, "index": self.index_option, "traceback": self.traceback or None}
+        options: dict[str, Any] = {"archive": self.archive_option, "index": self.index_option}
+        options["traceback"] = self.traceback or None
         return load_settings(self.config_path, **options, **overrides)
 
     def say(self, message: str, level: int = 0) -> None:
@@ -138,7 +147,7 @@ def cli(
 pass_env = click.make_pass_decorator(Env)
 
 
-def open_archive(settings: Settings, must_exist: bool = False):  # -> Archive
+def open_archive(settings: Settings, must_exist: bool = False) -> Archive:
     from newsarchive.store.archive import Archive
 
     archive = Archive.from_settings(settings)
@@ -161,7 +170,7 @@ class Reporter:
 
             self.bar = ProgressBar(env.stderr, total, "archiving")
 
-    def __call__(self, result: Any, duration: float | None = None) -> None:
+    def __call__(self, result: ItemResult, duration: float | None = None) -> None:
         now = time.monotonic()
         if duration is None:
             duration = now - self.last  # sequential runs: the time since the previous result
@@ -177,7 +186,8 @@ class Reporter:
             self._above_bar(lambda: self.env.error(f"{result.input}: {result.reason}"))
             if result.given_up_after:
                 self.given_up += 1
-                self._above_bar(lambda: self.env.say(given_up_line(result.input, result.given_up_after), level=-1))
+                line = given_up_line(result.input, result.given_up_after)
+                self._above_bar(lambda: self.env.say(line, level=-1))
         elif result.status == "planned":
             if not self.as_json:
                 line = f"{result.format:<11} {result.url or '-'}  {printable(result.input)}"
@@ -199,7 +209,7 @@ class Reporter:
         else:
             self.bar.above(emit)
 
-    def source(self, result: Any) -> None:
+    def source(self, result: SourceResult) -> None:
         """How reading one source went: an error line when it failed, a line with -v otherwise."""
         if self.log is not None:
             self.log.source(result)
@@ -210,7 +220,7 @@ class Reporter:
         line = f"source {result.name}: {result.status}, {result.found} listed, {result.new} new"
         self.env.say(line + (f", {result.given_up} given up" if result.given_up else ""), level=1)
 
-    def finish(self, summary: Any) -> None:
+    def finish(self, summary: RunSummary) -> None:
         if self.bar is not None:
             self.bar.close()
         counts = summary.counts
@@ -235,7 +245,7 @@ class Reporter:
         click.get_current_context().exit(ExitStatus.FAILURES if failed else ExitStatus.OK)
 
 
-def strip_option(function: Any) -> Any:
+def strip_option(function: Command) -> Command:
     return click.option(
         "--strip",
         "strip",
@@ -245,7 +255,7 @@ def strip_option(function: Any) -> Any:
     )(function)
 
 
-def keep_non_articles_option(function: Any) -> Any:
+def keep_non_articles_option(function: Command) -> Command:
     return click.option(
         "--keep-non-articles",
         is_flag=True,
@@ -255,7 +265,7 @@ def keep_non_articles_option(function: Any) -> Any:
     )(function)
 
 
-def wait_option(function: Any) -> Any:
+def wait_option(function: Command) -> Command:
     return click.option(
         "--wait",
         type=click.FloatRange(min=0),
@@ -314,14 +324,14 @@ class RunLog:
         except OSError as exc:
             raise OutputError(f"cannot write the log file {self.path}: {exc.strerror or exc}") from None
 
-    def input(self, result: Any, duration: float) -> None:
+    def input(self, result: ItemResult, duration: float) -> None:
         row = {"input": printable(result.input), "outcome": result.status, "duration": round(duration, 3)}
         row |= {"id": result.id, "path": result.path, "reason": result.reason}
         if result.given_up_after:
             row["given_up_after"] = result.given_up_after
         self.write("input", **row)
 
-    def source(self, result: Any) -> None:
+    def source(self, result: SourceResult) -> None:
         row = {"source": result.name, "url": result.url, "outcome": result.status, "listed": result.found}
         self.write("source", **row, new=result.new, given_up=result.given_up, reason=result.reason)
 
@@ -339,7 +349,7 @@ def _exit_code(exc: BaseException) -> int:
     return ExitStatus.FAILURES
 
 
-def log_file_option(function: Any) -> Any:
+def log_file_option(function: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(function)
     def logged(*args: Any, log_file: Path | None, **kwargs: Any) -> Any:
         with RunLog.opened(log_file, click.get_current_context().info_name or "") as log:
@@ -353,7 +363,7 @@ def log_file_option(function: Any) -> Any:
     )(logged)
 
 
-def max_failures_option(function: Any) -> Any:
+def max_failures_option(function: Command) -> Command:
     return click.option(
         "--max-failures",
         type=click.IntRange(min=0),
@@ -362,7 +372,7 @@ def max_failures_option(function: Any) -> Any:
     )(function)
 
 
-def politeness_options(function: Any) -> Any:
+def politeness_options(function: Command) -> Command:
     """--rate and --ignore-robots, for the commands that fetch what sources list."""
     function = click.option(
         "--ignore-robots", is_flag=True, help="Fetch pages robots.txt disallows (it is honoured by default)."
@@ -372,12 +382,12 @@ def politeness_options(function: Any) -> Any:
     )(function)
 
 
-def json_option(function: Any) -> Any:
+def json_option(function: Command) -> Command:
     return click.option("--json", "as_json", is_flag=True, help="Machine-readable output on stdout.")(function)
 
 
 @contextmanager
-def locked(settings: Settings, wait: float) -> Iterator[Any]:
+def locked(settings: Settings, wait: float) -> Iterator[Archive]:
     archive = open_archive(settings)
     with archive.lock(wait), archive:
         yield archive
@@ -389,7 +399,7 @@ def _normalized_tag(ctx: click.Context, param: click.Parameter, value: str | Non
     return None if value is None else normalize_tag(value)
 
 
-def tag_option(function: Any) -> Any:
+def tag_option(function: Command) -> Command:
     return click.option(
         "--tag", callback=_normalized_tag, help="Only articles you gave this tag (see `newsarchive tag`)."
     )(function)
@@ -410,5 +420,5 @@ def main() -> None:
     cli(prog_name="newsarchive")
 
 
-def _interrupted(signum: int, frame: Any) -> None:
+def _interrupted(signum: int, frame: FrameType | None) -> None:
     raise Interrupted(ExitStatus.INTERRUPTED)

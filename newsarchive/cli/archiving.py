@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
@@ -25,6 +25,9 @@ from newsarchive.cli.app import (
     wait_option,
 )
 from newsarchive.errors import ConfigError, ExitStatus
+
+if TYPE_CHECKING:
+    from newsarchive.runs.update import Queued
 
 
 @cli.command()
@@ -175,7 +178,7 @@ def import_(
     if env.stderr.isatty() and not as_json and env.verbosity >= 0:
         total = sum(1 for _ in iter_inputs(paths, globs, settings.follow_symlinks))
     reporter = Reporter(env, as_json, total, log_file)
-    options = {"globs": globs, "base_url": base_url, "on_result": reporter}
+    options: dict[str, Any] = {"globs": globs, "base_url": base_url, "on_result": reporter}
     if dry_run:  # reads files only: no lock, no archive folder created
         summary = import_paths(open_archive(settings), paths, settings, dry_run=True, **options)
     else:
@@ -282,7 +285,7 @@ def update(
         reporter.finish(outcome)
 
 
-def _queued(env: Env, queued: Any, reporter: Reporter) -> None:
+def _queued(env: Env, queued: Queued, reporter: Reporter) -> None:
     """With a PostgreSQL index, `update` queued what its sources list for the workers
     (`newsarchive worker`) instead of fetching it here."""
     env.say(f"queued {queued.added} new URL(s) of {queued.listed} listed and not archived, for the workers")

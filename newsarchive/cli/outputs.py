@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -16,6 +17,9 @@ from newsarchive.cli.app import (
     open_archive,
     pass_env,
 )
+
+if TYPE_CHECKING:
+    from newsarchive.outputs.export import ExportFormat
 
 
 @cli.command()
@@ -33,7 +37,7 @@ from newsarchive.cli.app import (
 @pass_env
 def export(
     env: Env,
-    export_format: str,
+    export_format: ExportFormat,
     since: str | None,
     until: str | None,
     section: str | None,
@@ -83,7 +87,8 @@ def site(env: Env, outdir: Path, since: str | None, as_json: bool) -> None:
     with open_archive(env.settings(), must_exist=True) as archive:
         report = build_site(archive, outdir, since=checked_day(since))
     if as_json:
-        row = {"articles": report.articles, "written": len(report.written), "unchanged": report.unchanged}
+        row: dict[str, int | str] = {"articles": report.articles, "written": len(report.written)}
+        row["unchanged"] = report.unchanged
         row |= {"removed": len(report.removed), "index": str((outdir / "index.html").absolute())}
         click.echo(json.dumps(row), file=env.stdout)
     for page in report.written:

@@ -112,7 +112,7 @@ def queue(ctx: click.Context, as_json: bool) -> None:
         return
     from newsarchive.runs.worker import WorkQueue
 
-    env = ctx.find_object(Env)
+    env: Env = ctx.obj  # the root group's
     with open_archive(env.settings()) as archive:
         work = WorkQueue(archive.index)
         counts, parked = work.counts(), work.parked()

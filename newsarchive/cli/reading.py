@@ -6,7 +6,7 @@ import json
 import re
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -21,6 +21,9 @@ from newsarchive.cli.app import (
     tag_option,
 )
 from newsarchive.errors import ConfigError
+
+if TYPE_CHECKING:
+    from newsarchive.store.search import SearchHit
 
 LIST_HEADERS = ("ID", "DATE", "SECTION", "SITE", "TITLE")
 LIST_CSV_HEADERS = ("id", "published", "date_source", "section", "site", "title", "url")
@@ -164,7 +167,8 @@ class _QueryCommand(click.Command):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         options = {name: param for param in self.get_params(ctx) for name in param.opts}
-        taken, words = [], []
+        taken: list[str] = []
+        words: list[str] = []
         remaining = iter(args)
         for arg in remaining:
             param = options.get(arg.split("=", 1)[0])
@@ -186,7 +190,7 @@ SEARCH_HEADERS = ("ID", "DATE", "TITLE", "SNIPPET")
 SEARCH_MAX_WIDTHS = (None, None, 60)
 
 
-def _print_hit_table(env: Env, hits: list[Any]) -> None:
+def _print_hit_table(env: Env, hits: list[SearchHit]) -> None:
     """At a terminal: a header row and aligned columns cut to its width, as `list` prints, with
     what matched in bold. Columns are laid out on the plain text and the bold goes in afterwards,
     from the title column on, so escape codes never count as width."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,6 +17,9 @@ from newsarchive.cli.app import (
     printable,
 )
 from newsarchive.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from newsarchive.store.archive import Archive
 
 
 @cli.group()
@@ -80,7 +83,7 @@ def sources_list(env: Env, failing: bool, as_json: bool) -> None:
         env.say(f"{given_up} article URL(s) given up: 'newsarchive sources list --failures' lists them")
 
 
-def _list_failing(env: Env, archive: Any, as_json: bool) -> None:
+def _list_failing(env: Env, archive: Archive, as_json: bool) -> None:
     rows = archive.index.failing_urls() if archive.exists() else []
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2), file=env.stdout)

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from newsarchive.config import Settings
@@ -28,6 +28,8 @@ from newsarchive.runs.pipeline import archive_page, fetch_urls, run_guarded
 from newsarchive.runs.results import ItemResult, RunSummary
 from newsarchive.store.archive import Archive
 from newsarchive.urls import normalize_url
+
+Done = TypeVar("Done")
 
 MAX_SITEMAP_DEPTH = 2  # an index of indexes of sitemaps, and no deeper
 MAX_CHILD_SITEMAPS = 50  # per index: news sitemaps are few; the rest are archives of old pages
@@ -227,7 +229,7 @@ def fetch_urls_and_listings(
     settings: Settings,
     *,
     on_source: SourceCallback | None = None,
-    on_result: ResultCallback | None = None,
+    on_result: Callable[..., None] | None = None,  # (result) for a URL asked for, (result, seconds) for a listed one
 ) -> RunSummary:
     """`fetch`: the URLs asked for, then what the feeds and sitemaps list that is not archived
     yet (as `update` reads a source), as one run: a URL fails once for it whichever way it came."""
@@ -252,10 +254,10 @@ def add_source(archive: Archive, url: str, name: str | None = None, section: str
     return name
 
 
-def _in_threads(work: Callable, leads: Iterable[Lead], jobs: int) -> Iterator[tuple[Lead, object]]:
+def _in_threads(work: Callable[[Lead], Done], leads: Iterable[Lead], jobs: int) -> Iterator[tuple[Lead, Done]]:
     """Run `work` on each lead in a pool, yielding (lead, result) as each finishes; at most
     2 × jobs leads are in flight, so a long list is never all queued at once."""
-    pending: dict[Future, Lead] = {}
+    pending: dict[Future[Done], Lead] = {}
     iterator = iter(leads)
     pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="fetch")
     try:

@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from newsarchive.errors import StoreError
 from newsarchive.files import TEMP_SUFFIX
@@ -279,14 +279,14 @@ def _fts5_expression(node: Node) -> str | None:
         return _fts5_phrase(node)
     if isinstance(node, AnyOf):
         options = [_fts5_expression(part) for part in node.parts]
-        return None if None in options else "(" + " OR ".join(options) + ")"
+        return None if None in options else "(" + " OR ".join(cast(list[str], options)) + ")"
     if not isinstance(node, All):
         return None  # a run, or an exclusion on its own
     kept = [_fts5_expression(part) for part in node.parts if not isinstance(part, Not)]
     taken = [_fts5_expression(part.part) for part in node.parts if isinstance(part, Not)]
     if not kept or None in kept or None in taken:
         return None
-    expression = "(" + " AND ".join(kept) + ")"
+    expression = "(" + " AND ".join(cast(list[str], kept)) + ")"
     for excluded in taken:
         expression = f"({expression} NOT {excluded})"
     return expression
