@@ -25,7 +25,7 @@ from newsarchive.inputs.politeness import Politeness
 from newsarchive.model import RawPage
 from newsarchive.runs.failures import FailureCounter
 from newsarchive.runs.pipeline import archive_page, fetch_urls, run_guarded
-from newsarchive.runs.results import ItemResult, RunSummary
+from newsarchive.runs.results import ItemResult, ResultCallback, RunSummary
 from newsarchive.store.archive import Archive
 from newsarchive.urls import normalize_url
 
@@ -57,7 +57,6 @@ class SourceResult:
 
 
 SourceCallback = Callable[[SourceResult], None]
-ResultCallback = Callable[[ItemResult, float], None]  # the result, and seconds it took
 
 
 class Fetchers:
@@ -177,7 +176,7 @@ def collect(
     failures = failures or FailureCounter(archive, settings.max_failures)
     fetchers = fetchers or Fetchers(settings)
     politeness = Politeness(lambda url: fetchers.get().fetch(url), settings, obey_robots)
-    stripper = Stripper(settings.strip, learned=archive)
+    stripper = Stripper.from_settings(settings, learned=archive)
     summary = RunSummary()
 
     def download(lead: Lead) -> tuple[RawPage | None, ItemResult | None, float]:
@@ -229,7 +228,7 @@ def fetch_urls_and_listings(
     settings: Settings,
     *,
     on_source: SourceCallback | None = None,
-    on_result: Callable[..., None] | None = None,  # (result) for a URL asked for, (result, seconds) for a listed one
+    on_result: ResultCallback | None = None,
 ) -> RunSummary:
     """`fetch`: the URLs asked for, then what the feeds and sitemaps list that is not archived
     yet (as `update` reads a source), as one run: a URL fails once for it whichever way it came."""

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from newsarchive.config import Settings
-from newsarchive.runs.collect import Fetchers, Lead, ResultCallback, SourceCallback, collect_sources, gather
-from newsarchive.runs.results import RunSummary
+from newsarchive.runs.collect import Fetchers, Lead, SourceCallback, collect_sources, gather
+from newsarchive.runs.results import ResultCallback, RunSummary
 from newsarchive.runs.worker import WorkQueue
 from newsarchive.store.archive import Archive
 
