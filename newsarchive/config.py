@@ -74,6 +74,7 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
             raise TypeError("expected a list of strings")
         if isinstance(default, bool):
             return _boolean(value)
+        coerced: int | float | str
         if isinstance(default, int):
             coerced = int(value)
         elif isinstance(default, float):

@@ -9,16 +9,16 @@ from typing import Any
 
 import click
 
-from newsarchive.cli import (
+from newsarchive.cli.app import (
     Env,
-    _day,
-    _json_option,
-    _open_archive,
-    _politeness_options,
-    _wait_option,
+    checked_day,
     cli,
+    json_option,
+    open_archive,
     pass_env,
+    politeness_options,
     printable,
+    wait_option,
 )
 from newsarchive.errors import ExitStatus
 
@@ -67,9 +67,9 @@ class RecheckReport:
 @cli.command()
 @click.argument("keys", nargs=-1, metavar="[ID|URL...]")
 @click.option("--since", metavar="YYYY-MM-DD", help="Only articles published on or after this day.")
-@_politeness_options
-@_wait_option
-@_json_option
+@politeness_options
+@wait_option
+@json_option
 @pass_env
 def recheck(
     env: Env,
@@ -96,11 +96,11 @@ def recheck(
     from newsarchive.runs.recheck import recheck as recheck_articles
 
     settings = env.settings(rate=rate)
-    archive = _open_archive(settings, must_exist=True)
+    archive = open_archive(settings, must_exist=True)
     report = RecheckReport(env, as_json, archive)
     with archive.lock(wait), archive:
         summary = recheck_articles(
-            archive, settings, keys, since=_day(since), obey_robots=not ignore_robots, on_result=report
+            archive, settings, keys, since=checked_day(since), obey_robots=not ignore_robots, on_result=report
         )
     report.finish(summary)
 
@@ -120,7 +120,7 @@ def _table(env: Env, headers: tuple[str, ...], rows: list[list[str]], max_widths
 
 @cli.command()
 @click.argument("key", metavar="ID|URL")
-@_json_option
+@json_option
 @pass_env
 def history(env: Env, key: str, as_json: bool) -> None:
     """One row per version of an article: when it was seen, its title, its words and what
@@ -132,7 +132,7 @@ def history(env: Env, key: str, as_json: bool) -> None:
     """
     from newsarchive.store.versions import versions
 
-    with _open_archive(env.settings(), must_exist=True) as archive:
+    with open_archive(env.settings(), must_exist=True) as archive:
         found = versions(archive, key)
     rows = [
         {
@@ -161,7 +161,7 @@ def history(env: Env, key: str, as_json: bool) -> None:
     "--from", "old", type=click.IntRange(min=1), metavar="N", help="The older version.  [default: the one before --to]"
 )
 @click.option("--to", "new", type=click.IntRange(min=1), metavar="M", help="The newer version.  [default: the latest]")
-@_json_option
+@json_option
 @pass_env
 def diff(env: Env, key: str, old: int | None, new: int | None, as_json: bool) -> None:
     """What changed between two versions of an article (by default the last two): the title,
@@ -178,7 +178,7 @@ def diff(env: Env, key: str, old: int | None, new: int | None, as_json: bool) ->
     from newsarchive.outputs.terminal import diff_lines
     from newsarchive.store.versions import version_pair
 
-    with _open_archive(env.settings(), must_exist=True) as archive:
+    with open_archive(env.settings(), must_exist=True) as archive:
         difference = version_pair(archive, key, old, new)
     if as_json:
         click.echo(json.dumps(difference.to_dict(), ensure_ascii=False, indent=2), file=env.stdout)
@@ -189,7 +189,7 @@ def diff(env: Env, key: str, old: int | None, new: int | None, as_json: bool) ->
 
 @cli.command()
 @click.option("--since", metavar="YYYY-MM-DD", help="Only edits seen on or after this day.")
-@_json_option
+@json_option
 @pass_env
 def changes(env: Env, since: str | None, as_json: bool) -> None:
     """The edits seen in archived articles, newest first: when, which article and version, and
@@ -202,8 +202,8 @@ def changes(env: Env, since: str | None, as_json: bool) -> None:
     """
     from newsarchive.store.versions import edits
 
-    with _open_archive(env.settings(), must_exist=True) as archive:
-        found = edits(archive, since=_day(since))
+    with open_archive(env.settings(), must_exist=True) as archive:
+        found = edits(archive, since=checked_day(since))
     rows = [
         {
             "id": edit.id,

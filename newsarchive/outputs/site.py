@@ -73,7 +73,7 @@ class _Entry:
     @property
     def day(self) -> str:
         """The day page it is on: a day the page states none of is not one (see `date`)."""
-        return self.article.published[:10] if self.date_stated else UNDATED
+        return (self.article.published or "")[:10] if self.date_stated else UNDATED
 
     @property
     def date(self) -> str:
@@ -138,13 +138,13 @@ def _build(archive: Archive, outdir: Path, since: str | None) -> SiteReport:
 
     for name in STATIC_FILES:
         text = (STATIC_DIR / name).read_text(encoding="utf-8")
-        emit(name, sha256_hex(text), lambda text=text: text)
+        emit(name, sha256_hex(text), partial(str, text))
     for entry in entries:
-        emit(entry.page, entry.fingerprint, lambda entry=entry: article_page(entry))
+        emit(entry.page, entry.fingerprint, partial(article_page, entry))
         for version in entry.versions[1:]:
             emit(entry.version_page(version.article.version), version.json_path, partial(version_page, entry, version))
     feed = changes_feed(archive, entries)
-    emit(CHANGES_FEED, sha256_hex(feed), lambda: feed)
+    emit(CHANGES_FEED, sha256_hex(feed), partial(str, feed))
     _emit_listings(entries, emit)
     index = search_index(entries)
     emit("search-index.js", sha256_hex(index), lambda: index)
@@ -323,7 +323,8 @@ def article_page(entry: _Entry) -> str:
         facts.append(f'<span class="byline">By {escape(", ".join(article.authors))}</span>')
     if entry.date_stated:
         facts.append(
-            f'<a href="../day/{entry.day}.html"><time datetime="{escape(article.published)}">{entry.day}</time></a>'
+            f'<a href="../day/{entry.day}.html"><time datetime="{escape(article.published or "")}">'
+            f"{entry.day}</time></a>"
         )
     else:
         facts.append(f'<a href="../day/{UNDATED}.html">{escape(entry.date)}</a>')

@@ -190,7 +190,7 @@ def _plan(task: _Task | _Extracted) -> ItemResult:
 
 def _imported(
     archive: Archive,
-    tasks: Iterator[_Task | ItemResult],
+    tasks: Iterator[_Task | ItemResult | _Extracted],
     settings: Settings,
     jobs: int,
     on_notice: Callable[[str], None] | None,
@@ -284,7 +284,7 @@ def _ready() -> None:
 
 
 def _in_workers(
-    pool: ProcessPoolExecutor, tasks: Iterator[_Task | ItemResult], jobs: int
+    pool: ProcessPoolExecutor, tasks: Iterator[_Task | ItemResult | _Extracted], jobs: int
 ) -> Iterator[ItemResult | _Extracted]:
     """Extract in the pool's `jobs` processes, at most 2 × jobs tasks in flight, yielding as each finishes."""
     pending: set[Future] = set()

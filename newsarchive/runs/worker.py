@@ -51,9 +51,7 @@ class WorkQueue:
     """The queue table of a PostgreSQL index."""
 
     def __init__(self, index: Index) -> None:
-        from newsarchive.store.index.postgres import PostgresIndex
-
-        if not isinstance(index, PostgresIndex):
+        if not index.supports_queue:
             raise ConfigError("the work queue needs a PostgreSQL index: pass --index postgresql://USER@HOST/DB")
         self.index = index
 
@@ -210,13 +208,20 @@ def _recheck(archive: Archive, rechecker: Rechecker, claim: Claim) -> ItemResult
     return rechecker.recheck(rows[0])
 
 
+def queue_urls(archive: Archive, urls: list[str]) -> int:
+    """`queue add`: queue URLs for the workers, each checked to be http(s) first; returns how
+    many were not queued before."""
+    from newsarchive.inputs.fetch import check_scheme
+
+    for url in urls:
+        check_scheme(url)
+    return WorkQueue(archive.index).enqueue((url, None) for url in urls)
+
+
 def retry(archive: Archive, url: str | None = None) -> tuple[int, int]:
     """Given-up URLs (all, or this URL whatever its count) tried again: their failures are
     forgotten and, with a work queue, parked rows go back to pending. Returns (URLs cleared,
     rows re-queued)."""
-    from newsarchive.runs.worker import WorkQueue
-    from newsarchive.store.index.postgres import PostgresIndex
-
     cleared = archive.index.forget_failures(url)
-    requeued = WorkQueue(archive.index).retry(url) if isinstance(archive.index, PostgresIndex) else 0
+    requeued = WorkQueue(archive.index).retry(url) if archive.index.supports_queue else 0
     return cleared, requeued

@@ -8,6 +8,7 @@ the old state or the new one.
 
 from __future__ import annotations
 
+import builtins
 import errno
 import fcntl
 import json
@@ -375,7 +376,7 @@ class Archive:
         except ArticleDataError as exc:
             raise StoreError(f"{json_file}: {exc}") from None
 
-    def search(self, query: str, limit: int = 20, **filters: str | None) -> list[SearchHit]:
+    def search(self, query: str, limit: int = 20, **filters: str | None) -> builtins.list[SearchHit]:
         """Full-text search (the syntax and the matching rule are newsarchive.store.search's), best
         match first, with the filters of `list` (since, until, section, site, tag). The snippet comes
         from the article's file, so both backends show the same."""

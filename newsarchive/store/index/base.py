@@ -9,6 +9,7 @@ differ. The index is a cache of the article files: `reindex` can always rebuild 
 
 from __future__ import annotations
 
+import builtins
 import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -206,6 +207,12 @@ class Index:
 
     database_errors: tuple[type[BaseException], ...] = ()
     location: str
+    upgrades_on_open = False  # the schema is brought up to date whenever the index opens
+
+    @property
+    def supports_queue(self) -> bool:
+        """Whether the index holds the work queue that `newsarchive worker` processes share."""
+        return False
 
     # -- backend hooks --------------------------------------------------------------------
 
@@ -244,6 +251,10 @@ class Index:
         raise NotImplementedError
 
     def rebuild(self, articles: Iterable[tuple[Article, str, str]]) -> int:
+        raise NotImplementedError
+
+    def upgrade(self) -> list[str]:
+        """Apply the schema migrations the index lacks; returns a line for each one applied."""
         raise NotImplementedError
 
     def check(self) -> None:
@@ -622,7 +633,7 @@ class Index:
         section: str | None = None,
         site: str | None = None,
         tag: str | None = None,
-    ) -> list[Row]:
+    ) -> builtins.list[Row]:  # `list` here is the method above
         """Current articles the query matches, with the filters of `list`: best first by the
         backend's ranking of the wanted words, then newest first."""
         match = self._words_match(query.root)
@@ -679,11 +690,11 @@ class Index:
             rows = self.execute(sql + (f" LIMIT {int(top)}" if top else ""))
             return {row["k"]: row["n"] for row in rows}
 
-        articles = self.one("SELECT COUNT(*) AS n FROM articles")["n"]
-        dated = self.one(f"SELECT COUNT(*) AS n FROM articles WHERE {stated}", UNSTATED_DATE_SOURCES)["n"]
+        articles = self.execute("SELECT COUNT(*) AS n FROM articles")[0]["n"]
+        dated = self.execute(f"SELECT COUNT(*) AS n FROM articles WHERE {stated}", UNSTATED_DATE_SOURCES)[0]["n"]
         return {
             "articles": articles,
-            "versions": self.one("SELECT COUNT(*) AS n FROM versions")["n"],
+            "versions": self.execute("SELECT COUNT(*) AS n FROM versions")[0]["n"],
             "date_unknown": articles - dated,
             "by_month": by_period(len("YYYY-MM")),
             "by_day": by_period(len("YYYY-MM-DD")),

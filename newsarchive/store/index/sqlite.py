@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from newsarchive.errors import StoreError
 from newsarchive.files import TEMP_SUFFIX
@@ -48,6 +48,7 @@ class SqliteIndex(Index):
     """index.sqlite in the archive folder: WAL, one writer (the archive lock), readers beside it."""
 
     database_errors = (sqlite3.DatabaseError,)
+    upgrades_on_open = True
 
     def __init__(self, path: Path, readonly: bool = False) -> None:
         self.path = path
@@ -119,6 +120,11 @@ class SqliteIndex(Index):
             return None
         join = "JOIN articles_fts ON articles_fts.id = a.id"
         return "bm25(articles_fts, 0.0, 4.0, 1.0)", join, "articles_fts MATCH ?", [expression]
+
+    def upgrade(self) -> list[str]:
+        """Opening the index brings its schema up to date: nothing is left to apply after."""
+        self.db  # noqa: B018 - opens the index
+        return []
 
     def has_table(self, name: str) -> bool:
         return bool(self.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)))
@@ -275,14 +281,14 @@ def _fts5_expression(node: Node) -> str | None:
         return _fts5_phrase(node)
     if isinstance(node, AnyOf):
         options = [_fts5_expression(part) for part in node.parts]
-        return None if None in options else "(" + " OR ".join(options) + ")"
+        return None if None in options else "(" + " OR ".join(cast(list[str], options)) + ")"
     if not isinstance(node, All):
         return None  # a run, or an exclusion on its own
     kept = [_fts5_expression(part) for part in node.parts if not isinstance(part, Not)]
     taken = [_fts5_expression(part.part) for part in node.parts if isinstance(part, Not)]
     if not kept or None in kept or None in taken:
         return None
-    expression = "(" + " AND ".join(kept) + ")"
+    expression = "(" + " AND ".join(cast(list[str], kept)) + ")"
     for excluded in taken:
         expression = f"({expression} NOT {excluded})"
     return expression
