@@ -238,7 +238,7 @@ def _readability_blocks(html_text: str) -> list[Block]:
             "blockquote": "quote",
             "pre": "preformatted",
         }.get(element.tag, "paragraph")
-        blocks.append(Block(kind, text, level=int(element.tag[1]) if kind == "heading" else 2))
+        blocks.append(Block(kind, text, level=int(element.tag[1]) if kind == "heading" else 2))  # type: ignore[arg-type]
     return blocks
 
 
