@@ -152,7 +152,9 @@ def _open_archive(settings: Settings, must_exist: bool = False):  # -> Archive
 class _Reporter:
     """Prints one line per failed input (always), per stored input (-v), and a final summary."""
 
-    def __init__(self, env: Env, as_json: bool, total: int | None, log: _RunLog | None = None) -> None:
+    def __init__(
+        self, env: Env, as_json: bool, total: int | None, log: _RunLog | None = None, in_bytes: bool = False
+    ) -> None:
         self.env = env
         self.as_json = as_json
         self.log = log
@@ -163,7 +165,7 @@ class _Reporter:
         if total and not as_json and env.verbosity >= 0 and env.stderr.isatty():
             from newsarchive.outputs.terminal import ProgressBar
 
-            self.bar = ProgressBar(env.stderr, total, "archiving")
+            self.bar = ProgressBar(env.stderr, total, "archiving", in_bytes)
 
     def __call__(self, result: Any, duration: float | None = None) -> None:
         now = time.monotonic()
@@ -172,7 +174,7 @@ class _Reporter:
         self.last = now
         if self.log is not None:
             self.log.input(result, duration)
-        if self.bar is not None:
+        if self.bar is not None and not self.bar.in_bytes:
             self.bar.advance()
         if self.as_json:
             row = asdict(result) | {"input": printable(result.input)}
@@ -191,6 +193,11 @@ class _Reporter:
         else:
             note = f": {result.reason}" if result.reason else ""  # an article deleted before, say
             self.notice(f"{result.status}: {result.path}  ({result.input}){note}", level=1)
+
+    def progress(self, done: int) -> None:
+        """Bytes of the input read so far, for a bar in bytes."""
+        if self.bar is not None and self.bar.in_bytes:
+            self.bar.move_to(done)
 
     def notice(self, message: str, level: int = 0) -> None:
         """A message for people (see Env.say), printed above the progress bar."""
@@ -545,15 +552,15 @@ def import_(
       newsarchive import saved/ --base-url https://news.example.org/
       newsarchive import ~/Downloads --dry-run
     """
-    from newsarchive.inputs.saved import iter_inputs
+    from newsarchive.inputs.saved import progress_measure
     from newsarchive.runs.pipeline import import_paths
 
     settings = env.settings(strip=strip, keep_non_articles=keep_non_articles, follow_symlinks=follow_symlinks)
-    total = None
+    total, in_bytes = None, False
     if env.stderr.isatty() and not as_json and env.verbosity >= 0:
-        total = sum(1 for _ in iter_inputs(paths, globs, settings.follow_symlinks))
-    reporter = _Reporter(env, as_json, total, log_file)
-    options = {"globs": globs, "base_url": base_url, "on_result": reporter}
+        total, in_bytes = progress_measure(paths, globs, settings.follow_symlinks)
+    reporter = _Reporter(env, as_json, total, log_file, in_bytes)
+    options = {"globs": globs, "base_url": base_url, "on_result": reporter, "on_progress": reporter.progress}
     if dry_run:  # reads files only: no lock, no archive folder created
         summary = import_paths(_open_archive(settings), paths, settings, dry_run=True, **options)
     else:
