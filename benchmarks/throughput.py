@@ -26,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zlib
 from pathlib import Path
@@ -116,16 +117,49 @@ def newsarchive_loop(paths: list[Path]) -> float:
 
 
 def run_import(archive: Path, inputs: Path, jobs: int, count: int) -> tuple[float, float]:
-    """(pages/second, peak RSS in MB) of one whole `newsarchive import` process."""
+    """(pages/second, peak RSS in MB) of one whole `newsarchive import` process; the RSS is the
+    largest sum over the process and its descendants (the worker processes) seen while it ran."""
     command = [sys.executable, "-m", "newsarchive", "--archive", str(archive), "-q", "import", "--jobs", str(jobs)]
     started = time.perf_counter()
     process = subprocess.Popen([*command, str(inputs)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = [0]
+    sampler = threading.Thread(target=_sample_rss, args=(process, peak), daemon=True)
+    sampler.start()
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
+    sampler.join()
     if os.waitstatus_to_exitcode(status) not in (0, 1):
         raise SystemExit(f"import failed: {process.stderr.read().decode()}")
     process.stderr.close()
-    return count / seconds, usage.ru_maxrss / 1024
+    return count / seconds, max(usage.ru_maxrss * 1024, peak[0]) / 2**20
+
+
+def _sample_rss(process: subprocess.Popen, peak: list[int]) -> None:
+    """Every 0.2 s until the process ends: the RSS of it and all its descendants, summed (Linux /proc)."""
+    while process.returncode is None and Path(f"/proc/{process.pid}").exists():
+        peak[0] = max(peak[0], sum(_rss(pid) for pid in _tree(process.pid)))
+        time.sleep(0.2)
+
+
+def _tree(root: int) -> list[int]:
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    found, frontier = [root], [root]
+    while frontier:
+        frontier = [pid for pid, parent in parents.items() if parent in frontier]
+        found += frontier
+    return found
+
+
+def _rss(pid: int) -> int:
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
 
 
 def bulk_warc(records: int, pages: list[tuple[str, bytes]]) -> Path:
@@ -215,7 +249,7 @@ def measure(work: Path, args: argparse.Namespace) -> int:
     traf_rate = trafilatura_loop(paths)
     own_rate = newsarchive_loop(paths)
     one_rate, one_rss = run_import(work / "archive-1", main_corpus, 1, count)
-    two_rate, _ = run_import(work / "archive-2", main_corpus, 2, count)
+    two_rate, two_rss = run_import(work / "archive-2", main_corpus, 2, count)
     again_rate, _ = run_import(work / "archive-1", main_corpus, 1, count)
     large_rate, large_rss = run_import(work / "archive-large", large_corpus, 1, large)
     help_time = help_seconds()
@@ -231,10 +265,10 @@ def measure(work: Path, args: argparse.Namespace) -> int:
         (f"(2)  import --jobs 1, {count} pages, fresh archive", f"{one_rate:8.1f} p/s",
          f"{one_rate / traf_rate:.2f} x (1); {one_rate / own_rate:.2f} x (1b)"),
         (f"(3)  import --jobs 2, {count} pages, fresh archive", f"{two_rate:8.1f} p/s",
-         f"{two_rate / one_rate:.2f} x (2)"),
+         f"{two_rate / one_rate:.2f} x (2); peak RSS {two_rss:.0f} MB"),
         ("(4)  import --jobs 1 again (unchanged pages)", f"{again_rate:8.1f} p/s",
          f"{again_rate / one_rate:.1f} x (2)"),
-        (f"(5a) peak RSS, import --jobs 1 of {count} pages", f"{one_rss:8.1f} MB", ""),
+        (f"(5a) peak RSS (all processes), import --jobs 1 of {count} pages", f"{one_rss:8.1f} MB", ""),
         (f"(5b) peak RSS, import --jobs 1 of {large} pages", f"{large_rss:8.1f} MB",
          f"{large_rss / one_rss:.2f} x (5a); {large_rate:.1f} p/s"),
         ("(6a) newsarchive --help, wall time (median of 5)", f"{help_time * 1000:8.1f} ms", ""),
