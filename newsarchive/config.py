@@ -17,6 +17,7 @@ from typing import Any
 
 from newsarchive import __version__
 from newsarchive.errors import ConfigError
+from newsarchive.model import RULE_ROLES, StripRule
 
 ENV_PREFIX = "NEWSARCHIVE_"
 
@@ -38,6 +39,8 @@ class Settings:
     keep_non_articles: bool = False  # archive pages judged a list of articles (section fronts) all the same
     follow_symlinks: bool = False  # import: follow links inside folders even where they lead out of them
     strip: tuple[str, ...] = ()  # extra whole-line regexes for the stripper
+    rules_file: Path | None = None  # a TOML file of [[rule]] tables merged over the packaged stripper rules
+    rules: tuple[StripRule, ...] = ()  # what rules_file holds, read by load_settings (not a setting of its own)
     rate: float = 1.0  # requests per second to any one host during `update` (0: no limit)
     jobs: int = 4  # pages fetched at once during `update` (threads)
     max_failures: int = 3  # runs that failed an article URL before it is given up (0: never)
@@ -57,8 +60,8 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
     """Turn a TOML or environment value into the type the Settings field has."""
     default = getattr(Settings(), name)
     try:
-        if isinstance(default, Path):
-            return Path(os.path.expanduser(str(value)))
+        if isinstance(default, Path) or name == "rules_file":
+            return Path(os.path.expanduser(str(value))) if str(value) else None
         if isinstance(default, tuple):
             if isinstance(value, str):
                 return _patterns(tuple(line for line in value.splitlines() if line.strip()), origin)
@@ -99,6 +102,50 @@ def _patterns(patterns: tuple[str, ...], origin: str) -> tuple[str, ...]:
     return patterns
 
 
+RULE_KEYS = frozenset({"name", "pattern", "role"})
+
+
+def read_rules_file(path: Path) -> tuple[StripRule, ...]:
+    """The user's stripper rules: [[rule]] tables of name, pattern and role (default 'line'),
+    each checked as the stripper will use it, so a bad one is one error naming the file and the
+    rule before any page is read."""
+    text = _read_text(path, "rules file", required=True)
+    try:
+        data = tomllib.loads(text or "")
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: cannot read rules file: {exc}") from None
+    unknown = sorted(set(data) - {"rule"})
+    if unknown:
+        raise ConfigError(f"{path}: unknown key {unknown[0]!r} (write each rule as a [[rule]] table)")
+    tables = data.get("rule", [])
+    if not isinstance(tables, list) or not all(isinstance(table, dict) for table in tables):
+        raise ConfigError(f"{path}: 'rule' must be [[rule]] tables")
+    rules = tuple(_rule(table, f"{path}: rule {number}") for number, table in enumerate(tables, 1))
+    names = [rule.name for rule in rules]
+    twice = next((name for name in names if names.count(name) > 1), None)
+    if twice:
+        raise ConfigError(f"{path}: two rules are named {twice!r}")
+    return rules
+
+
+def _rule(table: dict[str, Any], origin: str) -> StripRule:
+    unknown = sorted(set(table) - RULE_KEYS)
+    if unknown:
+        raise ConfigError(f"{origin}: unknown key {unknown[0]!r} (a rule has name, pattern and role)")
+    for key in ("name", "pattern"):
+        if not isinstance(table.get(key), str) or not table[key].strip():
+            raise ConfigError(f"{origin}: {key!r} must be a non-empty string")
+    origin = f"{origin} ({table['name']})"
+    role = table.get("role", "line")
+    if role not in RULE_ROLES:
+        raise ConfigError(f"{origin}: unknown role {role!r} (one of {', '.join(RULE_ROLES)})")
+    try:
+        compile_strip_pattern(table["pattern"])
+    except ConfigError as exc:
+        raise ConfigError(f"{origin}: {exc}") from None
+    return StripRule(table["name"], table["pattern"], role)
+
+
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
 
@@ -112,20 +159,20 @@ def _boolean(value: Any) -> bool:
     raise TypeError("expected true or false")
 
 
-def _read_config(path: Path, required: bool) -> str | None:
-    """The config file's text, or None when the optional default file is absent. A file that is
-    there but cannot be read (another user's $HOME, as with `sudo -u` without -H) is an error:
-    running on without the settings it holds would be worse."""
+def _read_text(path: Path, what: str, required: bool) -> str | None:
+    """A config or rules file's text, or None when the optional default file is absent. A file
+    that is there but cannot be read (another user's $HOME, as with `sudo -u` without -H) is an
+    error: running on without the settings it holds would be worse."""
     try:
         return path.read_text(encoding="utf-8")
     except (FileNotFoundError, NotADirectoryError):
         if required:
-            raise ConfigError(f"{path}: config file not found") from None
+            raise ConfigError(f"{path}: {what} not found") from None
         return None
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read config file: {exc.strerror or exc}") from None
+        raise ConfigError(f"{path}: cannot read {what}: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: cannot read config file: not UTF-8 ({exc.reason} at byte {exc.start})") from None
+        raise ConfigError(f"{path}: cannot read {what}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
 
 
 def load_settings(
@@ -138,12 +185,12 @@ def load_settings(
     A config file named explicitly (argument or NEWSARCHIVE_CONFIG) must exist; the default XDG
     file is optional.
     """
-    names = {f.name for f in fields(Settings)}
+    names = {f.name for f in fields(Settings)} - {"rules"}
     values: dict[str, Any] = {}
 
     explicit = config_path or environ.get(ENV_PREFIX + "CONFIG")
     path = Path(explicit) if explicit else default_config_path(environ)
-    text = _read_config(path, required=bool(explicit))
+    text = _read_text(path, "config file", required=bool(explicit))
     if text is not None:
         try:
             data = tomllib.loads(text)
@@ -167,4 +214,6 @@ def load_settings(
         if name == "strip":  # options add to the file's rules rather than replace them
             value = tuple(values.get("strip", ())) + tuple(value)
         values[name] = _coerce(name, value, "option")
+    if values.get("rules_file"):
+        values["rules"] = read_rules_file(values["rules_file"])
     return Settings(**values)

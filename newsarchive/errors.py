@@ -56,6 +56,10 @@ class TooLargeError(FetchError):
     """The page is larger than the configured maximum."""
 
 
+class CompressionError(InputError):
+    """Compressed bytes that cannot be decompressed: damaged, or cut short."""
+
+
 class DisallowedError(NewsarchiveError):
     """robots.txt keeps us out of this URL: it is skipped (not failed, so never retried)."""
 
@@ -95,6 +99,11 @@ class TagError(NewsarchiveError, ValueError):
 
 class StoreError(NewsarchiveError):
     """The archive could not be written or read."""
+
+
+class ArticleDataError(NewsarchiveError):
+    """JSON that is not a newsarchive article: not JSON, a field missing or of the wrong type,
+    a schema_version this newsarchive does not know. Readers add where it came from."""
 
 
 class NotFoundError(NewsarchiveError):

@@ -6,7 +6,7 @@ import hashlib
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 
 from newsarchive.errors import TagError
@@ -21,6 +21,12 @@ DateSource = Literal["json-ld", "meta", "time", "url", "text", "listing", "file"
 UNSTATED_DATE_SOURCES = ("file", "fetched")
 SectionSource = Literal["json-ld", "meta", "breadcrumbs", "url", "text", "source"]
 Access = Literal["free", "paywalled", "truncated"]
+# What a match of a stripper rule does besides removing its line: nothing more ('line'), mark
+# the article paywalled ('paywall'), take the short link lines after it to the body's end with
+# it ('trailing-block'), or that and, as a heading, drop the container it opens with its
+# teasers ('related'). Code asks for a role, never for a rule's name.
+RuleRole = Literal["line", "paywall", "trailing-block", "related"]
+RULE_ROLES: tuple[str, ...] = get_args(RuleRole)
 BlockKind = Literal["paragraph", "heading", "list_item", "quote", "image", "preformatted", "table_row"]
 
 
@@ -82,6 +88,14 @@ class HttpExchange:
     response_headers: tuple[tuple[str, str], ...]
 
 
+def page_format(content_type: str | None) -> str:
+    """A RawPage's `format` for a declared media type: text/plain is a text save, not HTML;
+    anything else (or nothing) is parsed as HTML. Fetched pages, pages read back from the raw
+    store and Safari's webarchives all ask this."""
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    return "text" if media_type == "text/plain" else "html"
+
+
 @dataclass(frozen=True)
 class RawPage:
     """Bytes as they arrived, plus what we know about where they came from."""
@@ -119,6 +133,15 @@ class Block:
     level: int = 2  # heading level, for kind == "heading"
     alt: str | None = None  # alt text, for kind == "image" (its text is the caption)
     src: str | None = None  # image URL, for kind == "image"
+
+
+@dataclass(frozen=True)
+class StripRule:
+    """A whole-line rule of the boilerplate stripper, as data: a packaged one or the user's."""
+
+    name: str
+    pattern: str  # a case-blind regular expression for a whole trimmed line
+    role: RuleRole = "line"
 
 
 @dataclass

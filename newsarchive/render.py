@@ -8,8 +8,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from dataclasses import MISSING, fields
 
-from newsarchive.model import UNSTATED_DATE_SOURCES, Article, Block
+from newsarchive.errors import ArticleDataError
+from newsarchive.model import SCHEMA_VERSION, UNSTATED_DATE_SOURCES, Article, Block
 from newsarchive.text import split_front_matter
 
 # What a line may open with that Markdown reads as structure: a heading, a quote, a list item
@@ -106,6 +108,56 @@ def render_markdown(article: Article, blocks: Sequence[Block]) -> str:
 def article_json(article: Article) -> str:
     """Stable JSON: sorted keys, UTF-8 text, a trailing newline."""
     return json.dumps(article.to_dict(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+# Fields whose JSON type is checked before an article is made of the rest: what every later
+# stage reads without looking (the index, the checksum, the raw page reference).
+TYPED_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "id": str,
+    "version": int,
+    "title": str,
+    "authors": list,
+    "section_slug": str,
+    "text": str,
+    "markdown": str,
+    "content_sha256": str,
+    "source": dict,
+    "schema_version": int,
+}
+# Fields an article file must have: those of Article without a default, and the typed ones.
+REQUIRED_FIELDS = [
+    f.name for f in fields(Article) if (f.default is MISSING and f.default_factory is MISSING) or f.name in TYPED_FIELDS
+]
+
+
+def read_article_json(text: str | bytes) -> Article:
+    """The one reader of article_json's form, for archive files, `verify` and JSONL imports:
+    the article, or ArticleDataError saying in one line what is wrong (not JSON, a field
+    missing or not of its type, an unknown schema_version, user tags that are not tags)."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:  # UnicodeDecodeError is one too
+        raise ArticleDataError(f"not readable JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise ArticleDataError("not a JSON object")
+    missing = next((name for name in REQUIRED_FIELDS if name not in data), None)
+    if missing:
+        raise ArticleDataError(f"field {missing!r} missing")
+    for name, kind in TYPED_FIELDS.items():
+        if not isinstance(data[name], kind):
+            raise ArticleDataError(f"field {name!r} is not a {_type_name(kind)}")
+    if not 1 <= data["schema_version"] <= SCHEMA_VERSION:
+        raise ArticleDataError(
+            f"unknown schema_version {data['schema_version']}: this newsarchive reads 1 to {SCHEMA_VERSION}"
+        )
+    try:
+        return Article.from_dict(data)
+    except ValueError as exc:  # user tags that are not tags
+        raise ArticleDataError(str(exc)) from None
+
+
+def _type_name(kind: type | tuple[type, ...]) -> str:
+    return kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
 
 
 def shown_date(published: str | None, date_source: str | None) -> str:

@@ -105,6 +105,11 @@ BINARY_SAMPLE_BYTES = 8192
 BINARY_CONTROL_SHARE = 0.1
 
 CONTROL_BYTES = bytes(byte for byte in range(0x20) if byte not in b"\t\n\r\f")  # that text never has
+CONTROL_OR_REPLACEMENT = re.compile("[" + re.escape(CONTROL_BYTES.decode("ascii")) + "\ufffd]")
+
+UTF16_SAMPLE_BYTES = 2000
+UTF16_NUL_SHARE = 0.4  # of one half of the bytes (the high bytes of ASCII characters) at least
+UTF16_OTHER_NUL_SHARE = 0.05  # of the other half at most
 
 
 def looks_like(data: bytes) -> str | None:
@@ -112,17 +117,41 @@ def looks_like(data: bytes) -> str | None:
     return next((kind for magic, kind in BINARY_MAGIC if data.startswith(magic)), None)
 
 
+def utf16_without_bom(data: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' for UTF-16 text without a BOM, known by the NUL bytes
+    around its ASCII characters; None for anything else."""
+    sample = data[:UTF16_SAMPLE_BYTES]
+    if len(sample) < 8:
+        return None
+    even_nuls = sample[0::2].count(0) / len(sample[0::2])
+    odd_nuls = sample[1::2].count(0) / len(sample[1::2])
+    if odd_nuls > UTF16_NUL_SHARE and even_nuls < UTF16_OTHER_NUL_SHARE:
+        return "utf-16-le"
+    if even_nuls > UTF16_NUL_SHARE and odd_nuls < UTF16_OTHER_NUL_SHARE:
+        return "utf-16-be"
+    return None
+
+
 def _mostly_control_bytes(data: bytes) -> bool:
     """Binary content: many bytes below space that text never has (UTF-16's NULs aside)."""
     sample = data[:BINARY_SAMPLE_BYTES]
-    if not sample or sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if not sample or sample.startswith((b"\xff\xfe", b"\xfe\xff")) or utf16_without_bom(sample):
         return False
-    if sample[0::2].count(0) > len(sample) * 0.2 or sample[1::2].count(0) > len(sample) * 0.2:
-        return False  # UTF-16 without a BOM: every other byte is NUL
     controls = len(sample) - len(sample.translate(None, CONTROL_BYTES))
     return controls / len(sample) > BINARY_CONTROL_SHARE
 
 
-def binary_kind(data: bytes) -> str | None:
-    """What binary content looks like ('PNG image', 'binary data'), or None for possible text."""
-    return looks_like(data) or ("binary data" if _mostly_control_bytes(data) else None)
+def _mostly_control_characters(text: str) -> bool:
+    """Text that decoded to many control or replacement characters was no text."""
+    sample = text[:BINARY_SAMPLE_BYTES]
+    return bool(sample) and len(CONTROL_OR_REPLACEMENT.findall(sample)) / len(sample) > BINARY_CONTROL_SHARE
+
+
+def binary_kind(data: bytes, decoded: str | None = None) -> str | None:
+    """What binary content looks like ('PNG image', 'binary data'), or None for possible text.
+    With the text the bytes `decoded` to, text of mostly control or replacement characters is
+    binary data too: the one test of saved files, fetched pages and extraction."""
+    if kind := looks_like(data):
+        return kind
+    binary = _mostly_control_bytes(data) or (decoded is not None and _mostly_control_characters(decoded))
+    return "binary data" if binary else None

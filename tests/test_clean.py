@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from newsarchive.errors import ConfigError
+from newsarchive.extract.article import build_article, preview_strip
 from newsarchive.extract.clean import Stripper, split_title
-from newsarchive.model import Block
+from newsarchive.model import Block, RawPage
 from newsarchive.text import normalize_space
+from tests.pages import about, news_page
 
 
 def paragraphs(*texts: str) -> list[Block]:
@@ -73,6 +77,15 @@ BODY = "The council approved the budget after a long debate on Tuesday evening."
         "You must confirm your public display name before commenting",
         "Sign up for breaking news, reviews, opinion and more.",
         "Follow the Meridian on Google News and add us as a preferred source.",
+        "Additional reporting by Lena Vogt in Geneva",
+        "(Reporting by Tom Berg; Editing by Ana Ruiz)",
+        "With files from Coastwire and Ana Ruiz",
+        "Contributing: Dana Whitfield",
+        "—Coastwire writer Tom Berg in Lisbon contributed to this report.",
+        "Ana Ruiz contributed reporting from Madrid.",
+        "Il vous reste 62.5% de cet article à lire. La suite est réservée aux abonnés.",
+        "Dieser Artikel ist nur für Abonnenten verfügbar.",
+        "Este contenido es exclusivo para suscriptores.",
     ],
 )
 def test_known_junk_lines_are_removed(junk: str) -> None:
@@ -93,6 +106,9 @@ def test_known_junk_lines_are_removed(junk: str) -> None:
         "Updated figures published on Monday showed the deficit had narrowed for a third month.",
         "Source: the council's own figures, published on Monday, show the deficit narrowed again.",
         "Reuters reported that the talks had stalled by Tuesday night.",
+        "Heavy rain contributed to the flooding in the valley, the report said.",
+        "La suite du match est réservée aux abonnés de la chaîne, a précisé le diffuseur.",
+        "Reporting by the Gazette last year prompted the inquiry into the harbour works.",
         "Facebook changed its privacy settings last year, the regulator said.",
         "The race took 2:05 minutes longer than planned.",
         "21:14",
@@ -168,3 +184,28 @@ def test_a_bare_link_to_the_pages_own_site_goes_and_other_links_stay() -> None:
 def test_a_related_widget_of_question_headlines_still_goes() -> None:
     blocks = paragraphs(BODY, "You may also like...", "Who will win the cup in 2026?", "Ferry fares to rise")
     assert [b.text for b in Stripper().strip(blocks).blocks] == [BODY]
+
+
+def renamed(stripper: Stripper) -> Stripper:
+    """The same stripper with every rule under another name."""
+    stripper.rules = tuple(replace(rule, name=f"renamed-{rule.name}") for rule in stripper.rules)
+    return stripper
+
+
+def test_what_a_rule_does_beside_removing_its_line_follows_its_role_not_its_name() -> None:
+    """Paywall marking, the trailing 'Related' block and the container a 'Related' heading opens
+    work the same when every packaged rule has another name: code asks for roles, not names."""
+    blocks = paragraphs(BODY, "Related Articles", "Mayor opens new bridge", "Rail strike called off")
+    assert [b.text for b in renamed(Stripper()).strip(blocks).blocks] == [BODY]
+
+    teasers = "".join(
+        f"<p><a href='/other/{i}'>Teaser {i}: another story on the ferry timetable.</a></p>" for i in range(3)
+    )
+    page = news_page(
+        paragraphs=about("harbour", 5),
+        extra_body=f"<p>Subscribe to continue reading</p><section><h3>Related stories</h3>{teasers}</section>",
+    )
+    raw = RawPage(content=page.encode(), kind="file", location="/saved/page.html", format="html")
+    assert build_article(raw, renamed(Stripper())).access == "paywalled"
+    explained = preview_strip(raw, renamed(Stripper())).explanation()
+    assert any("related: container opened by 'Related stories' dropped" in line for line in explained)

@@ -103,16 +103,18 @@ def test_importing_twice_changes_nothing(run, pages: Path, archive_dir: Path) ->
 def test_bad_files_are_reported_one_line_each_and_the_batch_goes_on(run, pages: Path) -> None:
     write(pages / "empty.html", "")
     write(pages / "binary.html", bytes(range(256)) * 10)
+    write(pages / "zeros.html", bytes(4096))  # NULs in both halves of the bytes: no UTF-16, no text
     write(pages / "short.html", "<html><body><p>Too short.</p></body></html>")
     result = run("import", str(pages))
     assert result.exit_code == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
-    assert len(errors) == 3
+    assert len(errors) == 4
     assert any("empty.html: no article body found" in e for e in errors)
     assert any("short.html: no article body found (only 2 words of text)" in e for e in errors)
     # Content that is no page at all, under a page's name, is a broken page like the others.
     assert f"error: {pages / 'binary.html'}: unsupported format: binary data" in errors
-    assert "archived 2, updated 0, duplicates 0, failed 3, skipped 1" in result.stderr
+    assert f"error: {pages / 'zeros.html'}: unsupported format: binary data" in errors
+    assert "archived 2, updated 0, duplicates 0, failed 4, skipped 1" in result.stderr
 
 
 def test_binary_content_named_as_a_page_fails_named_or_found_in_a_folder(run, tmp_path: Path) -> None:
@@ -429,6 +431,83 @@ def test_a_bad_strip_pattern_is_a_usage_error_before_any_worker_starts(run, page
     config = write(archive_dir.parent / "xdg-config" / "newsarchive" / "config.toml", 'strip = ["("]\n')
     result = run("import", "--jobs", "2", str(pages))
     assert (result.exit_code, result.stderr) == (2, f"error: {config}: {reason}\n")
+    assert not archive_dir.exists()  # stopped before the archive was opened
+
+
+RULES_FILE = """
+[[rule]]
+name = "live-coverage"
+pattern = "follow our live coverage.*"
+
+[[rule]]
+name = "members-wall"
+pattern = "the rest of this story is for members"
+role = "paywall"
+"""
+
+
+def test_a_rules_file_adds_rules_that_act_by_their_role(
+    run, tmp_path: Path, archive_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = write(
+        tmp_path / "saved" / "page.html",
+        news_page(extra_body="<p>Follow our live coverage here</p><p>The rest of this story is for members</p>"),
+    )
+    rules = write(tmp_path / "rules.toml", RULES_FILE)
+    monkeypatch.setenv("NEWSARCHIVE_RULES_FILE", str(rules))
+    explained = run("clean", "--explain", str(page))
+    assert explained.exit_code == 0, explained.output
+    assert "live-coverage 'Follow our live coverage here'" in explained.output
+    assert "members-wall  'The rest of this story is for members'" in explained.output
+
+    monkeypatch.delenv("NEWSARCHIVE_RULES_FILE")
+    write(archive_dir.parent / "xdg-config" / "newsarchive" / "config.toml", f'rules_file = "{rules}"\n')
+    assert run("import", str(page.parent)).exit_code == 0
+    article = json.loads(run("show", "--json", json.loads(run("list", "--json").stdout)[0]["id"]).stdout)
+    assert "live coverage" not in article["text"] and "for members" not in article["text"]
+    assert article["access"] == "paywalled"  # the user's rule has the paywall role, under its own name
+
+
+def test_a_rule_of_the_rules_file_named_like_a_packaged_one_takes_its_place(
+    run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Here the packaged subscription rule loses its paywall role: the prompt still goes, the
+    article stays free."""
+    page = write(tmp_path / "saved" / "page.html", news_page(extra_body="<p>Subscribe to continue reading</p>"))
+    rules = write(
+        tmp_path / "rules.toml", '[[rule]]\nname = "subscription"\npattern = "subscribe to continue reading"\n'
+    )
+    monkeypatch.setenv("NEWSARCHIVE_RULES_FILE", str(rules))
+    assert run("import", str(page.parent)).exit_code == 0
+    article = json.loads(run("show", "--json", json.loads(run("list", "--json").stdout)[0]["id"]).stdout)
+    assert "Subscribe" not in article["text"]
+    assert article["access"] == "free"
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (None, "rules file not found"),
+        ("[[rule]\n", "cannot read rules file: Expected ']]' at the end of an array declaration"),
+        ('[[rule]]\nname = "x"\npattern = "("\n', "rule 1 (x): invalid strip pattern '(': missing ), unterminated"),
+        ('[[rule]]\nname = "x"\npattern = "x"\nrole = "pay"\n', "rule 1 (x): unknown role 'pay' (one of line, "),
+        ('[[rule]]\npattern = "x"\n', "rule 1: 'name' must be a non-empty string"),
+        ('[[rule]]\nname = "x"\npattern = "x"\nrol = "line"\n', "rule 1: unknown key 'rol'"),
+        ('[rule]\nname = "x"\n', "'rule' must be [[rule]] tables"),
+        ('[[rules]]\nname = "x"\n', "unknown key 'rules' (write each rule as a [[rule]] table)"),
+        ('[[rule]]\nname = "x"\npattern = "a"\n[[rule]]\nname = "x"\npattern = "b"\n', "two rules are named 'x'"),
+    ],
+)
+def test_a_bad_rules_file_is_one_line_and_a_usage_error(
+    run, tmp_path: Path, pages: Path, archive_dir: Path, monkeypatch: pytest.MonkeyPatch, text: str | None, reason: str
+) -> None:
+    rules = tmp_path / "rules.toml"
+    if text is not None:
+        write(rules, text)
+    monkeypatch.setenv("NEWSARCHIVE_RULES_FILE", str(rules))
+    result = run("import", "--jobs", "2", str(pages))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {rules}: {reason}") and result.stderr.count("\n") == 1, result.stderr
     assert not archive_dir.exists()  # stopped before the archive was opened
 
 

@@ -5,9 +5,10 @@ import pytest
 from newsarchive.errors import ExtractionError
 from newsarchive.extract.article import build_article
 from newsarchive.extract.body import count_words
+from newsarchive.extract.bylines import clean_authors
 from newsarchive.extract.clean import Stripper
 from newsarchive.extract.dates import date_from_url
-from newsarchive.extract.metadata import clean_authors, section_from_url
+from newsarchive.extract.declared import section_from_url
 from newsarchive.model import RawPage
 from newsarchive.timestamps import normalize_datetime
 from tests.pages import about, article_from, json_ld, news_page
@@ -447,3 +448,123 @@ def test_a_sentence_with_a_long_link_inside_a_body_of_text_blocks_is_kept() -> N
         f"<h1>Ferry timetable changes</h1>{story}</article></body></html>"
     )
     assert "publishes an annual safety review of every crossing on the estuary." in article_from(page).text
+
+
+@pytest.mark.parametrize(
+    "h1",
+    [
+        '<span class="topline">Flood inquiry</span> <span class="headline">Two officials resign</span>',
+        '<span class="topline">"We made mistakes"</span><span class="headline">Two officials resign</span>',
+    ],
+)
+def test_the_headline_with_its_kicker_at_the_top_of_the_body_is_not_body(h1: str) -> None:
+    """The h1 holds a kicker and the headline; the title the page declares has the headline alone
+    (or 'Kicker: Headline'), so the body's first line matches neither as written."""
+    paragraphs = about("inquiry", 6)
+    story = "".join(f"<p>{p}</p>" for p in paragraphs)
+    page = (
+        "<html><head><title>Flood inquiry: Two officials resign</title>"
+        '<meta property="og:title" content="Two officials resign"></head><body><article>'
+        f"<h1>{h1}</h1>{story}</article></body></html>"
+    )
+    assert article_from(page).text.startswith(paragraphs[0])
+
+
+def test_the_authors_box_is_not_the_story() -> None:
+    """A bio that names the author only after its first words escapes the bio rule; the box
+    around it says what it is."""
+    paragraphs = about("harbour", 6)
+    story = "".join(f"<p>{p}</p>" for p in paragraphs)
+    bio = (
+        "A veteran of three newsrooms and two wars, Dana has covered the harbour and its trade since"
+        " the old cranes came down, and still walks the quay every morning before the first ferry."
+    )
+    page = (
+        "<html><head><title>Harbour dues rise | Valley Post</title></head><body><article>"
+        f'<h1>Harbour dues rise</h1>{story}<div class="biography"><p>{bio}</p></div></article></body></html>'
+    )
+    text = article_from(page).text
+    assert "veteran of three newsrooms" not in text
+    assert paragraphs[-1] in text
+
+
+def test_a_signup_box_in_a_chunk_of_the_body_stays_out() -> None:
+    """The sign-up box sits in one of the same-class containers the story is cut into: its
+    pitch must not come back with the chunks the template split the story into."""
+
+    def chunk(inner: str) -> str:
+        return f"<div class='grid'><div class='body__container article__body'>{inner}</div></div>"
+
+    paragraphs = about("dam", 6)
+    box = (
+        "<section class='signup'><div class='intro'><p>Get the latest headlines and columns every morning.</p></div>"
+        "<form><input type='email' name='address'><button>Go</button></form></section>"
+    )
+    chunks = [
+        chunk("".join(f"<p>{p}</p>" for p in paragraphs[:3])),
+        chunk(box),
+        chunk("".join(f"<p>{p}</p>" for p in paragraphs[3:])),
+    ]
+    text = article_from(news_page(paragraphs=[], extra_body="".join(chunks))).text
+    assert "paragraph 6 of the story" in text
+    assert "latest headlines" not in text
+
+
+def test_the_consent_toggle_standing_in_for_an_embed_is_not_the_story() -> None:
+    """An embed the reader has not allowed yet: a box with a pitch, a checkbox and its label,
+    and a consent paragraph, between two paragraphs of the story."""
+    paragraphs = about("ferry", 6)
+    toggle = (
+        "<div class='b4 n2'><div class='n7'><p>Recommended content from our editors</p>"
+        "<p>Here you will find external content chosen by our editors that adds more information"
+        " to the article. You can show or hide it with one click.</p>"
+        "<input id='show-embed' type='checkbox'><label for='show-embed'>Show external content</label>"
+        "<p>I agree that the external content is shown to me. Personal data may then be passed to"
+        " third-party platforms, as the privacy settings at the foot of the page explain.</p></div></div>"
+    )
+    story = "".join(f"<p>{p}</p>" for p in paragraphs[:3]) + toggle + "".join(f"<p>{p}</p>" for p in paragraphs[3:])
+    page = (
+        "<html><head><title>Ferry fares frozen | Valley Post</title></head><body><article>"
+        f"<h1>Ferry fares frozen</h1>{story}</article></body></html>"
+    )
+    text = article_from(page).text
+    assert "external content" not in text
+    assert paragraphs[3] in text and paragraphs[-1] in text
+
+
+def test_a_hidden_chunk_of_the_body_stays_hidden() -> None:
+    """The template cuts the story into same-class containers and keeps a notice, hidden, in one
+    of them: the hidden notice is dropped with the hidden elements and must not come back
+    with the chunks."""
+
+    def chunk(inner: str, hidden: bool = False) -> str:
+        attribute = " hidden" if hidden else ""
+        return f"<div class='grid'><div class='body__container article__body'{attribute}>{inner}</div></div>"
+
+    paragraphs = about("dam", 6)
+    notice = "<p>Products are chosen independently, and the publisher may earn a commission on purchases.</p>"
+    chunks = [
+        chunk(notice, hidden=True),
+        chunk("".join(f"<p>{p}</p>" for p in paragraphs[:3])),
+        chunk("".join(f"<p>{p}</p>" for p in paragraphs[3:])),
+    ]
+    text = article_from(news_page(paragraphs=[], extra_body="".join(chunks))).text
+    assert "paragraph 6 of the story" in text
+    assert "commission" not in text
+
+
+def test_an_article_set_into_the_story_is_another_item() -> None:
+    """An infobox or a teaser card is its own <article> inside the story's: not the story."""
+    paragraphs = about("rates", 6)
+    infobox = (
+        "<article class='infobox'><p>Please note:</p><p>Shares, property and other investments carry"
+        " a risk, and the whole sum invested may be lost; past returns say nothing of future ones.</p></article>"
+    )
+    story = "".join(f"<p>{p}</p>" for p in paragraphs[:3]) + infobox + "".join(f"<p>{p}</p>" for p in paragraphs[3:])
+    page = (
+        "<html><head><title>Rates held again | Valley Post</title></head><body><article>"
+        f"<h1>Rates held again</h1><div class='body'>{story}</div></article></body></html>"
+    )
+    text = article_from(page).text
+    assert "investments carry" not in text
+    assert paragraphs[3] in text and paragraphs[-1] in text

@@ -322,8 +322,9 @@ def test_gzip_is_decoded_and_the_wire_bytes_kept(server: LocalServer, settings: 
         zlib.compress,
         lambda data: zlib.compress(data)[2:-4],
         lambda data: gzip.compress(data[:50]) + gzip.compress(data[50:]),
+        lambda data: gzip.compress(data) + b"\0" * 8,  # padding after the member, as gunzip and urllib3 allow
     ],
-    ids=["deflate-zlib", "deflate-raw", "gzip-two-members"],
+    ids=["deflate-zlib", "deflate-raw", "gzip-two-members", "gzip-then-padding"],
 )
 def test_every_deflate_form_servers_send_is_decoded(server: LocalServer, settings: Settings, encode) -> None:
     name = "gzip" if encode(b"x")[:2] == b"\x1f\x8b" else "deflate"

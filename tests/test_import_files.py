@@ -207,6 +207,16 @@ def test_a_gzip_save_of_several_members_is_read_whole(run, tmp_path: Path) -> No
     assert paragraphs[5] in json.loads(shown.stdout)["text"]
 
 
+def test_a_gzipped_page_cut_short_fails_instead_of_passing_for_a_short_page(run, tmp_path: Path) -> None:
+    page = news_page("Ferry timetable changes", about("ferry timetable", count=6)).encode()
+    write(tmp_path / "in" / "cut.html.gz", gzip.compress(page)[:-200])
+    result = run("import", str(tmp_path / "in"))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        f"error: {tmp_path / 'in' / 'cut.html.gz'}: not a valid gzip file (the compressed data ends early)"
+    )
+
+
 def test_the_size_cap_counts_every_gzip_member(run, tmp_path: Path) -> None:
     half = gzip.compress(b" " * 40_000_000, compresslevel=1)  # two members, 80 MB in all
     write(tmp_path / "in" / "bomb.html.gz", half + half)

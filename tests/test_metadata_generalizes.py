@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from lxml import html as lxml_html
 
-from newsarchive.extract.metadata import clean_authors, names_outlet, normalize_language
+from newsarchive.extract.bylines import clean_authors, names_outlet, parse_byline
+from newsarchive.extract.declared import normalize_language
 from newsarchive.extract.titles import headline_h1, unescape_entities, without_h1_suffix
 
 
@@ -56,6 +57,11 @@ def test_without_h1_suffix() -> None:
         (["coastledger.example", "Jane Example"], ["Jane Example"]),
         (["Jane Example, COAST LEDGER NORTH"], ["Jane Example"]),
         (["Anna Keller, Jonas Brandt und Mia Roth"], ["Anna Keller", "Jonas Brandt", "Mia Roth"]),
+        # Every byline label the printed-byline reader knows is taken off a declared name too.
+        (["Posted by Jane Example"], ["Jane Example"]),
+        (["Story by Jane Example"], ["Jane Example"]),
+        (["By:Jane Example"], ["Jane Example"]),
+        (["Bild: dpa"], []),  # a credit label the stripper knew and the author cleaning did not
     ],
 )
 def test_clean_authors_drops_junk(names: list[str], expected: list[str]) -> None:
@@ -95,3 +101,8 @@ def test_names_outlet(name: str, site: str | None, expected: bool) -> None:
 )
 def test_normalize_language(value: str, expected: str | None) -> None:
     assert normalize_language(value) == expected
+
+
+def test_the_longest_byline_label_is_read_first() -> None:
+    """'كتبت' (she wrote) is a label of its own, not 'كتب' (he wrote) and the name's first letter."""
+    assert parse_byline("كتبت سلمى الحداد") == ["سلمى الحداد"]

@@ -217,3 +217,39 @@ def test_a_site_folder_that_cannot_be_written_is_a_clear_error(run, tmp_path: Pa
     result = run("site", str(blocker / "site"))
     assert result.exit_code == 1
     assert result.stderr.startswith("error: cannot write the site to ") and len(result.stderr.splitlines()) == 1
+
+
+def test_only_a_new_site_format_rebuilds_every_page_not_an_edit_of_the_module(
+    run, archive_dir: Path, tmp_path: Path
+) -> None:
+    """A comment added to outputs/site.py (in a copy of the package) rewrites no page; a bumped
+    SITE_FORMAT rewrites every one."""
+    import os
+    import shutil
+    import subprocess
+    import sysconfig
+
+    from newsarchive.outputs.site import SITE_FORMAT
+    from tests.conftest import REPO
+
+    write_pages(tmp_path / "in", 2)
+    assert run("import", "--jobs", "1", str(tmp_path / "in")).exit_code == 0
+    out = tmp_path / "site"
+    built = json.loads(run("site", str(out), "--json").stdout)
+    copy = tmp_path / "copy"
+    shutil.copytree(REPO / "newsarchive", copy / "newsarchive", ignore=shutil.ignore_patterns("__pycache__"))
+    module = copy / "newsarchive" / "outputs" / "site.py"
+
+    def rebuilt(source: str) -> dict:
+        module.write_text(source, encoding="utf-8")
+        # -S (no .pth files) and another folder: neither the editable install nor -m finds the real package.
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(copy), sysconfig.get_paths()["purelib"]])}
+        argv = [sys.executable, "-S", "-m", "newsarchive", "--archive", str(archive_dir), "site", str(out), "--json"]
+        result = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, check=True, timeout=120)
+        return json.loads(result.stdout)
+
+    original = module.read_text(encoding="utf-8")
+    commented = rebuilt(original + "\n# A comment that changes no page.\n")
+    assert (commented["written"], commented["unchanged"]) == (0, built["written"])
+    bumped = rebuilt(original.replace(f"SITE_FORMAT = {SITE_FORMAT}\n", f"SITE_FORMAT = {SITE_FORMAT + 1}\n"))
+    assert (bumped["written"], bumped["unchanged"]) == (built["written"], 0)

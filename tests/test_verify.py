@@ -122,6 +122,28 @@ def test_reindex_leaves_out_a_damaged_file_and_says_so(archive_dir: Path, run) -
         assert archive.stats()["articles"] == 2
 
 
+@pytest.mark.parametrize(
+    ("edit", "reason"),
+    [
+        ({"authors": "Dana Whitfield"}, "field 'authors' is not a list"),
+        ({"schema_version": 9}, "unknown schema_version 9: this newsarchive reads 1 to 3"),
+        ({"url": None, "canonical_url": ...}, "field 'canonical_url' missing"),
+    ],
+    ids=["wrong-type", "unknown-schema", "missing-field"],
+)
+def test_a_hand_edited_article_file_is_one_line_naming_what_is_wrong(
+    archive_dir: Path, run, edit: dict, reason: str
+) -> None:
+    (path,) = filled(archive_dir, 1)
+    data = json.loads((archive_dir / path).read_text(encoding="utf-8")) | edit
+    (archive_dir / path).write_text(json.dumps({k: v for k, v in data.items() if v is not ...}), encoding="utf-8")
+
+    shown = run("show", data["id"])
+    assert (shown.exit_code, shown.stderr) == (1, f"error: {archive_dir / path}: {reason}\n")
+    problems = json.loads(run("verify", "--json").stdout)["problems"]
+    assert [(p["kind"], p["path"], p["message"]) for p in problems] == [("schema", path, reason)]
+
+
 # One saved page per way its raw page can be lost, each dated a day of its own so that it is
 # kept in a WARC file of its own (raw/2025/01/DD.warc.gz).
 RAW_DAMAGE = ("untouched", "truncated", "corrupted", "rewritten", "other-record", "past-the-end", "no-file")

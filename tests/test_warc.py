@@ -319,6 +319,38 @@ def test_a_saved_mhtml_is_kept_as_the_file_itself_and_reextracts(run, archive_di
     assert again.exit_code == 0 and "duplicates 1" in again.stderr  # same article from the kept file
 
 
+def test_a_bad_line_of_a_jsonl_export_is_one_line_naming_it_and_the_rest_is_imported(
+    run, archive_dir: Path, tmp_path: Path
+) -> None:
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for n in range(2):
+        page = news_page(f"Story {n} to export", about(f"jsonl {n}", 3), url=f"https://j.example/{n}")
+        (pages / f"{n}.html").write_text(page, encoding="utf-8")
+    assert run("import", "--jobs", "1", str(pages)).exit_code == 0
+    exported = tmp_path / "all.jsonl"
+    assert run("export", "-o", str(exported)).exit_code == 0
+    good, other = exported.read_bytes().splitlines()
+    edits = {
+        "authors": json.loads(other) | {"authors": "Dana Whitfield"},
+        "schema": json.loads(other) | {"schema_version": 99},
+        "missing": {key: value for key, value in json.loads(other).items() if key != "url"},
+    }
+    lines = [good] + [json.dumps(edit).encode() for edit in edits.values()] + [b'{"title": "caf\xe9"}']
+    exported.write_bytes(b"\n".join(lines) + b"\n")
+
+    result = run("--archive", str(tmp_path / "copy"), "import", str(exported))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[:4] == [
+        f"error: {exported}:2: not an exported article (field 'authors' is not a list)",
+        f"error: {exported}:3: not an exported article (unknown schema_version 99: this newsarchive reads 1 to 3)",
+        f"error: {exported}:4: not an exported article (field 'url' missing)",
+        f"error: {exported}:5: not an exported article (not readable JSON ('utf-8' codec can't decode byte 0xe9 in "
+        "position 14: invalid continuation byte))",
+    ]
+    assert "archived 1" in result.stderr
+
+
 def big_crawl(path: Path, records: int) -> None:
     """A crawl of `records` distinct stories, one HTML response each."""
     with open(path, "wb") as stream:

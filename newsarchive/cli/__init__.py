@@ -1571,7 +1571,7 @@ def clean(env: Env, file: Path, base_url: str | None, explain: bool, strip: tupl
     settings = env.settings(strip=strip)
     raw = read_file(FileInput(file, file.parent), base_url)
     with Archive.from_settings(settings) as archive:
-        preview = preview_strip(raw, Stripper(settings.strip, learned=archive))
+        preview = preview_strip(raw, Stripper.from_settings(settings, learned=archive))
     if explain:
         for line in preview.explanation():
             click.echo(line, file=env.stdout)

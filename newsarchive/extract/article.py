@@ -16,39 +16,24 @@ from lxml import html as lxml_html
 
 from newsarchive import __version__
 from newsarchive.errors import ExtractionError
-from newsarchive.extract.body import Body, count_words, extract_body, parse_html
-from newsarchive.extract.clean import TITLE_SEPARATORS, Removal, Stripper, StripResult, split_title
-from newsarchive.extract.dates import date_from_url
+from newsarchive.extract.body import KICKER_MAX_WORDS, Body, count_words, extract_body, parse_html
+from newsarchive.extract.bylines import byline_authors, clean_authors, parse_byline
+from newsarchive.extract.clean import LEARNED, TITLE_SEPARATORS, Removal, Stripper, StripResult, split_title
+from newsarchive.extract.dates import date_from_url, dates_in_text
+from newsarchive.extract.declared import PageMetadata, read_metadata, section_from_breadcrumbs, section_from_url
 from newsarchive.extract.encoding import decode
-from newsarchive.extract.metadata import (
-    PageMetadata,
-    byline_authors,
-    clean_authors,
-    dates_in_text,
-    parse_byline,
-    read_metadata,
-    section_from_breadcrumbs,
-    section_from_url,
-)
+from newsarchive.extract.rules import BYLINE_MAX_WORDS
 from newsarchive.extract.textsave import TextSave, parse_markdown_save, parse_text_save
 from newsarchive.extract.titles import title_suffix
 from newsarchive.model import Article, Block, RawPage, sha256_hex
 from newsarchive.render import render_markdown
-from newsarchive.text import (
-    BINARY_CONTROL_SHARE,
-    BINARY_SAMPLE_BYTES,
-    CONTROL_BYTES,
-    binary_kind,
-    normalize_space,
-    slugify,
-)
+from newsarchive.text import binary_kind, normalize_space, slugify
 from newsarchive.timestamps import normalize_datetime
 
-BYLINE_MAX_WORDS = 12
-CONTROL_OR_REPLACEMENT = re.compile("[" + re.escape(CONTROL_BYTES.decode("ascii")) + "\ufffd]")
 HEADER_MAX_BLOCKS = 4
 MAX_SITE_NAME_WORDS = 5
 BYLINE_EDGE_BLOCKS = 3  # how far into the body a byline may stand
+WORD = re.compile(r"\w+")
 
 
 def article_id(identity: str) -> str:
@@ -120,14 +105,13 @@ def _section(md: PageMetadata, title: str | None, url: str | None) -> tuple[str 
     return (from_url, "url") if from_url else (None, None)
 
 
-PAYWALL_RULES = frozenset({"subscription"})
 TRUNCATED_SHARE = 0.5  # a body under half the page's own word count is a teaser
 INDEX_TEASER_SHARE = 0.5  # of the body's words in teasers for other pages: a section front
 
 
 def _access(md: PageMetadata, removed: list[Removal], words: int) -> str:
     """free | paywalled | truncated, from what the page says of itself."""
-    if md.paywalled or any(removal.rule in PAYWALL_RULES for removal in removed):
+    if md.paywalled or any(removal.role == "paywall" for removal in removed):
         return "paywalled"
     if md.claimed_words and words < TRUNCATED_SHARE * md.claimed_words:
         return "truncated"
@@ -135,7 +119,7 @@ def _access(md: PageMetadata, removed: list[Removal], words: int) -> str:
 
 
 def learned_lines(removed: list[Removal]) -> list[str]:
-    return [removal.text for removal in removed if removal.rule == "learned"]
+    return [removal.text for removal in removed if removal.rule == LEARNED]
 
 
 def _fallback_date(raw: RawPage) -> tuple[str, str]:
@@ -151,13 +135,9 @@ def _fallback_date(raw: RawPage) -> tuple[str, str]:
 def refuse_binary(content: bytes, text: str) -> None:
     """A PNG or PDF named .html is not a page; neither is text that decoded to mostly control
     characters or replacement characters (the bytes are checked first, as for saved files)."""
-    kind = binary_kind(content)
+    kind = binary_kind(content, text)
     if kind:
         raise ExtractionError(f"not an HTML or text page ({kind.removesuffix(' data')} data)")
-    sample = text[:BINARY_SAMPLE_BYTES]
-    controls = len(CONTROL_OR_REPLACEMENT.findall(sample))
-    if sample and controls / len(sample) > BINARY_CONTROL_SHARE:
-        raise ExtractionError("not an HTML or text page (binary data)")
 
 
 def page_url(raw: RawPage) -> str | None:
@@ -236,7 +216,7 @@ def _clean_body(page: _HtmlPage, stripper: Stripper) -> _CleanBody:
     authors = md.authors or byline_authors(page.tree, page.body.blocks) or md.outlets
     stripped = stripper.strip(page.body.blocks, page.url)
     headline = _headline_header(page.tree)
-    without_headline = _drop_headline_header(stripped.blocks, headline, title)
+    without_headline = _drop_headline_header(stripped.blocks, headline, title, md.h1)
     blocks = _drop_author_bio(_drop_bylines(without_headline, authors), authors)
     return _CleanBody(title, categories, authors, stripped, headline, without_headline, blocks)
 
@@ -404,9 +384,12 @@ def _headline_header(tree: lxml_html.HtmlElement) -> etree._Element | None:
     return header if header is not None and header.find(".//nav") is None else None
 
 
-def _drop_headline_header(blocks: list[Block], header: etree._Element | None, title: str | None) -> list[Block]:
-    """Leading blocks that belong to the headline, not the body: the title itself, and a
-    kicker, standfirst or byline that share the headline's <header>.
+def _drop_headline_header(
+    blocks: list[Block], header: etree._Element | None, title: str | None, h1: str | None = None
+) -> list[Block]:
+    """Leading blocks that belong to the headline, not the body: the title itself, the h1's
+    text (a kicker and the headline in one element), and a kicker, standfirst or byline that
+    share the headline's <header>.
 
     A site-wide <header> (one with the menu) or one that wraps the story itself says nothing
     of which lines are the headline's: then only the title goes, and never the whole body."""
@@ -422,7 +405,11 @@ def _drop_headline_header(blocks: list[Block], header: etree._Element | None, ti
     while (
         start < len(blocks)
         and start < HEADER_MAX_BLOCKS
-        and (blocks[start].text.casefold() in header_texts or _is_titled(blocks[start].text, title))
+        and (
+            blocks[start].text.casefold() in header_texts
+            or _is_titled(blocks[start].text, title)
+            or _is_headline_copy(blocks[start].text, title, h1)
+        )
     ):
         start += 1
     return blocks if start == len(blocks) else blocks[start:]
@@ -433,6 +420,26 @@ def _is_titled(text: str, title: str | None) -> bool:
     share card's copy of the headline."""
     suffix = title_suffix(text.casefold(), title.casefold()) if title else None
     return suffix is not None and len(suffix.split()) <= MAX_SITE_NAME_WORDS
+
+
+def _word_key(text: str) -> str:
+    return " ".join(WORD.findall(text.casefold()))
+
+
+def _is_headline_copy(text: str, title: str | None, h1: str | None) -> bool:
+    """The headline again, spelt apart from the title only in spacing and punctuation
+    ('Kicker: Headline' as 'Kicker Headline'), or the title behind a short kicker the page
+    prints in the same line ('Premier League Headline')."""
+    key = _word_key(text)
+    if not key:
+        return False
+    if h1 and key == _word_key(h1):
+        return True
+    title_key = _word_key(title) if title else ""
+    if not title_key or not key.endswith(title_key):
+        return False
+    kicker = key[: len(key) - len(title_key)]
+    return kicker == "" or (kicker.endswith(" ") and len(kicker.split()) <= KICKER_MAX_WORDS)
 
 
 def _standfirst(header: etree._Element | None, title: str | None, blocks: list[Block]) -> str | None:

@@ -18,8 +18,8 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from newsarchive.errors import ExtractionError
+from newsarchive.extract.bylines import element_lines
 from newsarchive.extract.clean import STATEMENT_END, Stripper
-from newsarchive.extract.metadata import element_lines
 from newsarchive.model import Block, sha256_hex, site_of
 from newsarchive.text import normalize_space
 
@@ -275,7 +275,9 @@ def extract_body(
     if any(b.kind != "image" for b in blocks) and not _mostly_layout_table(blocks):
         joined = _with_sibling_chunks(layout, blocks)
         headed = _with_subheadings(layout, joined, url)
-        with_figures = _without_promo_links(layout, _with_figures(layout, headed, captions, url), url, notes)
+        own = _without_author_boxes(layout, _without_nested_articles(layout, headed, notes), notes)
+        placed = _with_figures(layout, own, captions, url)
+        with_figures = _without_promo_links(layout, placed, url, notes)
         notes += _added("sibling-chunks", "paragraphs joined from same-class containers", blocks, joined)
         notes += _added("subheadings", "subheadings over body text put back", joined, headed)
         notes += _figure_notes(headed, with_figures)
@@ -560,6 +562,62 @@ def _without_promo_links(layout: _PageLayout, blocks: list[Block], url: str | No
     return kept
 
 
+NESTED_ARTICLE_MAX_SHARE = 0.2
+
+
+def _without_nested_articles(layout: _PageLayout, blocks: list[Block], notes: list[str]) -> list[Block]:
+    """Text of an <article> inside another that holds little of the body: a teaser card for
+    another story or an infobox set into this one, each its own item. A page that wraps its
+    story in two articles keeps it: the inner one then holds most of the body."""
+    inner: dict[int, etree._Element] = {}
+    for index, block in enumerate(blocks):
+        holder = layout.holder_of(block)
+        articles = list(holder.iterancestors("article")) if holder is not None else []
+        if len(articles) >= 2:
+            inner[index] = articles[0]
+    if not inner:
+        return blocks
+    words: Counter[etree._Element] = Counter()
+    for index, article in inner.items():
+        words[article] += count_words(blocks[index].text)
+    limit = NESTED_ARTICLE_MAX_SHARE * _text_words(blocks)
+    dropped = {index for index, article in inner.items() if words[article] < limit}
+    notes += [f"nested-article: {blocks[index].text!r}" for index in sorted(dropped)]
+    return [block for index, block in enumerate(blocks) if index not in dropped]
+
+
+AUTHOR_BOX_CLASS = re.compile(
+    r"author[-_ ]?(bio|info|desc|box)|biography|about[-_ ]?the[-_ ]?author|autor(en)?[-_ ]?(bio|info|box)",
+    re.IGNORECASE,
+)
+AUTHOR_BOX_LEVELS = 3
+AUTHOR_BOX_MAX_WORDS = 150
+
+
+def _without_author_boxes(layout: _PageLayout, blocks: list[Block], notes: list[str]) -> list[Block]:
+    """Text in the author's box ('A veteran reporter, Dana has covered…'): the authors are
+    stored apart, and a bio that does not open with their name escapes the bio rule. The box
+    says so in its class; one that wraps the story (long, or with the h1) is no box."""
+    kept = []
+    for block in blocks:
+        holder = layout.holder_of(block)
+        if block.kind == "paragraph" and holder is not None and _in_author_box(holder):
+            notes.append(f"author-box: {block.text!r}")
+            continue
+        kept.append(block)
+    return kept
+
+
+def _in_author_box(element: etree._Element) -> bool:
+    for level, ancestor in enumerate(element.iterancestors(), start=1):
+        if level > AUTHOR_BOX_LEVELS:
+            return False
+        names = f"{ancestor.get('class') or ''} {ancestor.get('id') or ''}"
+        if AUTHOR_BOX_CLASS.search(names):
+            return ancestor.find(".//h1") is None and len(ancestor.text_content().split()) <= AUTHOR_BOX_MAX_WORDS
+    return False
+
+
 def _is_promo(element: etree._Element, host: str, url: str | None) -> bool:
     links = _away_links(element, url)
     if not links or any(site_of(urljoin(url or "", a.get("href") or "")) != host for a in links):
@@ -627,9 +685,17 @@ def _without_hidden(layout: _PageLayout, tree: lxml_html.HtmlElement, notes: lis
     return tree
 
 
+def _is_hidden(element: etree._Element) -> bool:
+    return element.get("hidden") is not None or bool(HIDDEN_STYLE.search(element.get("style") or ""))
+
+
+def _inside_hidden(element: etree._Element) -> bool:
+    return _is_hidden(element) or any(_is_hidden(ancestor) for ancestor in element.iterancestors())
+
+
 def _hidden_elements(tree: lxml_html.HtmlElement) -> list[etree._Element]:
     candidates = tree.xpath("//*[@hidden or @style]")
-    hidden = [e for e in candidates if e.get("hidden") is not None or HIDDEN_STYLE.search(e.get("style") or "")]
+    hidden = [e for e in candidates if _is_hidden(e)]
     return [e for e in hidden if e.getparent() is not None and e.tag not in ("html", "body")]
 
 
@@ -666,6 +732,9 @@ def _with_sibling_chunks(layout: _PageLayout, blocks: list[Block]) -> list[Block
     chunks = _sibling_chunks(home)
     if not chunks:
         return blocks
+    # Hidden text is left out with the hidden elements, unless the story itself is hidden
+    # (a script reveals it): then its chunks are too.
+    skip_hidden = not _inside_hidden(home)
     position = layout.position
     placed = layout.placed(blocks)
     for chunk in chunks:
@@ -677,6 +746,8 @@ def _with_sibling_chunks(layout: _PageLayout, blocks: list[Block]) -> list[Block
                 or CHUNK_SKIP_CLASS.search(element.get("class") or "")
                 or element.xpath(CHUNK_SKIP_XPATH)
                 or any(inner is not element for inner in element.iter(*CHUNK_TEXT_TAGS))
+                or _in_signup_box(element)
+                or (skip_hidden and _inside_hidden(element))
             ):
                 continue
             if not _prose_despite_links(element, text):
@@ -718,9 +789,6 @@ def _sibling_chunks(home: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
     return []
 
 
-RELATED_RULES = frozenset({"related", "related-intl"})
-
-
 def _without_widgets(tree: lxml_html.HtmlElement, stripper: Stripper, notes: list[str]) -> lxml_html.HtmlElement:
     """Drop a container that a 'Related articles'-style heading opens, teasers and all.
 
@@ -731,7 +799,8 @@ def _without_widgets(tree: lxml_html.HtmlElement, stripper: Stripper, notes: lis
         container = heading.getparent()
         if container is None or container.tag in ("body", "html", "main") or heading.getprevious() is not None:
             continue
-        if stripper.match_line(normalize_space(heading.text_content())) not in RELATED_RULES:
+        opener = stripper.match_rule(normalize_space(heading.text_content()))
+        if opener is None or opener.role != "related":
             continue
         if container.find(".//h1") is None and container.getparent() is not None:
             words = len(container.text_content().split())
@@ -743,13 +812,15 @@ def _without_widgets(tree: lxml_html.HtmlElement, stripper: Stripper, notes: lis
 
 
 SIGNUP_BOX_MAX_WORDS = 100
-EMAIL_INPUT_XPATH = "//input[@type='email' or contains(@name, 'email') or contains(@placeholder, '@')]"
+FORM_FIELD_XPATH = "//input[not(@type='hidden')]"  # what a reader types in or ticks
 
 
 def _without_signup_boxes(tree: lxml_html.HtmlElement, notes: list[str]) -> lxml_html.HtmlElement:
-    """Drop a newsletter sign-up box that sits in the story: the largest element around an
-    e-mail field that is still short (its pitch, its consent line, its error message)."""
-    for field in tree.xpath(EMAIL_INPUT_XPATH):
+    """Drop a box with a form field that sits in the story: the largest element around the
+    field that is still short. A newsletter sign-up (its pitch, its consent line, its error
+    message), the consent toggle that stands in for an embed ('Show external content'), a poll:
+    a reader fills them in, they are not the story's text."""
+    for field in tree.xpath(FORM_FIELD_XPATH):
         box, box_words = None, 0
         for ancestor in field.iterancestors():
             if ancestor.tag in ("body", "html") or ancestor.find(".//h1") is not None:
@@ -759,9 +830,21 @@ def _without_signup_boxes(tree: lxml_html.HtmlElement, notes: list[str]) -> lxml
                 break
             box, box_words = ancestor, words
         if box is not None and box.getparent() is not None:
-            notes.append(f"signup: box around an e-mail field dropped ({box_words} words)")
+            notes.append(f"signup: box around a form field dropped ({box_words} words)")
             box.drop_tree()
     return tree
+
+
+def _in_signup_box(element: etree._Element) -> bool:
+    """Whether a short container around the element holds a form field: the text of a box
+    (a sign-up, a consent toggle) that the sibling-chunk pass, reading the page as it came,
+    would put back."""
+    for ancestor in element.iterancestors():
+        if ancestor.tag in ("body", "html") or len(ancestor.text_content().split()) > SIGNUP_BOX_MAX_WORDS:
+            return False
+        if ancestor.xpath("." + FORM_FIELD_XPATH):
+            return True
+    return False
 
 
 def _mostly_layout_table(blocks: list[Block]) -> bool:

@@ -13,144 +13,14 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from newsarchive.config import compile_strip_pattern
-from newsarchive.model import Block, site_of
+from newsarchive.config import Settings, compile_strip_pattern
+from newsarchive.extract.rules import LINE_RULES
+from newsarchive.model import Block, RuleRole, StripRule, site_of
 from newsarchive.text import line_key, normalize_space
 
-AGENCIES = "dpa|afp|ap|reuters|kna|epd|sid|apa|ansa|efe|tt|ntb|ritzau|anp|belga|ctk|pap|tass|ria|aa|dha|ians|pti|xinhua"
-# (rule name, whole-line pattern); matched case-insensitively against a trimmed line.
-_STAMP_LABEL = r"(updated|published|aktualisiert|ver[öo]ffentlicht|uppdaterad|publicerad|oppdatert|publisert)\s*:?\s*"
-_TIME = r"\d{1,2}[:.]\d{2}(\s*uhr)?"
-_CJK_DATE = r"\d{4}年\d{1,2}月\d{1,2}日(\s*\d{1,2}時\d{1,2}分)?(\s*[（(][^)）]{0,30}[)）])?"
-_DATE = rf"(\d{{1,4}}[./-]\d{{1,2}}[./-]\d{{2,4}},?(\s+(um\s+)?{_TIME})?|{_CJK_DATE})"
-_STAMP = rf"(({_STAMP_LABEL})?{_DATE}|{_STAMP_LABEL}{_TIME})"
-
-LINE_RULES: tuple[tuple[str, str], ...] = (
-    ("source-link", r"source link|source"),
-    ("back-to-top", r"(back|scroll|return) to top( button| of page)?"),
-    ("skip-link", r"skip to (main )?(content|navigation|search)"),
-    (
-        "advertisement",
-        r"advertisements?|advert|ad|sponsored( content)?|paid content|"
-        r"(story|article) continues (below|after)( this)?( advertisement| ad)?|"
-        r"scroll (down )?to continue( reading| with content)?",
-    ),
-    (
-        "related",
-        r"(related|recommended|suggested|popular|latest|more|top) "
-        r"(articles?|stories|posts|content|reading|news|coverage|videos?|links?)|"
-        r"related|recommended( for you)?|more (from|in) [^.!?]{1,40}|you (may|might) also( like| be interested in)|"
-        r"read (more|next|also)|also read|see also|most (read|viewed|popular|shared)|trending( now)?|"
-        r"explore more on these topics|more on this story|topics|tags|explore further|in other news",
-    ),
-    (
-        "related-intl",
-        r"(voc[eê] (pode|tamb[eé]m pode) gostar|leia tamb[eé]m|veja tamb[eé]m|mat[eé]rias relacionadas|"
-        r"lesen sie (auch|mehr)|mehr zum thema|das k[öo]nnte sie (auch )?interessieren|auch interessant|"
-        r"(à )?lire aussi|sur le m[eê]me sujet|(à )?voir aussi|"
-        r"te puede interesar|lee tambi[eé]n|noticias relacionadas|m[aá]s noticias|"
-        r"articoli correlati|leggi anche|potrebbe interessarti|"
-        r"関連記事|関連ニュース|相关(新闻|文章|阅读)|相關(新聞|文章|閱讀)|اقرأ أيضا|اقرأ أيضاً|مقالات ذات صلة)"
-        r"[.:…]*",
-    ),
-    (
-        "share",
-        r"share( this)?( article| story| post| page)?( on| via)?"
-        r"([ ,]*(facebook|twitter|x|whatsapp|e-?mail|linkedin|telegram|reddit|pinterest|messenger|copy link))*|"
-        r"tweet|e-?mail|print|copy link|link copied|(follow|like) us( on [^.!?]{1,40})?|"
-        r"follow [^.!?]{1,40} on (twitter|x|facebook|instagram|google news)( and [^.!?]{1,120})?",
-    ),
-    (
-        "newsletter",
-        r"(sign up|subscribe)( now| today)?( to| for)? (our |the |a )?[^.!?]{0,40}newsletters?"
-        r"( here)?|newsletters?|(get|receive) [^.!?]{0,80}(to|in) your inbox[^.!?]{0,40}|"
-        r"(sign up|subscribe)( now| today| here)?|(skip past|after) newsletter promotion|"
-        r"privacy notice:.*|enter your e-?mail( address)?",
-    ),
-    (
-        "subscription",
-        r"subscribe to (continue|keep) reading[^.!?]*|already (a subscriber|have an account)\??[^.!?]*|"
-        r"(log|sign) in to (continue|keep) reading[^.!?]*|"
-        r"this (article|story|content) is (only )?(available )?(for|to) (subscribers|members)( only)?",
-    ),
-    (
-        "cookies",
-        r"(we|this (web)?site) uses? cookies[^\n]{0,200}|(accept|reject)( all)? cookies|"
-        r"cookie (settings|policy|preferences|consent)|manage (cookies|consent)",
-    ),
-    ("click-here", r"[^\n]{0,100}\bclick(ing)? here\b[^\n]{0,100}"),
-    ("contact-line", r"[\w.+-]+@[\w-]+\.[\w.-]+|(twitter|x|instagram|facebook)\.com/\S+|@\w{2,30}"),
-    ("contact-author", r"(write|e-?mail|contact) (to )?[^.!?]{1,60} at \S+@\S+"),
-    (
-        "reprint-notice",
-        r"this copy is for your personal,? non-?commercial use only[^\n]*|"
-        r"(distribution|reproduction) and use of this material (are|is) governed by[^\n]*",
-    ),
-    (
-        "page-ui",
-        r"(thanks|thank you) for (signing up|subscribing|reading)!?|thank you!?|sorry!?|"
-        r"keep an eye on your inbox[^\n]{0,80}|an error (has )?occurred[^\n]{0,60}|"
-        r"this article has been sent to[^\n]{0,80}|loading( comments)?|please try again( later)?",
-    ),
-    (
-        "timestamp-line",
-        r"(updated|published|posted|last updated|stand|aktualisiert|ver[öo]ffentlicht|publi[ée]|mis [àa] jour|"
-        r"actualizado|publicado|pubblicato|aggiornato|opdateret|publiceret|publicerad|uppdaterad|oppdatert|"
-        r"publisert|bijgewerkt|gepubliceerd)( on| at| am| le| el| il)?:?\s[\w ,:.+/-]{3,40}",
-    ),
-    # A date and time alone on a line, or two of them ("Updated 15.59 | Published 14.14"): the
-    # page's dateline, in numeric or CJK form; the article's date is stored apart.
-    ("timestamp-line", rf"{_STAMP}(\s*\|\s*{_STAMP})?"),
-    # A credit on its own line: the photo's, the graphic's or the agency's ("Quelle: AFP").
-    (
-        "credit-line",
-        r"\(?(photos?|images?|pictures?|foto|fotos|bild|bilder|quelle|quellen|source|sources|kuva|zdroj|"
-        r"źródło|fuente|fonte|crédits?|credits?|grafik|infografik|фото|zdjęcie|fotó)\s*:\s*([^\s.!?]+(\s+[^\s.!?]+){0,5})?\)?",
-    ),
-    # "Read also: <headline>" in the languages the related rules know, and the Nordic/Dutch ones.
-    (
-        "read-also-link",
-        r"(read (more|also)|also read|see also|les også|læs også|läs också|lees ook|lue myös|"
-        r"lesen sie (auch|mehr)|mehr zum thema|lire aussi|à lire aussi|leia também|lee también|leggi anche|"
-        r"czytaj (też|także)|přečtěte si (také|též)|читайте также)\s*:\s*[^\n]{3,200}",
-    ),
-    (
-        "copyright",
-        r"(©|\(c\)|copyright)\s*(©\s*)?(\d{4}[-–]?(\d{4})?)[^\n]{0,100}|"
-        r"[^\n]{0,100}all rights reserved\.?",
-    ),
-    (
-        "comment-count",
-        r"\d+ comments?|(view|show|read|leave|post|add) (a |all )?comments?( \(\d+\))?|"
-        r"comments?( \(\d+\))?|join the (conversation|discussion)",
-    ),
-    (
-        "comment-login",
-        r"(you must|please) (log ?in|sign ?in|register|confirm [^.!?]{0,40})[^.!?]{0,80}(comment|display name)[^.!?]*|"
-        r"please log ?out and then log ?in again[^\n]{0,120}",
-    ),
-    # A news agency's credit closing the story: "mit dpa", "(AFP/Reuters)", "Quelle: sid/dpa".
-    (
-        "agency-credit",
-        rf"\(?((mit|with|von|avec|con|med|z) )?(material )?(von )?({AGENCIES})([ /,&]+({AGENCIES}|[a-z]{{2,3}}))*\)?",
-    ),
-    # Where a blocked embed was: the consent placeholder, not the story.
-    (
-        "consent-placeholder",
-        r"externer inhalt( nicht verfügbar)?|external content( not available)?|ein klick für den datenschutz|"
-        r"[^\n]{0,120}(privacy|privatsphäre|datenschutz|cookie|consent)[- ]?(settings|einstellungen|preferences)"
-        r"[^\n]{0,120}(load|laden|display|anzeigen|show|zeigen)[^\n]{0,200}",
-    ),
-    # A video's running time on its own or closing a teaser: "02:57 Min.", "… 18.04.2024 | 0:21 min".
-    ("video-line", r"(\d{1,2}:)?\d{1,2}:\d{2} ?min\.?[^\n]{0,80}|[^\n]{0,200}\| ?(\d{1,2}:)?\d{1,2}:\d{2} ?min"),
-    (
-        "newsletter-prompt",
-        r"(sign up|subscribe|register) (now |today )?(for|to get) [^.!?]{0,80}(and more|deals|updates|alerts|news)",
-    ),
-)
-
-# A heading line that opens a trailing widget of links (removed with everything after it).
-TRAILING_BLOCK_STARTERS = frozenset({"related", "related-intl", "source-link"})
+# The roles of a line that opens a trailing widget of links (removed with everything after it).
+TRAILING_BLOCK_ROLES = frozenset({"trailing-block", "related"})
+LEARNED = "learned"  # what removed a line the archive learned that its site repeats
 MAX_TRAILING_LINE_WORDS = 20
 STATEMENT_END = re.compile(r"[.!…][\"'“”‘’»«)\]\s]*$")  # a headline may ask a question
 SENTENCE_END = re.compile(r"[.!?…][\"'“”‘’»«)\]\s]*$")
@@ -168,6 +38,7 @@ MAX_SUFFIX_WORDS = 4
 class Rule:
     name: str
     pattern: re.Pattern[str]
+    role: RuleRole = "line"
 
 
 @dataclass(frozen=True)
@@ -178,6 +49,7 @@ class Removal:
     rule: str
     block_index: int
     detail: str | None = None  # for a learned line: how often the site repeats it
+    role: RuleRole = "line"  # the role of the rule that took it
 
 
 class LearnedBoilerplate(Protocol):
@@ -194,33 +66,55 @@ class StripResult:
     removed: list[Removal]
 
 
-def _compile(name: str, pattern: str) -> Rule:
-    return Rule(name, compile_strip_pattern(pattern))
+def _compile(rule: StripRule) -> Rule:
+    return Rule(rule.name, compile_strip_pattern(rule.pattern), rule.role)
 
 
-BUILTIN_RULES: tuple[Rule, ...] = tuple(_compile(name, pattern) for name, pattern in LINE_RULES)
+BUILTIN_RULES: tuple[Rule, ...] = tuple(map(_compile, LINE_RULES))
+# What removes a line of nothing but decoration, and a line that only links to the page's own site.
+DECORATION = Rule("decoration", re.compile(f"[{re.escape(_DECORATION)}]+"))
+OWN_LINK = Rule("own-link", BARE_URL)
+
+
+def merged_rules(user_rules: Iterable[StripRule]) -> tuple[Rule, ...]:
+    """The packaged rules with the user's merged over them: a user rule named like a packaged
+    one takes its place (and its turn), the others come after the packaged ones."""
+    by_name = {rule.name: _compile(rule) for rule in user_rules}
+    packaged = tuple(by_name.pop(rule.name, rule) for rule in BUILTIN_RULES)
+    return packaged + tuple(by_name.values())
 
 
 class Stripper:
-    """Applies the built-in rules plus the user's own (whole-line regular expressions), then
-    the lines the archive has learned that a site repeats in its articles."""
+    """Applies the packaged rules with the user's rules file merged over them and the user's
+    own patterns (whole-line regular expressions) after them, then the lines the archive has
+    learned that a site repeats in its articles."""
 
-    def __init__(self, extra_patterns: Iterable[str] = (), learned: LearnedBoilerplate | None = None) -> None:
-        user = [_compile(f"user:{pattern}", pattern) for pattern in extra_patterns]
-        self.rules: tuple[Rule, ...] = BUILTIN_RULES + tuple(user)
+    def __init__(
+        self,
+        extra_patterns: Iterable[str] = (),
+        learned: LearnedBoilerplate | None = None,
+        user_rules: Iterable[StripRule] = (),
+    ) -> None:
+        user = [_compile(StripRule(f"user:{pattern}", pattern)) for pattern in extra_patterns]
+        self.rules: tuple[Rule, ...] = merged_rules(user_rules) + tuple(user)
         self.learned = learned
 
-    def match_line(self, line: str) -> str | None:
-        """The name of the first rule that matches this whole line, or None; a line of nothing
-        but decoration (a lone "|" or "•" left of a widget) is 'decoration'."""
+    @classmethod
+    def from_settings(cls, settings: Settings, learned: LearnedBoilerplate | None = None) -> Stripper:
+        """The stripper a run's settings ask for: their rules file and their strip patterns."""
+        return cls(settings.strip, learned, settings.rules)
+
+    def match_rule(self, line: str) -> Rule | None:
+        """The first rule that matches this whole line, or None; a line of nothing but
+        decoration (a lone "|" or "•" left of a widget) is DECORATION's."""
         trimmed = line.strip(_DECORATION)
         if not trimmed:
-            return "decoration" if line.strip() else None
+            return DECORATION if line.strip() else None
         if len(trimmed) > 300:
             return None
         for rule in self.rules:
             if rule.pattern.fullmatch(trimmed):
-                return rule.name
+                return rule
         return None
 
     def strip(self, blocks: Sequence[Block], page_url: str | None = None) -> StripResult:
@@ -237,13 +131,13 @@ class Stripper:
             for line in lines:
                 if not line:
                     continue
-                rule = self.match_line(line) or ("own-link" if own_host and _host(line) == own_host else None)
+                rule = self.match_rule(line) or (OWN_LINK if own_host and _host(line) == own_host else None)
                 if rule is None and learned and line_key(line) in learned:
-                    removed.append(Removal(line, "learned", index, learned[line_key(line)]))
+                    removed.append(Removal(line, LEARNED, index, learned[line_key(line)]))
                 elif rule is None:
                     keep_lines.append(line)
                 else:
-                    removed.append(Removal(line, rule, index))
+                    removed.append(Removal(line, rule.name, index, role=rule.role))
             if keep_lines:
                 kept.append((index, replace(block, text="\n".join(keep_lines))))
         kept = self._drop_trailing_block(blocks, kept, removed)
@@ -254,7 +148,7 @@ class Stripper:
         self, original: Sequence[Block], kept: list[tuple[int, Block]], removed: list[Removal]
     ) -> list[tuple[int, Block]]:
         """Remove a trailing 'Related articles' widget: its heading and the short lines after it."""
-        starter = next((r for r in reversed(removed) if r.rule in TRAILING_BLOCK_STARTERS), None)
+        starter = next((r for r in reversed(removed) if r.role in TRAILING_BLOCK_ROLES), None)
         if starter is None:
             return kept
         tail = [(i, b) for i, b in kept if i > starter.block_index]

@@ -7,9 +7,14 @@ only when the page gives one, a time only when it gives one, a bare date otherwi
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
+from lxml import html as lxml_html
+
+from newsarchive.extract.rules import OTHER_STORIES_XPATH, REGEX_NS
+from newsarchive.text import normalize_space
 from newsarchive.timestamps import OLDEST_YEAR, ZONE_OFFSETS
 
 URL_DATE = re.compile(r"/(?P<y>(?:19|20)\d{2})[/-](?P<m>0?[1-9]|1[0-2])[/-](?P<d>0?[1-9]|[12]\d|3[01])(?:/|\b)")
@@ -120,3 +125,58 @@ def _zone(offset: str | None, name: str | None) -> timezone | None:
     if name and name.upper() in ZONE_OFFSETS and name.isupper():
         return timezone(timedelta(seconds=ZONE_OFFSETS[name.upper()]))
     return None
+
+
+# Words that label a printed date as the first publication, or as a later update.
+PUBLISHED_LABEL = re.compile(
+    r"(?:first\s+)?(?:published|posted|dated?|issued|veröffentlicht|erschienen|publié|publiée|publicado|"
+    r"publicada|pubblicato|gepubliceerd|発行|公開|配信|发布|發布|نشر)",
+    re.IGNORECASE,
+)
+UPDATE_LABEL = re.compile(
+    r"(?:last\s+)?(?:updated?|modified|edited|aktualisiert|geändert|mis à jour|modifié|actualizado|"
+    r"actualizada|atualizado|aggiornato|bijgewerkt|更新|تحديث|آخر تحديث)",
+    re.IGNORECASE,
+)
+DATE_LABELS = re.compile(f"(?P<updated>{UPDATE_LABEL.pattern})|(?P<published>{PUBLISHED_LABEL.pattern})", re.IGNORECASE)
+MAX_DATELINE_CHARS = 200
+# Elements whose class or id says they hold the article's own date (not a sidebar's).
+DATE_HOLDER_XPATH = (
+    ".//*[re:test(concat(@class, ' ', @id), '(^|[-_ ])(date|time|published|posted|byline|dateline|meta)', 'i')]"
+)
+
+
+def dates_in_text(tree: lxml_html.HtmlElement) -> tuple[str | None, str | None]:
+    """(published, modified) as printed near the article: in a date or byline element, or after a
+    label such as 'Published' or 'Aktualisiert am'. A date after an update label is the modified
+    one, whichever comes first on the page; other stories' dates (sidebars, lists) are not read.
+    """
+    scopes = [tree.xpath(xpath) for xpath in ("//article", "//main | //*[@role='main']", "//body")]
+    published = modified = None
+    for scope in (found[0] for found in scopes if found):
+        for text in _dateline_texts(scope):
+            for position, stamp in find_visible_dates(text):
+                labels = [m for m in DATE_LABELS.finditer(text[:position])]
+                if labels and labels[-1].lastgroup == "updated":
+                    modified = modified or stamp
+                else:
+                    published = published or stamp
+        if published:
+            break
+    return published, modified
+
+
+def _dateline_texts(scope: lxml_html.HtmlElement) -> Iterator[str]:
+    """Short texts of the elements that hold a date: date/byline elements, then labelled lines."""
+    holders = scope.xpath(DATE_HOLDER_XPATH, namespaces=REGEX_NS)
+    labelled = [
+        node.getparent()
+        for node in scope.xpath(".//text()")
+        if DATE_LABELS.match(str(node).strip()) and node.getparent() is not None
+    ]
+    for element in holders + labelled:
+        if element.xpath(OTHER_STORIES_XPATH, namespaces=REGEX_NS):
+            continue
+        text = normalize_space(element.text_content())
+        if text and len(text) <= MAX_DATELINE_CHARS:
+            yield text

@@ -27,6 +27,8 @@ import re
 import unicodedata
 from typing import NamedTuple
 
+from newsarchive.text import utf16_without_bom
+
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -69,20 +71,6 @@ def meta_charset(content: bytes) -> str | None:
     """The charset a page declares in its first few kilobytes."""
     match = _META_CHARSET.search(content[:4096])
     return match.group(1).decode("ascii", "replace") if match else None
-
-
-def _is_utf16_without_bom(content: bytes) -> str | None:
-    """Recognize UTF-16 text that has no BOM by its pattern of NUL bytes around ASCII."""
-    sample = content[:2000]
-    if len(sample) < 8:
-        return None
-    even_nuls = sample[0::2].count(0) / len(sample[0::2])
-    odd_nuls = sample[1::2].count(0) / len(sample[1::2])
-    if odd_nuls > 0.4 and even_nuls < 0.05:
-        return "utf-16-le"
-    if even_nuls > 0.4 and odd_nuls < 0.05:
-        return "utf-16-be"
-    return None
 
 
 def _valid(content: bytes, encoding: str) -> bool:
@@ -142,7 +130,7 @@ def detect_encoding(content: bytes, content_type: str | None = None) -> str:
     for bom, encoding in _BOMS:
         if content.startswith(bom):
             return encoding
-    utf16 = _is_utf16_without_bom(content)
+    utf16 = utf16_without_bom(content)
     if utf16:
         return utf16
     utf8 = _utf8_evidence(content)

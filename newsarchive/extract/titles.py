@@ -14,6 +14,7 @@ import re
 from lxml import html as lxml_html
 
 from newsarchive.extract.clean import TITLE_SEPARATORS, name_key
+from newsarchive.extract.rules import REGEX_NS
 from newsarchive.text import normalize_space
 
 # A named or numeric character reference with its semicolon: "&ouml;", "&#8217;", "&#x27;".
@@ -22,7 +23,6 @@ ENTITY = re.compile(r"&(?:[a-zA-Z]+[0-9]*|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});")
 # Where a site puts its name rather than a story's headline.
 LOGO_MARKS = re.compile(r"logo|brand|masthead|site-?(?:title|name)|navbar", re.IGNORECASE)
 LOGO_ANCESTORS = "ancestor-or-self::*[re:test(concat(@class, ' ', @id), 'logo|brand|masthead', 'i')]"
-REGEX_NS = {"re": "http://exslt.org/regular-expressions"}
 
 
 def unescape_entities(text: str) -> str:

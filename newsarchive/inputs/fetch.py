@@ -10,7 +10,6 @@ import contextlib
 import socket
 import threading
 import time
-import zlib
 from collections.abc import Callable
 from datetime import UTC
 from email.utils import parsedate_to_datetime
@@ -24,8 +23,9 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from newsarchive.config import Settings
-from newsarchive.errors import FetchError, TooLargeError, UnsupportedURLError
-from newsarchive.model import HttpExchange, RawPage, utc_now
+from newsarchive.errors import CompressionError, FetchError, TooLargeError, UnsupportedURLError
+from newsarchive.inputs.inflate import ENCODINGS, Inflater
+from newsarchive.model import HttpExchange, RawPage, page_format, utc_now
 
 ALLOWED_SCHEMES = ("http", "https")
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -34,6 +34,7 @@ CHUNK_SIZE = 65536
 CUT_SHORT = "connection closed before the whole page arrived"
 # Only encodings we decode ourselves, so that the body can be kept exactly as it came.
 ACCEPT_ENCODING = "gzip, deflate"
+CONTENT_ENCODINGS = {"": "identity", "x-gzip": "gzip"}  # other names servers give them
 
 
 def check_scheme(url: str) -> None:
@@ -271,7 +272,7 @@ class Fetcher:
                     original=wire,
                     kind="http",
                     location=url,
-                    format=_page_format(response.headers.get("Content-Type")),
+                    format=page_format(response.headers.get("Content-Type")),
                     url=current,
                     content_type=response.headers.get("Content-Type"),
                     fetched_at=utc_now(),
@@ -298,7 +299,10 @@ class Fetcher:
         declared = response.headers.get("Content-Length", "").strip()
         if declared.isdigit() and int(declared) > limit:
             raise TooLargeError(f"page is larger than the {limit:,} byte limit ({int(declared):,} bytes)")
-        decoder = _BodyDecoder(encoding, limit)
+        encoding = CONTENT_ENCODINGS.get(encoding, encoding)
+        if encoding not in ENCODINGS:
+            raise FetchError(f"unsupported Content-Encoding: {encoding}")
+        decoder = Inflater(encoding, limit, "page")
         wire: list[bytes] = []
         raw = response.raw
         try:
@@ -309,6 +313,10 @@ class Fetcher:
                     break
                 wire.append(chunk)
                 decoder.feed(chunk)
+            deadline.remaining()  # the deadline shut the socket: what arrived is not the whole page
+            body = decoder.finish()
+        except CompressionError as exc:
+            raise FetchError(f"could not decompress the body: {exc}") from None
         except urllib3.exceptions.ReadTimeoutError:
             raise deadline.error() or _Retry("timed out while reading the body") from None
         except urllib3.exceptions.ProtocolError as exc:
@@ -317,61 +325,7 @@ class Fetcher:
             raise deadline.error() or _Retry(reason) from None
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise deadline.error() or _Retry(f"connection broken while reading: {_root_cause(exc)}") from None
-        deadline.remaining()  # the deadline shut the socket: what arrived is not the whole page
-        body = decoder.finish()
-        return body, (b"".join(wire) if decoder.encoded else None)
-
-
-class _BodyDecoder:
-    """Undoes a gzip or deflate Content-Encoding chunk by chunk, never holding more than the
-    size cap of decoded bytes (a gzip bomb stops at the cap)."""
-
-    def __init__(self, encoding: str, limit: int) -> None:
-        if encoding not in ("", "identity", "gzip", "x-gzip", "deflate"):
-            raise FetchError(f"unsupported Content-Encoding: {encoding}")
-        self.encoded = encoding not in ("", "identity")
-        self.limit = limit
-        self._gzip = encoding in ("gzip", "x-gzip")
-        self._inflate: Any = self._new_inflater() if self.encoded else None
-        self._first = True  # no compressed byte decoded yet
-        self._chunks: list[bytes] = []
-        self._size = 0
-
-    def _new_inflater(self) -> Any:
-        # gzip (31), or deflate as zlib data (15); raw deflate (-15) is tried if that fails.
-        return zlib.decompressobj(31 if self._gzip else 15)
-
-    def feed(self, data: bytes) -> None:
-        if not self.encoded:
-            self._keep(data)
-            return
-        try:
-            while data:
-                out = self._inflate.decompress(data, self.limit + 1 - self._size)
-                self._keep(out)
-                data = self._inflate.unconsumed_tail
-                if self._inflate.eof and self._inflate.unused_data and self._gzip:
-                    data = self._inflate.unused_data  # another gzip member follows
-                    self._inflate = self._new_inflater()
-                self._first = False
-        except zlib.error as exc:
-            if self._first and not self._gzip:
-                self._inflate = zlib.decompressobj(-15)
-                self._first = False
-                self.feed(data)
-                return
-            raise FetchError(f"could not decompress the body: {exc}") from None
-
-    def _keep(self, data: bytes) -> None:
-        self._size += len(data)
-        if self._size > self.limit:
-            raise TooLargeError(f"page is larger than the {self.limit:,} byte limit")
-        self._chunks.append(data)
-
-    def finish(self) -> bytes:
-        if self.encoded and not self._first and not self._inflate.eof:
-            raise FetchError("could not decompress the body: the compressed data ends early")
-        return b"".join(self._chunks)
+        return body, (b"".join(wire) if encoding != "identity" else None)
 
 
 def _request_error(exc: requests.exceptions.RequestException) -> Exception:
@@ -387,12 +341,6 @@ def _request_error(exc: requests.exceptions.RequestException) -> Exception:
     if isinstance(exc, requests.exceptions.InvalidURL):
         return FetchError(f"invalid URL: {exc}")
     return FetchError(str(exc))
-
-
-def _page_format(content_type: str | None) -> str:
-    """A server that says text/plain sends a text save, not HTML; anything else is parsed as HTML."""
-    media_type = (content_type or "").split(";", 1)[0].strip().lower()
-    return "text" if media_type == "text/plain" else "html"
 
 
 def _root_cause(exc: BaseException) -> str:

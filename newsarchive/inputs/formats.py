@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
 from newsarchive.errors import SourceError, UnsupportedFormatError
+from newsarchive.model import page_format
 from newsarchive.text import binary_kind
 
 HTML_SNIFF = (b"<!doctype html", b"<html", b"<head", b"<body", b"<?xml", b"<!--", b"<meta", b"<title")
@@ -80,7 +81,7 @@ def read_webarchive(data: bytes) -> SavedPage:
     mime = str(main.get("WebResourceMIMEType") or "text/html")
     return SavedPage(
         main["WebResourceData"],
-        "text" if mime == "text/plain" else "html",
+        page_format(mime),
         "webarchive",
         str(main.get("WebResourceURL")) if main.get("WebResourceURL") else None,
         None,

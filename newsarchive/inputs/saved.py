@@ -12,9 +12,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote, urljoin
 
-from newsarchive.errors import SourceError, TooLargeError
+from newsarchive.errors import CompressionError, SourceError, TooLargeError
 from newsarchive.files import not_regular, open_regular
 from newsarchive.inputs.formats import SavedPage, read_saved
+from newsarchive.inputs.inflate import inflate
 from newsarchive.inputs.warc import WARC_SUFFIXES, WarcProblem, WarcResponse, responses
 from newsarchive.model import Article, RawPage, utf8_safe
 
@@ -314,30 +315,6 @@ def _read_capped(path: Path, limit: int) -> tuple[bytes, str]:
     return data, datetime.fromtimestamp(stamp, UTC).isoformat(timespec="seconds")
 
 
-GZIP_MAGIC = b"\x1f\x8b"
-
-
-def _gunzip(data: bytes, limit: int) -> bytes:
-    """Decompress every member (a .gz may be several, one after another) under one cap for them
-    all, so a small .gz cannot expand into gigabytes. Bytes after the last member that start no
-    member are ignored, as gunzip does."""
-    parts: list[bytes] = []
-    size = 0
-    while True:
-        decompressor = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
-        try:
-            part = decompressor.decompress(data, limit + 1 - size)
-        except zlib.error as exc:
-            raise SourceError(f"not a valid gzip file ({exc})") from None
-        size += len(part)
-        if size > limit or decompressor.unconsumed_tail:
-            raise TooLargeError(f"file expands beyond the {limit:,} byte limit")
-        parts.append(part)
-        data = decompressor.unused_data
-        if not data.startswith(GZIP_MAGIC):
-            return b"".join(parts)
-
-
 def _unreadable(exc: OSError) -> str:
     """Why a file could not be read, in a few words."""
     if isinstance(exc, FileNotFoundError):
@@ -364,6 +341,15 @@ def read_file(item: FileInput, base_url: str | None = None, max_bytes: int = 64_
         url = urljoin(base_url if base_url.endswith("/") else base_url + "/", quote(relative, errors="surrogateescape"))
         raw = replace(raw, url=url)
     return raw
+
+
+def _gunzip(data: bytes, limit: int) -> bytes:
+    """A .gz file's page: every member, under one cap for them all, so a small .gz cannot
+    expand into gigabytes, and a file cut short fails instead of passing for a short page."""
+    try:
+        return inflate(data, "gzip", limit, "file")
+    except CompressionError as exc:
+        raise SourceError(f"not a valid gzip file ({exc})") from None
 
 
 def page_from_bytes(name: str, data: bytes, location: str, mtime: str | None, max_bytes: int = 64_000_000) -> RawPage:

@@ -23,7 +23,7 @@ from newsarchive.inputs.politeness import Politeness
 from newsarchive.model import RawPage
 from newsarchive.runs.failures import FailureCounter
 from newsarchive.runs.pipeline import archive_page, run_guarded
-from newsarchive.runs.results import ItemResult, RunSummary
+from newsarchive.runs.results import ItemResult, ResultCallback, RunSummary
 from newsarchive.store.archive import Archive
 from newsarchive.urls import normalize_url
 
@@ -53,7 +53,6 @@ class SourceResult:
 
 
 SourceCallback = Callable[[SourceResult], None]
-ResultCallback = Callable[[ItemResult, float], None]  # the result, and seconds it took
 
 
 class Fetchers:
@@ -173,7 +172,7 @@ def collect(
     failures = failures or FailureCounter(archive, settings.max_failures)
     fetchers = fetchers or Fetchers(settings)
     politeness = Politeness(lambda url: fetchers.get().fetch(url), settings, obey_robots)
-    stripper = Stripper(settings.strip, learned=archive)
+    stripper = Stripper.from_settings(settings, learned=archive)
     summary = RunSummary()
 
     def download(lead: Lead) -> tuple[RawPage | None, ItemResult | None, float]:

@@ -35,15 +35,12 @@ from newsarchive.inputs.warc import WarcResponse
 from newsarchive.model import Article, RawPage
 from newsarchive.runs.failures import FailureCounter
 from newsarchive.runs.raw_pages import read_raw
-from newsarchive.runs.results import ItemResult, RunSummary
+from newsarchive.runs.results import ItemResult, ResultCallback, RunSummary
 from newsarchive.store.archive import AddResult, Archive, IfDeleted
 
 T = TypeVar("T")
 # Fields reextract compares when the body is unchanged, to report what a newer extractor reads differently.
 REEXTRACT_METADATA = ("title", "authors", "published", "modified", "section", "language", "site_name")
-
-
-ResultCallback = Callable[[ItemResult], None]
 
 
 def archive_page(
@@ -253,7 +250,7 @@ _worker: dict[str, Any] = {}
 
 def _start_worker(root: Path, settings: Settings) -> None:
     reader = Archive(root, readonly=True, index_url=settings.index or None)
-    _worker.update(archive=reader, stripper=Stripper(settings.strip, learned=reader), settings=settings)
+    _worker.update(archive=reader, stripper=Stripper.from_settings(settings, learned=reader), settings=settings)
 
 
 def _extract(task: _Task) -> ItemResult | _Extracted:
@@ -329,7 +326,7 @@ def reextract(
 
     Results: `updated` (changed), `duplicate` (unchanged), `skipped` (no raw page kept), `failed`.
     """
-    stripper = Stripper(settings.strip, learned=archive)
+    stripper = Stripper.from_settings(settings, learned=archive)
     summary = RunSummary()
     for row in archive.list(since=since, section=section):
         result = run_guarded(row["id"], _reextract_one, archive, row, stripper, settings, traceback=settings.traceback)
@@ -370,7 +367,7 @@ def fetch_urls(
     failure counts towards giving the URL up, once for the run, as `failures` counts them."""
     from newsarchive.inputs.fetch import Fetcher
 
-    stripper = Stripper(settings.strip, learned=archive)
+    stripper = Stripper.from_settings(settings, learned=archive)
     summary = RunSummary()
     failures = failures or FailureCounter(archive, settings.max_failures)
     with Fetcher(settings) as fetcher:

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from newsarchive.inputs.saved import page_from_bytes
 from newsarchive.inputs.warc import warc_date_iso
-from newsarchive.model import RawPage
+from newsarchive.model import RawPage, page_format
 from newsarchive.store.raw import read_record
 
 
@@ -20,8 +20,7 @@ def read_raw(root: Path, ref: dict) -> RawPage:
     fetched_at = warc_date_iso(headers.get_header("WARC-Date"))
     if record.rec_type == "response":
         content_type = record.http_headers.get_header("Content-Type") if record.http_headers else None
-        page_format = "text" if (content_type or "").split(";")[0].strip().lower() == "text/plain" else "html"
-        return RawPage(content, "http", uri, page_format, uri, content_type, fetched_at=fetched_at)
+        return RawPage(content, "http", uri, page_format(content_type), uri, content_type, fetched_at=fetched_at)
     source_path = headers.get_header("WARC-Source-Path") or uri
     raw = page_from_bytes(Path(source_path).name, content, source_path, headers.get_header("WARC-Source-Mtime"))
     if raw.url is None and urlsplit(uri).scheme in ("http", "https"):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 Status = Literal["archived", "updated", "duplicate", "failed", "skipped", "planned"]
 
@@ -35,3 +35,11 @@ class RunSummary:
     @property
     def failed(self) -> int:
         return self.counts["failed"]
+
+
+class ResultCallback(Protocol):
+    """What every run tells of each result as it comes: the result, and the seconds it took
+    where the run timed it (`update`'s concurrent fetches); without them, the time since the
+    previous result is the measure."""
+
+    def __call__(self, result: ItemResult, seconds: float | None = None, /) -> None: ...

@@ -12,14 +12,14 @@ repair finishes), and an indexed article whose file is gone without a tombstone 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from newsarchive.errors import InputError, StoreError
+from newsarchive.errors import ArticleDataError, InputError, StoreError
 from newsarchive.files import TEMP_SUFFIX, write_atomic
-from newsarchive.model import SCHEMA_VERSION, Article, sha256_hex
+from newsarchive.model import Article, sha256_hex
+from newsarchive.render import read_article_json
 from newsarchive.runs.raw_pages import read_raw
 from newsarchive.store.archive import Archive
 from newsarchive.store.index.base import INDEX_NAME
@@ -37,19 +37,6 @@ ProblemKind = Literal[
     "temp-file",
     "orphan",
 ]
-# Fields an article file must have, with their JSON types.
-REQUIRED_FIELDS: dict[str, type | tuple[type, ...]] = {
-    "id": str,
-    "version": int,
-    "title": str,
-    "authors": list,
-    "section_slug": str,
-    "text": str,
-    "markdown": str,
-    "content_sha256": str,
-    "source": dict,
-    "schema_version": int,
-}
 
 
 @dataclass(frozen=True)
@@ -80,16 +67,15 @@ def verify(archive: Archive, repair: bool = False) -> Report:
     valid: set[str] = set()
     for json_file in archive.article_files():
         relative = json_file.relative_to(root).as_posix()
-        problem = _check_article(json_file, relative)
+        checked = _checked_article(json_file, relative)
         report.articles += 1
-        if problem is None:
-            valid.add(relative)
-            data = json.loads(json_file.read_text(encoding="utf-8"))
-            for found in (_raw_problem(archive, relative, data), _markdown_problem(json_file, relative, data)):
-                if found:
-                    report.problems.append(found)
-        else:
-            report.problems.append(problem)
+        if isinstance(checked, Problem):
+            report.problems.append(checked)
+            continue
+        valid.add(relative)
+        for found in (_raw_problem(archive, relative, checked), _markdown_problem(json_file, relative, checked)):
+            if found:
+                report.problems.append(found)
     report.problems += _leftovers(archive)
     deleted = _deleted_files(archive, report)
     undeleted = _undeleted(archive, deleted)
@@ -101,52 +87,40 @@ def verify(archive: Archive, repair: bool = False) -> Report:
     return report
 
 
-def _check_article(json_file: Path, relative: str) -> Problem | None:
+def _checked_article(json_file: Path, relative: str) -> Article | Problem:
+    """The article a file holds, or the problem that keeps it from being one."""
     try:
-        data = json.loads(json_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        return Problem("schema", relative, f"not readable JSON ({exc})", False)
-    if not isinstance(data, dict):
-        return Problem("schema", relative, "not a JSON object", False)
-    for name, kind in REQUIRED_FIELDS.items():
-        if not isinstance(data.get(name), kind):
-            return Problem("schema", relative, f"field {name!r} missing or not a {_type_name(kind)}", False)
-    if not 1 <= data["schema_version"] <= SCHEMA_VERSION:
-        return Problem("schema", relative, f"unknown schema_version {data['schema_version']}", False)
-    try:
-        Article.from_dict(data)
-    except (TypeError, ValueError) as exc:
-        return Problem("schema", relative, f"not an article ({exc})", False)
-    if sha256_hex(data["text"]) != data["content_sha256"]:
+        article = read_article_json(json_file.read_bytes())
+    except OSError as exc:
+        return Problem("schema", relative, f"not readable ({exc.strerror or exc})", False)
+    except ArticleDataError as exc:
+        return Problem("schema", relative, str(exc), False)
+    if sha256_hex(article.text) != article.content_sha256:
         return Problem("checksum", relative, "text does not match content_sha256 (the file was changed)", False)
-    return None
+    return article
 
 
-def _type_name(kind: type | tuple[type, ...]) -> str:
-    return kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-
-
-def _raw_problem(archive: Archive, relative: str, data: dict) -> Problem | None:
+def _raw_problem(archive: Archive, relative: str, article: Article) -> Problem | None:
     """The raw page the article was made from: its `source.warc` must lead to a whole record
     whose page has the `source.sha256` the article recorded. Articles archived before raw pages
     were kept have no reference, and nothing to check."""
-    ref = data["source"].get("warc")
+    ref = article.source.get("warc")
     if ref is None:
         return None
     try:
         raw = read_raw(archive.root, ref)
     except InputError as exc:
         return Problem("raw-page", relative, str(exc), False)
-    if raw.sha256 != data["source"].get("sha256"):
+    if raw.sha256 != article.source.get("sha256"):
         where = f"{ref['file']}@{ref['offset']}"
         return Problem("raw-page", relative, f"raw page at {where} does not match source.sha256", False)
     return None
 
 
-def _markdown_problem(json_file: Path, relative: str, data: dict) -> Problem | None:
+def _markdown_problem(json_file: Path, relative: str, article: Article) -> Problem | None:
     md_file = json_file.with_suffix(".md")
     md_relative = relative[: -len(".json")] + ".md"
-    expected = data["markdown"]
+    expected = article.markdown
     try:
         actual = md_file.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -228,8 +202,7 @@ def _repair(archive: Archive, report: Report) -> None:
             path.with_suffix(".md").unlink(missing_ok=True)
             reindex = True
         elif problem.kind in ("missing-file", "stale-markdown") and problem.path.endswith(".md"):
-            data = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
-            write_atomic(path, data["markdown"])
+            write_atomic(path, read_article_json(path.with_suffix(".json").read_bytes()).markdown)
         elif problem.kind in ("missing-file", "not-indexed", "damaged-index"):
             reindex = True
         else:

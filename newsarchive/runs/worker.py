@@ -12,7 +12,7 @@ retried after a growing delay, up to a limit, then parked with its error until `
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from newsarchive.config import Settings
@@ -20,7 +20,7 @@ from newsarchive.errors import ConfigError
 from newsarchive.extract.clean import Stripper
 from newsarchive.runs.failures import FailureCounter
 from newsarchive.runs.pipeline import archive_page, run_guarded
-from newsarchive.runs.results import ItemResult, RunSummary
+from newsarchive.runs.results import ItemResult, ResultCallback, RunSummary
 from newsarchive.store.archive import Archive
 from newsarchive.store.index.base import Index
 from newsarchive.urls import normalize_url
@@ -139,14 +139,14 @@ def run_worker(
     settings: Settings,
     name: str,
     options: WorkerOptions,
-    on_result: Callable[[ItemResult], None] | None = None,
+    on_result: ResultCallback | None = None,
 ) -> RunSummary:
     """Claim, fetch, archive, mark; until stopped (or, with until_empty, until no work is left)."""
     from newsarchive.inputs.fetch import Fetcher
     from newsarchive.inputs.politeness import Politeness
 
     queue = WorkQueue(archive.index)
-    stripper = Stripper(settings.strip, learned=archive)
+    stripper = Stripper.from_settings(settings, learned=archive)
     failures = FailureCounter(archive, settings.max_failures)
     summary = RunSummary()
     with Fetcher(settings) as fetcher:

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from newsarchive.errors import ArchiveLockedError, DeletedError, StoreError
+from newsarchive.errors import ArchiveLockedError, ArticleDataError, DeletedError, StoreError
 from newsarchive.files import TEMP_SUFFIX, write_atomic
 from newsarchive.model import SCHEMA_VERSION, Article, utc_now
-from newsarchive.render import article_json
+from newsarchive.render import article_json, read_article_json
 from newsarchive.store.index import open_index
 from newsarchive.store.index.base import Index, day_of, url_keys
 from newsarchive.store.raw import RawStore
@@ -370,17 +370,10 @@ class Archive:
     @staticmethod
     def read_article(json_file: Path) -> Article:
         try:
-            data = json.loads(json_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+            return read_article_json(json_file.read_bytes())
+        except OSError as exc:
             raise StoreError(f"cannot read {json_file}: {exc}") from None
-        version = data.get("schema_version") if isinstance(data, dict) else None
-        if not isinstance(version, int) or not 1 <= version <= SCHEMA_VERSION:
-            raise StoreError(f"{json_file}: not a newsarchive article (schema_version 1 to {SCHEMA_VERSION})")
-        try:
-            return Article.from_dict(data)
-        except TypeError as exc:
-            raise StoreError(f"{json_file}: missing fields ({exc})") from None
-        except ValueError as exc:
+        except ArticleDataError as exc:
             raise StoreError(f"{json_file}: {exc}") from None
 
     def search(self, query: str, limit: int = 20, **filters: str | None) -> list[SearchHit]:

@@ -1,65 +1,42 @@
 """Article metadata from the page's own declarations: JSON-LD, OpenGraph, article: and meta tags.
 
-Each reader returns what the page says; choosing between sources happens in ``extract``.
+Each reader returns what the page says; choosing between sources happens in ``article``. The
+names a page prints in a byline are read in ``bylines``, the dates it prints in ``dates``.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from lxml import html as lxml_html
 
-from newsarchive.extract.clean import TITLE_SEPARATORS, name_key
-from newsarchive.extract.dates import find_visible_dates
+from newsarchive.extract.bylines import clean_authors, names_outlet
+from newsarchive.extract.clean import TITLE_SEPARATORS
+from newsarchive.extract.dates import UPDATE_LABEL
+from newsarchive.extract.rules import (
+    ARTICLE_TYPES,
+    AUTHOR_META,
+    DESCRIPTION_META,
+    HOME_CRUMBS,
+    IMAGE_META,
+    INVERTED_NAME_META,
+    LANGUAGE_META,
+    MODIFIED_META,
+    OTHER_STORIES_XPATH,
+    PUBLISHED_META,
+    REGEX_NS,
+    SECTION_META,
+    TAG_META,
+    TITLE_META,
+)
 from newsarchive.extract.titles import headline_h1, unescape_entities, without_h1_suffix
 from newsarchive.text import normalize_space
 
-ARTICLE_TYPES = (
-    "NewsArticle",
-    "ReportageNewsArticle",
-    "AnalysisNewsArticle",
-    "OpinionNewsArticle",
-    "BackgroundNewsArticle",
-    "LiveBlogPosting",
-    "Article",
-    "BlogPosting",
-    "Report",
-    "ScholarlyArticle",
-    "TechArticle",
-    "SocialMediaPosting",
-)
-PUBLISHED_META = (
-    "article:published_time",
-    "og:published_time",
-    "datepublished",
-    "pubdate",
-    "publishdate",
-    "publish-date",
-    "publish_date",
-    "date",
-    "dc.date",
-    "dc.date.issued",
-    "dcterms.created",
-    "sailthru.date",
-    "parsely-pub-date",
-    "article.published",
-    "cxenseparse:recs:publishtime",
-)
-MODIFIED_META = (
-    "article:modified_time",
-    "og:updated_time",
-    "datemodified",
-    "dc.date.modified",
-    "dcterms.modified",
-    "last-modified",
-    "lastmod",
-    "article.updated",
-)
 # First path segments that name a section rather than a slug or a year.
 KNOWN_SECTIONS = frozenset(
     {
@@ -113,76 +90,12 @@ KNOWN_SECTIONS = frozenset(
         "metro",
     }
 )
-# Words that label a printed date as the first publication, or as a later update.
-PUBLISHED_LABEL = re.compile(
-    r"(?:first\s+)?(?:published|posted|dated?|issued|veröffentlicht|erschienen|publié|publiée|publicado|"
-    r"publicada|pubblicato|gepubliceerd|発行|公開|配信|发布|發布|نشر)",
-    re.IGNORECASE,
-)
-UPDATE_LABEL = re.compile(
-    r"(?:last\s+)?(?:updated?|modified|edited|aktualisiert|geändert|mis à jour|modifié|actualizado|"
-    r"actualizada|atualizado|aggiornato|bijgewerkt|更新|تحديث|آخر تحديث)",
-    re.IGNORECASE,
-)
-DATE_LABELS = re.compile(f"(?P<updated>{UPDATE_LABEL.pattern})|(?P<published>{PUBLISHED_LABEL.pattern})", re.IGNORECASE)
-MAX_DATELINE_CHARS = 200
-# Elements whose class or id says they hold the article's own date (not a sidebar's).
-DATE_HOLDER_XPATH = (
-    ".//*[re:test(concat(@class, ' ', @id), '(^|[-_ ])(date|time|published|posted|byline|dateline|meta)', 'i')]"
-)
-REGEX_NS = {"re": "http://exslt.org/regular-expressions"}
 UPDATE_MARK = re.compile(r"modif|updat", re.IGNORECASE)
-# Where other stories' dates and bylines live: lists of links, asides, related widgets.
-OTHER_STORIES_XPATH = (
-    "ancestor::aside | ancestor::nav | ancestor::footer | ancestor::li | "
-    "ancestor::*[re:test(concat(@class, ' ', @id), 'related|sidebar|most-?(read|popular)|teaser|recommend', 'i')]"
-)
-# Controls and hidden dialogs that an author box carries: "Follow" buttons, a login prompt's "Cancel".
-NOT_SHOWN_XPATH = (
-    "ancestor-or-self::button | ancestor-or-self::form | ancestor-or-self::dialog | "
-    "ancestor-or-self::*[@role='button' or @hidden or @aria-hidden='true' or "
-    "contains(translate(@style, ' ', ''), 'display:none')]"
-)
-BYLINE_SEARCH_BLOCKS = 4
-HANDLE = re.compile(r"@\w+")
 SITE_HANDLE = re.compile(r"@[\w.]+")
 MAX_SITE_NAME_WORDS = 6
 SENTENCE_END = re.compile(r"[.!?。！？]$")
 # What separates the entries of a keyword list given as a section: 'Politics, Home Page, Popular'.
 KEYWORD_LIST_SPLIT = re.compile(r"\s*[,;、，]\s*")
-BYLINE_PREFIX = re.compile(
-    r"^(?:(?:written\s+)?(?:by|von|par|por|di|door|av|af)(?:\s*:)?\s+|بقلم\s*:?\s*|(?:文|撰文|记者|記者)\s*[／/:：]\s*)",
-    re.IGNORECASE,
-)
-NAME_SUFFIX = re.compile(r"\s*(?:記者|记者|特派員|編集委員)$")
-DATE_WORDS = re.compile(
-    r"(?:updated|published|posted|today|yesterday|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b.*", re.IGNORECASE
-)
-AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\be\b|\||\sو\s|、)\s*", re.IGNORECASE)
-# A credit that names where a text or a picture came from, not who wrote it: "Quelle: dpa",
-# "Source: Reuters", "(Image: Getty Images)", "Foto: ...".
-CREDIT_LABEL = re.compile(
-    r"^[(\[]?\s*(?:quellen?|sources?|fuentes?|fontes?|fotos?|photos?|images?|bilder?|credits?|crédits?|"
-    r"pictures?|illustrations?|grafik|video)\s*:",
-    re.IGNORECASE,
-)
-# Words that stand alone in an author box: the byline's "By", buttons such as "Follow".
-NOT_NAMES = frozenset(
-    {
-        "by", "von", "par", "por", "di", "door", "av", "af", "follow", "folgen", "suivre", "seguir", "segui",
-        "volgen", "abonnieren", "subscribe", "more", "mehr", "profile", "profil", "author", "autor", "auteur",
-        "autore", "email", "e-mail", "share", "teilen", "contact", "kontakt",
-    }
-)  # fmt: skip
-# Initials a newsroom adds after a name: "Jane Doe (jd)", "Jane Doe (AFP)".
-NAME_INITIALS = re.compile(r"\s*\((?:[a-z]{2,5}\.?|[A-Z]{2,5})\)$")
-# A link given as a name ("https://...", "www.example.com", "facebook.com/somepaper"), and a
-# site named by its address ("example.co.uk"), which is the outlet, not a writer.
-LINK = re.compile(r"^(?:https?://|www\.)|^[\w-]+(?:\.[\w-]+)+/", re.IGNORECASE)
-WEB_ADDRESS = re.compile(r"^[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}$", re.IGNORECASE)
-# Meta tags naming the author, in the order they are trusted; the citation ones write "Family, Given".
-AUTHOR_META = ("article:author", "author", "parsely-author", "sailthru.author", "dc.creator", "citation_author")
-INVERTED_NAME_META = ("dc.creator", "citation_author")
 INVERTED_NAME = re.compile(r"^(?P<family>[^,]{2,40}),\s*(?P<given>[^,]{2,40})$")
 
 
@@ -303,144 +216,6 @@ def _first(meta: dict[str, list[str]], *keys: str) -> str | None:
     return None
 
 
-BYLINE_TEXT = re.compile(
-    r"^(?:(?:by|posted by|written by|words by|story by|von|par|por|door|di|av|af)(?:\s*:)?\s+|"
-    r"(?:كتب|كتبت|بقلم|نویسنده|作者|文|撰文|本报记者|本報記者|记者|記者)\s*[:：／/]?\s*)(?P<names>.+)$",
-    re.IGNORECASE,
-)
-BYLINE_BRACKETS = " （）()〔〕[]【】"
-CJK_NAME = re.compile(r"^[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\s]+$")
-ARABIC_AND = re.compile(r"\sو(?=\w)")  # "و" joined to the next name: "سلمى الحداد وكريم نصار"
-# A Taiwanese or Hong Kong dateline opening the story: 〔記者陳怡君／青溪報導〕.
-CJK_DATELINE = re.compile(
-    r"^[〔【\[（(]\s*(?:記者|记者)\s*(?P<names>[^／/〕】\])）]{2,20})[／/][^〕】\])）]{0,20}[〕】\])）]"
-)
-ROLE_WORDS = re.compile(
-    r"\b(?:writer|correspondent|reporter|editor|staff|contributor|columnist|bureau|news|redakteur\w*|"
-    r"korrespondent\w*|journalist\w*|photographer|agency|agencies|redaktion|rédaction|redacción)\b|"
-    r"編輯部|编辑部|編集部|责任编辑|責任編輯|来源|來源",
-    re.IGNORECASE,
-)
-BYLINE_CLASSES = "byline|author|autor|auteur|writer|contributor|signature|firma|storydate|dateline|post-meta"
-# A link to a writer's page ("/autoren/jane-doe", "/author/jdoe/") marks its text as the name.
-AUTHOR_PAGE = "/(?:autor|autoren|author|authors|auteur|auteurs|autore|autores|journalist|journalisten|redakteur)/"
-BYLINE_XPATH = (
-    f".//*[@rel='author' or @itemprop='author' or re:test(concat(@class, ' ', @id), '({BYLINE_CLASSES})', 'i')]"
-    f" | .//a[re:test(@href, '{AUTHOR_PAGE}', 'i')]"
-)
-# A class that says its element holds a name ("byline", "author-name", "ContributorName"), so a
-# line there needs no "By" to be read as one.
-NAME_CLASS = re.compile(r"byline|author|writer|contributor", re.IGNORECASE)
-MAX_NAME_WORDS = 5
-BYLINE_MAX_WORDS = 15
-
-
-def element_lines(element: lxml_html.HtmlElement, breaks: tuple[str, ...] = ("br",)) -> list[str]:
-    """An element's text as lines, breaking at <br> (or the given tags)."""
-    parts: list[str] = []
-    for node in element.iter():
-        if node.tag in breaks:
-            parts.append("\n")
-        elif node.text and isinstance(node.tag, str):
-            parts.append(node.text)
-        if node is not element and node.tail:
-            parts.append(node.tail)
-    lines = (normalize_space(line) for line in "".join(parts).split("\n"))
-    return [line for line in lines if line]
-
-
-def byline_authors(tree: lxml_html.HtmlElement, blocks: Sequence[Any] = ()) -> list[str]:
-    """Authors named in a visible byline ('By Jane Doe, Staff Writer'), for pages whose
-    metadata names none. Only the article's own container is searched, not lists of other
-    stories. Every element marked as the author (rel, itemprop) counts; otherwise the first
-    byline that names someone."""
-    containers = tree.xpath("//article | //main | //*[@role='main']") or tree.xpath("//body")
-    marked: list[str] = []
-    candidates: list[tuple[str, bool]] = []
-    for element in containers[0].xpath(BYLINE_XPATH, namespaces=REGEX_NS) if containers else []:
-        if element.xpath(OTHER_STORIES_XPATH, namespaces=REGEX_NS) or element.xpath(NOT_SHOWN_XPATH):
-            continue
-        if element.get("rel") == "author" or element.get("itemprop") == "author" or _links_author_page(element):
-            marked += [name for line in element_lines(element) for name in parse_byline(line, labelled=True)]
-        else:
-            named_by_class = bool(NAME_CLASS.search(element.get("class") or ""))
-            candidates += [(line, named_by_class) for line in element_lines(element)]
-    if marked:
-        return clean_authors(marked)
-    candidates += [(block.text, False) for block in list(blocks)[:BYLINE_SEARCH_BLOCKS]]
-    for text, labelled in candidates:
-        authors = parse_byline(text, labelled)
-        if authors:
-            return authors
-    for block in list(blocks)[:BYLINE_SEARCH_BLOCKS]:
-        dateline = CJK_DATELINE.match(block.text)
-        if dateline:
-            return clean_authors([dateline["names"]])
-    return []
-
-
-def _links_author_page(element: lxml_html.HtmlElement) -> bool:
-    return element.tag == "a" and bool(re.search(AUTHOR_PAGE, element.get("href") or "", re.IGNORECASE))
-
-
-def parse_byline(text: str, labelled: bool = False) -> list[str]:
-    """Names in a byline line: 'By Jane Doe, Staff Writer' → ['Jane Doe']. Without a 'By'
-    the line counts only when its element is labelled as the author."""
-    text = text.strip(BYLINE_BRACKETS)
-    if len(text.split()) > BYLINE_MAX_WORDS or CREDIT_LABEL.match(text):
-        return []
-    match = BYLINE_TEXT.match(text)
-    if not match and not labelled:
-        return []
-    names = match["names"] if match else text
-    parts = [
-        part
-        for part in re.split(r"\s*[,|•·—–]\s*", names)
-        if part and not ROLE_WORDS.search(part) and not any(ch.isdigit() for ch in part)
-    ]
-    return [
-        name
-        for name in clean_authors([", ".join(parts)])
-        if len(name.split()) <= MAX_NAME_WORDS and name[:1].isalpha() and not name[:1].islower()
-    ]
-
-
-def dates_in_text(tree: lxml_html.HtmlElement) -> tuple[str | None, str | None]:
-    """(published, modified) as printed near the article: in a date or byline element, or after a
-    label such as 'Published' or 'Aktualisiert am'. A date after an update label is the modified
-    one, whichever comes first on the page; other stories' dates (sidebars, lists) are not read.
-    """
-    scopes = [tree.xpath(xpath) for xpath in ("//article", "//main | //*[@role='main']", "//body")]
-    published = modified = None
-    for scope in (found[0] for found in scopes if found):
-        for text in _dateline_texts(scope):
-            for position, stamp in find_visible_dates(text):
-                labels = [m for m in DATE_LABELS.finditer(text[:position])]
-                if labels and labels[-1].lastgroup == "updated":
-                    modified = modified or stamp
-                else:
-                    published = published or stamp
-        if published:
-            break
-    return published, modified
-
-
-def _dateline_texts(scope: lxml_html.HtmlElement) -> Iterator[str]:
-    """Short texts of the elements that hold a date: date/byline elements, then labelled lines."""
-    holders = scope.xpath(DATE_HOLDER_XPATH, namespaces=REGEX_NS)
-    labelled = [
-        node.getparent()
-        for node in scope.xpath(".//text()")
-        if DATE_LABELS.match(str(node).strip()) and node.getparent() is not None
-    ]
-    for element in holders + labelled:
-        if element.xpath(OTHER_STORIES_XPATH, namespaces=REGEX_NS):
-            continue
-        text = normalize_space(element.text_content())
-        if text and len(text) <= MAX_DATELINE_CHARS:
-            yield text
-
-
 def section_from_url(url: str | None) -> str | None:
     """The URL path's first segment, when it looks like a section name."""
     if not url:
@@ -449,50 +224,6 @@ def section_from_url(url: str | None) -> str | None:
     if len(segments) >= 2 and segments[0] in KNOWN_SECTIONS:
         return segments[0].replace("-", " ").title() if len(segments[0]) > 3 else segments[0].upper()
     return None
-
-
-def clean_authors(names: list[str], site_name: str | None = None) -> list[str]:
-    """A clean list: no 'By', no 'and', no handles, no links, no job titles, no dates, no
-    buttons or picture credits. The site itself (its name, its web address) stays only when
-    no one else is named: then the outlet is whom the page credits."""
-    result: list[str] = []
-    for name in (name for raw in names for name in _author_names(raw)):
-        if name.casefold() not in {existing.casefold() for existing in result}:
-            result.append(name)
-    return [name for name in result if not names_outlet(name, site_name)] or result
-
-
-def _author_names(raw: str) -> list[str]:
-    """The names in one declared or printed author string."""
-    raw = normalize_space(raw)
-    if CREDIT_LABEL.match(raw):
-        return []
-    raw = BYLINE_PREFIX.sub("", HANDLE.sub("", raw))
-    parts = [BYLINE_PREFIX.sub("", part).strip(" .,-–—|") for part in AUTHOR_SPLIT.split(raw)]
-    parts = [name for part in parts for name in _split_joined_names(part)]
-    parts = [NAME_INITIALS.sub("", NAME_SUFFIX.sub("", part)).strip() for part in parts if part]
-    names = []
-    for index, name in enumerate(parts):
-        if not name or len(name) > 60 or any(ch.isdigit() for ch in name) or DATE_WORDS.fullmatch(name):
-            continue
-        if name.casefold() in NOT_NAMES or LINK.match(name):
-            continue
-        if index and ROLE_WORDS.search(name):
-            continue  # "Jane Doe, Staff Writer": the role, not a second author
-        names.append(name)
-    return names
-
-
-def _split_joined_names(text: str) -> list[str]:
-    """Names that scripts without commas run together: CJK names separated by spaces, and
-    Arabic names joined by a "و" written onto the next one (split only when every part still
-    looks like a full name, so a name such as وليد stays whole)."""
-    if CJK_NAME.match(text):
-        return text.split()
-    parts = ARABIC_AND.split(text)
-    if len(parts) > 1 and all(len(part.split()) >= 2 for part in parts):
-        return parts
-    return [text]
 
 
 def _breadcrumbs(tree: lxml_html.HtmlElement, nodes: list[dict[str, Any]]) -> list[str]:
@@ -531,12 +262,8 @@ def _breadcrumb_containers(tree: lxml_html.HtmlElement) -> Iterator[lxml_html.Ht
 
 
 def section_from_breadcrumbs(crumbs: list[str], title: str | None) -> str | None:
-    home = {
-        "home", "homepage", "home page", "start", "startseite", "accueil", "inicio", "portada", "início",
-        "news", "الرئيسية", "الصفحة الرئيسية", "صفحه اصلی", "ホーム", "トップ", "首页", "首頁", "主页", "主頁",
-    }  # fmt: skip
     for crumb in crumbs:
-        if crumb.casefold() in home or (title and crumb.casefold() == title.casefold()):
+        if crumb.casefold() in HOME_CRUMBS or (title and crumb.casefold() == title.casefold()):
             continue
         if len(crumb) <= 40:
             return crumb
@@ -552,14 +279,12 @@ def read_metadata(tree: lxml_html.HtmlElement, url: str | None = None) -> PageMe
     md = PageMetadata()
     md.is_article = bool(article) or (_first(meta, "og:type") or "").lower() == "article"
     md.og_type = _first(meta, "og:type")
-    md.description = _text(article.get("description")) or _first(
-        meta, "og:description", "description", "twitter:description"
-    )
+    md.description = _text(article.get("description")) or _first(meta, *DESCRIPTION_META)
     md.site_name = _site_name(meta, article, nodes)
     title_element = tree.find(".//title")
     md.html_title = _text(title_element.text_content()) if title_element is not None else None
     md.h1 = headline_h1(tree, md.site_name)
-    md.title = _text(article.get("headline")) or without_h1_suffix(_first(meta, "og:title", "twitter:title"), md.h1)
+    md.title = _text(article.get("headline")) or without_h1_suffix(_first(meta, *TITLE_META), md.h1)
     md.authors, md.outlets = declared_writers(article, _by_id(nodes), meta, md.site_name)
     md.published, md.published_source = _first_found(
         ("json-ld", _text(article.get("datePublished")) or _text(article.get("dateCreated"))),
@@ -570,7 +295,7 @@ def read_metadata(tree: lxml_html.HtmlElement, url: str | None = None) -> PageMe
 
     md.section, md.section_source = _first_found(
         ("json-ld", (_names(article.get("articleSection")) or [None])[0]),
-        ("meta", _first(meta, "article:section", "section", "parsely-section")),
+        ("meta", _first(meta, *SECTION_META)),
     )
     md.breadcrumbs = _breadcrumbs(tree, nodes)
     if md.section and len(keywords := KEYWORD_LIST_SPLIT.split(md.section)) > 1:
@@ -583,7 +308,7 @@ def read_metadata(tree: lxml_html.HtmlElement, url: str | None = None) -> PageMe
     md.claimed_words = int(claimed) if isinstance(claimed, int | str) and str(claimed).strip().isdigit() else None
 
     keywords = article.get("keywords")
-    tags = meta.get("article:tag", []) or meta.get("news_keywords", []) or meta.get("keywords", [])
+    tags = next((meta[key] for key in TAG_META if meta.get(key)), [])
     if isinstance(keywords, list):
         tags = [k for k in keywords if isinstance(k, str)]
     elif isinstance(keywords, str):
@@ -591,16 +316,14 @@ def read_metadata(tree: lxml_html.HtmlElement, url: str | None = None) -> PageMe
     md.tags = _unique(t for tag in tags for t in re.split(r"\s*[,;]\s*", tag))
 
     language = _text(article.get("inLanguage")) or tree.get("lang") or tree.get("xml:lang")
-    language = language or _first(meta, "og:locale", "content-language", "language")
+    language = language or _first(meta, *LANGUAGE_META)
     md.language = normalize_language(language)
 
     canonical = tree.xpath('//link[translate(@rel,"CANOICAL","canoical")="canonical"]/@href')
     md.canonical_url = _absolute(canonical[0], url) if canonical else None
     md.og_url = _absolute(_first(meta, "og:url") or "", url)
     url = url or md.canonical_url or md.og_url  # a saved file's relative links resolve against its own URL
-    md.image = _absolute(
-        _first(meta, "og:image", "og:image:url", "twitter:image") or _first_url(article.get("image")) or "", url
-    )
+    md.image = _absolute(_first(meta, *IMAGE_META) or _first_url(article.get("image")) or "", url)
     return md
 
 
@@ -658,31 +381,6 @@ def _meta_credits(meta: dict[str, list[str]], key: str) -> list[tuple[str, bool]
     if key in INVERTED_NAME_META:
         values = [INVERTED_NAME.sub(r"\g<given> \g<family>", value.strip()) for value in values]
     return [(value, False) for value in values]
-
-
-def names_outlet(name: str, site_name: str | None) -> bool:
-    """Whether an author credit is the site itself: its name, its web address ('mdr.de'), the
-    initials of a name of several words ('LTO' for 'Legal Tribune Online'), or a desk of it
-    ('MDR THÜRINGEN' for MDR). A credit that starts with the site ('example.com, Springfield')
-    is the site's address line."""
-    name = name.split(",", 1)[0].strip()
-    if WEB_ADDRESS.match(name):
-        return True
-    if not site_name:
-        return False
-    site = re.sub(r"\.[a-z]{2,3}$", "", site_name.strip(), flags=re.IGNORECASE)
-    site_words, name_words = re.findall(r"\w+", site.casefold()), re.findall(r"\w+", name.casefold())
-    initials = "".join(word[0] for word in re.findall(r"\w+", site_name.casefold()))
-    if len(initials) >= 2 and name_key(name) == initials:
-        return True
-    if not site_words or len("".join(site_words)) < 3:
-        return False
-    return name_key(name) == name_key(site) or _contains_run(name_words, site_words)
-
-
-def _contains_run(words: list[str], run: list[str]) -> bool:
-    """Whether the words hold the run in order, side by side ('Valley News North' holds 'Valley News')."""
-    return any(words[start : start + len(run)] == run for start in range(len(words) - len(run) + 1))
 
 
 def _first_found(*candidates: tuple[str, str | None]) -> tuple[str | None, str | None]:
