@@ -45,6 +45,8 @@ class Settings:
     jobs: int = 4  # pages fetched at once during `update` (threads)
     max_failures: int = 3  # runs that failed an article URL before it is given up (0: never)
     traceback: bool = False  # an unexpected error (a bug) stops the run with its traceback instead of failing one input
+    # When `update` rechecks an article for edits, counted from when it was first archived ([] : never).
+    revisit: tuple[str, ...] = ("1h", "6h", "1d", "3d", "7d")
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
@@ -59,6 +61,8 @@ def default_config_path(environ: Mapping[str, str] = os.environ) -> Path:
 def _coerce(name: str, value: Any, origin: str) -> Any:
     """Turn a TOML or environment value into the type the Settings field has."""
     default = getattr(Settings(), name)
+    if name == "revisit":
+        return revisit_schedule(value, origin)
     try:
         if isinstance(default, Path) or name == "rules_file":
             return Path(os.path.expanduser(str(value))) if str(value) else None
@@ -70,6 +74,7 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
             raise TypeError("expected a list of strings")
         if isinstance(default, bool):
             return _boolean(value)
+        coerced: int | float | str
         if isinstance(default, int):
             coerced = int(value)
         elif isinstance(default, float):
@@ -100,6 +105,32 @@ def _patterns(patterns: tuple[str, ...], origin: str) -> tuple[str, ...]:
         except ConfigError as exc:
             raise ConfigError(f"{origin}: {exc}") from None
     return patterns
+
+
+DURATION = re.compile(r"(\d+)([smhdw])")
+DURATION_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+REVISIT_OFF = ("", "off", "none", "[]")
+
+
+def revisit_schedule(value: Any, origin: str) -> tuple[str, ...]:
+    """A revisit schedule: a TOML list of durations ("90m", "6h", "1d"), or in a variable or an
+    option the same separated by commas or spaces ('off' or nothing: no revisits)."""
+    if isinstance(value, str):
+        value = [] if value.strip().lower() in REVISIT_OFF else re.split(r"[\s,]+", value.strip())
+    if not isinstance(value, (list, tuple)) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(f"{origin}: invalid value for 'revisit': {value!r} (expected a list of durations)")
+    for item in value:
+        if not DURATION.fullmatch(item.strip()):
+            raise ConfigError(f"{origin}: invalid revisit step {item!r}: a number and s, m, h, d or w (as in 6h or 3d)")
+    return tuple(item.strip() for item in value)
+
+
+def duration_seconds(duration: str) -> int:
+    """Seconds in a duration as revisit_schedule accepts it ("6h" is 21600)."""
+    match = DURATION.fullmatch(duration)
+    if match is None:
+        raise ConfigError(f"invalid duration {duration!r}")
+    return int(match[1]) * DURATION_SECONDS[match[2]]
 
 
 RULE_KEYS = frozenset({"name", "pattern", "role"})

@@ -69,6 +69,15 @@ BODY = "The council approved the budget after a long debate on Tuesday evening."
         "Lesen Sie auch: Neue Buslinie ab Montag",
         "mit dpa",
         "Externer Inhalt nicht verfügbar",
+        "Thank you for visiting the Meridian. You are using a browser version with limited support for CSS. To"
+        " obtain the best experience, we recommend you use a more up to date browser (or turn off compatibility"
+        " mode in your old browser). In the meantime, to ensure continued support, we are displaying the site"
+        " without styles and JavaScript.",
+        "Your browser does not support the video tag.",
+        "Got a story? Get in touch with our news team by emailing us at tips@meridian.example.",
+        "Get in touch with the Herald's newsdesk on 01632 960 000.",
+        "For the latest breaking news and stories from across the county, sign up for our newsletters .",
+        "Check out more of the Meridian's travel stories by signing up to our free weekly newsletter",
         "Your privacy settings prevent us from loading and displaying this external content.",
         "02:57 Min. Verfügbar bis 06.05.2026",
         "Ferry timetable changes explained | 1:24 min",
@@ -107,6 +116,9 @@ def test_known_junk_lines_are_removed(junk: str) -> None:
         "Source: the council's own figures, published on Monday, show the deficit narrowed again.",
         "Reuters reported that the talks had stalled by Tuesday night.",
         "Heavy rain contributed to the flooding in the valley, the report said.",
+        "The promise of the service: high quality visuals streamed to your browser, with no console needed.",
+        "The council said residents could get in touch with the team running the consultation until May.",
+        "More than 2,000 readers signed up for the newsletter in its first week, the editor said.",
         "La suite du match est réservée aux abonnés de la chaîne, a précisé le diffuseur.",
         "Reporting by the Gazette last year prompted the inquiry into the harbour works.",
         "Facebook changed its privacy settings last year, the regulator said.",

@@ -568,3 +568,51 @@ def test_an_article_set_into_the_story_is_another_item() -> None:
     text = article_from(page).text
     assert "investments carry" not in text
     assert paragraphs[3] in text and paragraphs[-1] in text
+
+
+def test_bullet_points_between_the_paragraphs_are_body_text() -> None:
+    """A summary's bullet points, each a sentence, sit in the body's flow: precise extraction
+    drops them with the link lists; a list of links beside them stays out."""
+    paragraphs = about("harbour", 6)
+    bullets = (
+        "<h2 class='subtitle'>The essentials:</h2><div class='component'><ul class='enumeration'>"
+        "<li><strong>The temporary pier closes for good</strong>. Aid is to arrive through the northern port now.</li>"
+        "<li><strong>Talks resume in the capital</strong> on Monday, the mediators said after a week of silence.</li>"
+        "<li>More than four hundred lorries crossed the border last week, the most since the spring.</li>"
+        "</ul></div>"
+    )
+    links = (
+        "<div class='component'><ul><li><a href='/a'>Pier closes after two months of repairs and storms at sea</a></li>"
+        "<li><a href='/b'>What the talks in the capital could mean for the region and its ports</a></li></ul></div>"
+    )
+    story = (
+        "".join(f"<p class='text'>{p}</p>" for p in paragraphs[:2])
+        + bullets
+        + "".join(f"<p class='text'>{p}</p>" for p in paragraphs[2:4])
+        + links
+        + "".join(f"<p class='text'>{p}</p>" for p in paragraphs[4:])
+    )
+    page = (
+        "<html><head><title>Pier closes | Valley Post</title></head><body>"
+        f"<div class='article'><section class='container'>{story}</section></div></body></html>"
+    )
+    text = article_from(page).text
+    assert "Aid is to arrive through the northern port" in text
+    assert "The essentials:\n\nThe temporary pier closes" in text
+    assert "the most since the spring." in text
+    assert "what the talks in the capital could mean" not in text.casefold()
+    assert paragraphs[0] in text and paragraphs[-1] in text
+
+
+def test_a_paragraph_wrapped_in_the_source_is_one_line() -> None:
+    """trafilatura's fallback copies a paragraph (here from a story in a <header>, which precise
+    extraction drops) with the source's own line breaks; a browser
+    shows it as one line, and so does the body (only <br> breaks a line)."""
+    wrapped = (
+        "<p>The harbour master said the spring tides\n            would reach the quay by Thursday night,"
+        " and the\n            ferry would not sail.</p>"
+    )
+    story = wrapped + "".join(f"<p>{p}</p>" for p in about("tides", 6))
+    page = f"<html><head><title>Tides</title></head><body><header>{story}</header></body></html>"
+    text = article_from(page).text
+    assert "the spring tides would reach the quay by Thursday night, and the ferry would not sail." in text

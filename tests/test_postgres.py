@@ -12,7 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from newsarchive.errors import ConfigError
+from newsarchive.runs.worker import WorkQueue
 from newsarchive.store.archive import Archive
+from newsarchive.store.index import open_index
 from newsarchive.store.index.postgres import LATEST_SCHEMA
 from tests.conftest import FIXTURES
 from tests.localserver import LocalServer, Response
@@ -89,9 +92,35 @@ def test_an_index_behind_this_version_asks_for_db_upgrade(pg_run, pg_url: str, a
     assert json.loads(pg_run("list", "--tag", "upgraded", "--json").stdout) == [row]
 
 
+def test_each_index_says_whether_it_holds_a_work_queue_and_upgrades_on_demand(pg_url: str, tmp_path: Path) -> None:
+    sqlite, postgres = open_index(None, tmp_path / "archive"), open_index(pg_url, tmp_path / "archive")
+    try:
+        assert (sqlite.supports_queue, postgres.supports_queue) == (False, True)
+        assert sqlite.upgrade() == [] and (tmp_path / "archive" / "index.sqlite").exists()  # made on opening
+        assert "2: the work queue shared by workers" in postgres.upgrade()
+        assert postgres.upgrade() == []
+        with pytest.raises(ConfigError, match="the work queue needs a PostgreSQL index"):
+            WorkQueue(sqlite)
+    finally:
+        sqlite.close()
+        postgres.close()
+
+
 def test_the_queue_needs_postgresql(run) -> None:
     result = run("queue")
     assert result.exit_code == 2 and "needs a PostgreSQL index" in result.stderr
+
+
+def test_queue_add_reads_a_list_of_urls_as_fetch_does(pg_run, tmp_path: Path) -> None:
+    listing = tmp_path / "pocket.csv"
+    listing.write_text(
+        "title,url,time_added,tags,status\n"
+        "Bridge story,https://example.com/a.html,1700000001,local,unread\n"
+        '"Ferry, again",https://example.com/b.html,1700000002,,archive\n'
+    )
+    queued = pg_run("queue", "add", "https://example.com/a.html", "--from-file", str(listing))
+    assert queued.exit_code == 0 and "queued 2 new of 3" in queued.stderr, queued.stderr  # a.html queued once
+    assert json.loads(pg_run("queue", "--json").stdout)["counts"]["pending"] == 2
 
 
 def test_update_queues_what_sources_list_and_a_worker_archives_it(pg_run, archive_dir: Path) -> None:

@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsarchive.store.archive import Archive
+from newsarchive.store.index.sqlite import SQLITE_SCHEMA_VERSION
 from tests.pages import about, news_page
 
 # One page per script, and English pages for the query language (title, section, published, site).
@@ -283,7 +284,7 @@ def test_an_older_sqlite_index_is_upgraded_when_opened(
     refused = run("migrate", "--from", f"sqlite:///{index_file}", "--to", f"sqlite:///{tmp_path / 'copy.sqlite'}")
     assert refused.exit_code == 1
     assert refused.stderr == (
-        f"error: the index {index_file} is at schema {schema}, this newsarchive needs 3: "
+        f"error: the index {index_file} is at schema {schema}, this newsarchive needs {SQLITE_SCHEMA_VERSION}: "
         f"run 'newsarchive --index sqlite:///{index_file} db upgrade'\n"
     )
     if upgrade == "db upgrade":  # what the refusal says to run
@@ -292,7 +293,7 @@ def test_an_older_sqlite_index_is_upgraded_when_opened(
     found = run("search", "津波", "--json")  # else the search itself, opening the index, upgrades it
     assert [hit["title"] for hit in json.loads(found.stdout)] == [PAGES["tsunami"][0]]
     db = sqlite3.connect(index_file)
-    assert db.execute("PRAGMA user_version").fetchone() == (3,)
+    assert db.execute("PRAGMA user_version").fetchone() == (SQLITE_SCHEMA_VERSION,)
     stored = db.execute("SELECT title FROM articles_trigram").fetchall()
     assert stored == [("東北で津波警報 住民が高台に避難",)]  # its folded words
     assert db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'articles_fts_unicode61'").fetchone() == (0,)

@@ -92,7 +92,7 @@ def test_a_rerun_rewrites_only_the_pages_whose_articles_changed(archive_dir: Pat
         third = build_site(archive, out)
         new_id = archive.load("https://w.example/1").id
     articles = [page for page in third.written if page.startswith("article/")]
-    assert articles == [f"article/{new_id}.html"]
+    assert articles == [f"article/{new_id}.html", f"article/{new_id}/v2.html"]  # and the page of what changed
     assert "search-index.js" in third.written and "index.html" in third.written
     assert "revised" in (out / articles[0]).read_text(encoding="utf-8")
 

@@ -5,13 +5,18 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+from dataclasses import replace
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
+from newsarchive.config import Settings
+from newsarchive.errors import ConfigError
 from newsarchive.inputs.politeness import HostPacer
+from newsarchive.runs.collect import SourceResult, add_source, fetch_urls_and_listings
+from newsarchive.runs.update import leads_to_fetch
 from newsarchive.store.archive import Archive
 from newsarchive.urls import normalize_url
 from tests.localserver import LocalServer, Response, client_gone
@@ -257,6 +262,39 @@ def test_sources_add_and_remove(run, site: LocalServer) -> None:
     assert again.exit_code == 1 and "exists already" in again.stderr
     assert run("sources", "remove", "one").exit_code == 0
     assert run("sources", "remove", "one").exit_code == 1
+
+
+def test_a_source_without_a_name_is_named_by_its_host_and_path(archive: Archive) -> None:
+    assert add_source(archive, "https://news.example.org/world/feed/", section="World") == "news.example.org/world/feed"
+    assert add_source(archive, "https://other.example/rss.xml", "other") == "other"
+    assert [(row["name"], row["section"]) for row in archive.sources()] == [
+        ("news.example.org/world/feed", "World"), ("other", None)
+    ]  # fmt: skip
+    with pytest.raises(ConfigError, match="not a URL: 'http:///feed'"):
+        add_source(archive, "http:///feed")
+
+
+def test_a_source_url_without_a_host_is_one_line_and_exit_2(run) -> None:
+    result = run("sources", "add", "http:///feed")
+    assert (result.exit_code, result.stderr) == (2, "error: not a URL: 'http:///feed'\n")
+
+
+def test_fetch_counts_the_urls_and_what_the_listings_name_as_one_run(
+    site: LocalServer, archive: Archive, settings: Settings
+) -> None:
+    sources: list[SourceResult] = []
+    summary = fetch_urls_and_listings(
+        archive, [site.url("/news/1")], [site.url("/feed.xml")], replace(settings, rate=0), on_source=sources.append
+    )
+    assert [(source.status, source.found, source.new) for source in sources] == [("read", 5, 3)]  # /news/1 is in
+    assert (summary.counts["archived"], summary.counts["skipped"]) == (3, 1)  # robots.txt keeps /private/1 out
+
+
+def test_a_dry_run_of_an_archive_not_made_yet_lists_nothing_and_makes_nothing(
+    archive_dir: Path, settings: Settings
+) -> None:
+    assert leads_to_fetch(Archive(archive_dir), settings) == []
+    assert not archive_dir.exists()
 
 
 def test_normalized_urls_drop_tracking_fragments_ports_and_case() -> None:

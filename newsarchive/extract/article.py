@@ -251,7 +251,7 @@ def _article_from_html(raw: RawPage, stripper: Stripper, min_words: int, keep_no
         canonical_url=page.canonical_url,
         title=title or _first_line(plain),
         published=published,
-        date_source=date_source,
+        date_source=date_source,  # type: ignore[arg-type]
         description=md.description or _standfirst(body.headline, title, blocks),
         authors=authors,
         modified=dates.modified,
@@ -572,7 +572,7 @@ def _assemble(raw: RawPage, fields: Fields, blocks: list[Block], method: str) ->
         date_source=fields.date_source,  # type: ignore[arg-type]
         section=fields.section,
         section_slug=slugify(fields.section) if fields.section else "uncategorized",
-        section_source=fields.section_source,
+        section_source=fields.section_source,  # type: ignore[arg-type]
         access=fields.access,  # type: ignore[arg-type]
         boilerplate=fields.boilerplate,
         categories=fields.categories,

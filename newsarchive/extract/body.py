@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
@@ -145,8 +145,10 @@ def _image_key(src: str, base_url: str | None) -> str:
 
 
 def _element_text(element: etree._Element) -> str:
-    """Text of an extracted element, with trafilatura's <lb/> kept as a line break."""
-    return "\n".join(element_lines(element, breaks=("lb",)))
+    """Text of an extracted element, with trafilatura's <lb/> kept as a line break; a paragraph
+    its fallback copies with the source's wrapping is one line, as a <p> holds no blocks (the
+    lines of an item or a cell are its blocks: a kicker, a headline)."""
+    return "\n".join(element_lines(element, breaks=("lb",), source_breaks=element.tag != "p"))
 
 
 def _trafilatura_blocks(
@@ -236,7 +238,7 @@ def _readability_blocks(html_text: str) -> list[Block]:
             "blockquote": "quote",
             "pre": "preformatted",
         }.get(element.tag, "paragraph")
-        blocks.append(Block(kind, text, level=int(element.tag[1]) if kind == "heading" else 2))
+        blocks.append(Block(kind, text, level=int(element.tag[1]) if kind == "heading" else 2))  # type: ignore[arg-type]
     return blocks
 
 
@@ -274,12 +276,14 @@ def extract_body(
             blocks = default
     if any(b.kind != "image" for b in blocks) and not _mostly_layout_table(blocks):
         joined = _with_sibling_chunks(layout, blocks)
-        headed = _with_subheadings(layout, joined, url)
+        listed = _with_prose_lists(layout, joined)
+        headed = _with_subheadings(layout, listed, url)
         own = _without_author_boxes(layout, _without_nested_articles(layout, headed, notes), notes)
         placed = _with_figures(layout, own, captions, url)
         with_figures = _without_promo_links(layout, placed, url, notes)
         notes += _added("sibling-chunks", "paragraphs joined from same-class containers", blocks, joined)
-        notes += _added("subheadings", "subheadings over body text put back", joined, headed)
+        notes += _added("prose-lists", "bullet points between the paragraphs put back", joined, listed)
+        notes += _added("subheadings", "subheadings over body text put back", listed, headed)
         notes += _figure_notes(headed, with_figures)
         share = _teaser_share(layout, with_figures, url) if judge_list else 0.0
         return Body(with_figures, "trafilatura", share, tuple(notes))
@@ -493,6 +497,7 @@ def _with_figures(
 
 
 SUBHEADING_MAX_WORDS = 25
+PROSE_ITEM_MIN_WORDS = 8
 INTRODUCES_MAX_LEVELS = 3
 
 
@@ -526,6 +531,48 @@ def _with_subheadings(layout: _PageLayout, blocks: list[Block], url: str | None)
     return [block for _, block in sorted(layout.placed(blocks) + added, key=lambda pair: pair[0])]
 
 
+def _with_prose_lists(layout: _PageLayout, blocks: list[Block]) -> list[Block]:
+    """Lists in the flow of the body's paragraphs (beside them, or in a wrapper beside them)
+    whose every item is a sentence of its own (a summary's bullet points), which precise
+    extraction drops with the link lists it is right to drop; a list with an item that is
+    mostly links, or no sentence, stays out, and so does one in a box nested deeper."""
+    anchors = [holder for holder in map(layout.holder_of, blocks) if holder is not None and holder.tag == "p"]
+    if len(anchors) < 2:
+        return blocks
+    first = min(layout.position[anchor] for anchor in anchors)
+    last = max(layout.position[anchor] for anchor in anchors)
+    known = {normalize_space(b.text) for b in blocks}
+    added = []
+    for listing in _lists_beside(dict.fromkeys(anchor.getparent() for anchor in anchors)):
+        if not first < layout.position[listing] < last or listing.xpath(CHUNK_SKIP_XPATH) or _inside_hidden(listing):
+            continue
+        items = [(item, normalize_space(item.text_content())) for item in listing if item.tag == "li"]
+        if len(items) < 2 or not all(_prose_item(item, text, known) for item, text in items):
+            continue
+        added += [(layout.position[item], Block("list_item", text)) for item, text in items]
+    if not added:
+        return blocks
+    return [block for _, block in sorted(layout.placed(blocks) + added, key=lambda pair: pair[0])]
+
+
+def _lists_beside(parents: Iterable[etree._Element]) -> Iterator[etree._Element]:
+    for parent in parents:
+        for child in parent:
+            if child.tag in ("ul", "ol"):
+                yield child
+            else:
+                yield from (inner for inner in child if inner.tag in ("ul", "ol"))
+
+
+def _prose_item(item: etree._Element, text: str, known: set[str]) -> bool:
+    return (
+        len(text.split()) >= PROSE_ITEM_MIN_WORDS
+        and text not in known
+        and bool(STATEMENT_END.search(text))
+        and _link_chars(list(item.iter("a"))) <= CHUNK_MAX_LINK_SHARE * len(text)
+    )
+
+
 def _introduces(heading: etree._Element, known: set[str]) -> bool:
     """True when the next text after the heading (in its wrapper, or after the wrapper, as in a
     live blog entry's header) is body text: a heading over an author's bio or a box of links
@@ -537,7 +584,7 @@ def _introduces(heading: etree._Element, known: set[str]) -> bool:
             after = after.getnext()
         if after is not None:
             return normalize_space(after.text_content()) in known or any(
-                normalize_space(p.text_content()) in known for p in after.iter("p")
+                normalize_space(p.text_content()) in known for p in after.iter("p", "li")
             )
         element = element.getparent()
         if element is None:

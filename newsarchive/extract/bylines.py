@@ -87,16 +87,19 @@ BYLINE_XPATH = (
 NAME_CLASS = re.compile(r"byline|author|writer|contributor", re.IGNORECASE)
 
 
-def element_lines(element: lxml_html.HtmlElement, breaks: tuple[str, ...] = ("br",)) -> list[str]:
-    """An element's text as lines, breaking at <br> (or the given tags)."""
+def element_lines(
+    element: lxml_html.HtmlElement, breaks: tuple[str, ...] = ("br",), source_breaks: bool = True
+) -> list[str]:
+    """An element's text as lines, breaking at <br> (or the given tags), and, unless told
+    otherwise, where the source breaks its text (a byline's name and a button beside it)."""
     parts: list[str] = []
     for node in element.iter():
         if node.tag in breaks:
             parts.append("\n")
         elif node.text and isinstance(node.tag, str):
-            parts.append(node.text)
+            parts.append(node.text if source_breaks else node.text.replace("\n", " "))
         if node is not element and node.tail:
-            parts.append(node.tail)
+            parts.append(node.tail if source_breaks else node.tail.replace("\n", " "))
     lines = (normalize_space(line) for line in "".join(parts).split("\n"))
     return [line for line in lines if line]
 

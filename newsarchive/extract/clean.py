@@ -71,6 +71,7 @@ def _compile(rule: StripRule) -> Rule:
 
 
 BUILTIN_RULES: tuple[Rule, ...] = tuple(map(_compile, LINE_RULES))
+MAX_RULE_LINE_CHARS = 400  # a longer line is a paragraph of the story, whatever it starts with
 # What removes a line of nothing but decoration, and a line that only links to the page's own site.
 DECORATION = Rule("decoration", re.compile(f"[{re.escape(_DECORATION)}]+"))
 OWN_LINK = Rule("own-link", BARE_URL)
@@ -110,7 +111,7 @@ class Stripper:
         trimmed = line.strip(_DECORATION)
         if not trimmed:
             return DECORATION if line.strip() else None
-        if len(trimmed) > 300:
+        if len(trimmed) > MAX_RULE_LINE_CHARS:
             return None
         for rule in self.rules:
             if rule.pattern.fullmatch(trimmed):

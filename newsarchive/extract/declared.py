@@ -294,7 +294,7 @@ def read_metadata(tree: lxml_html.HtmlElement, url: str | None = None) -> PageMe
     md.modified = _text(article.get("dateModified")) or _first(meta, *MODIFIED_META)
 
     md.section, md.section_source = _first_found(
-        ("json-ld", (_names(article.get("articleSection")) or [None])[0]),
+        ("json-ld", (_names(article.get("articleSection")) or [None])[0]),  # type: ignore[list-item]
         ("meta", _first(meta, *SECTION_META)),
     )
     md.breadcrumbs = _breadcrumbs(tree, nodes)
@@ -307,7 +307,7 @@ def read_metadata(tree: lxml_html.HtmlElement, url: str | None = None) -> PageMe
     claimed = article.get("wordCount")
     md.claimed_words = int(claimed) if isinstance(claimed, int | str) and str(claimed).strip().isdigit() else None
 
-    keywords = article.get("keywords")
+    keywords = article.get("keywords")  # type: ignore[assignment]
     tags = next((meta[key] for key in TAG_META if meta.get(key)), [])
     if isinstance(keywords, list):
         tags = [k for k in keywords if isinstance(k, str)]
@@ -340,7 +340,7 @@ def _site_name(meta: dict[str, list[str]], article: dict[str, Any], nodes: list[
     publisher = article.get("publisher") if isinstance(article.get("publisher"), dict) else {}
     website = next((n for n in nodes if "WebSite" in _types(n)), {})
     declared = [*meta.get("og:site_name", []), *meta.get("application-name", [])]
-    declared += [publisher.get("name"), website.get("name")]
+    declared += [publisher.get("name"), website.get("name")]  # type: ignore[union-attr, list-item]
     return next((name for name in map(site_name_as_said, map(_text, declared)) if name), None)
 
 

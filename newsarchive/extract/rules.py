@@ -257,6 +257,24 @@ LINE_RULES: tuple[StripRule, ...] = (
         rf"\(?({_CREDIT_LABEL}|with (files|reports|reporting) from|contributing:)\s*{_NAMES}\.?\)?|"
         r"[^.!?]{3,200} contributed (reporting|research|to (this|the) (report|story|article))( from [^.!?]{2,60})?",
     ),
+    # The site's notice to an old or scriptless browser, printed at the top of every page.
+    StripRule(
+        "browser-notice",
+        r"[^\n]{0,120}\byou('re| are) using (a|an) (browser version|(outdated|older|old|unsupported) browser)"
+        r"[^\n]{0,400}|"
+        r"[^\n]{0,120}\byour browser (is (out of date|outdated|not supported|no longer supported)|does not support)"
+        r"[^\n]{0,300}",
+    ),
+    # A closing call for tips, whatever story it closes: "Got a story? Get in touch with our news team…"
+    StripRule(
+        "tip-line",
+        r"(got a (story|tip)\??\s*)?get in touch with (our|the) [^.!?]{0,40}(team|desk|newsroom)\b[^\n]{0,200}",
+    ),
+    # A sentence that ends by asking the reader to sign up: "For the latest news…, sign up for our newsletters."
+    StripRule(
+        "newsletter-prompt",
+        r"[^\n]{0,200}\b(sign(ing)? up|subscrib(e|ing)) (for|to) (our|the) [^.!?]{0,40}newsletters?\s*[.!]?",
+    ),
     StripRule(
         "newsletter-prompt",
         r"(sign up|subscribe|register) (now |today )?(for|to get) [^.!?]{0,80}(and more|deals|updates|alerts|news)",

@@ -281,7 +281,7 @@ class Fetcher:
                     http=HttpExchange(
                         status=status,
                         reason=response.reason or "",
-                        request_headers=tuple(response.request.headers.items()),
+                        request_headers=tuple(response.request.headers.items()),  # type: ignore[arg-type] # we send str values
                         response_headers=tuple(response.raw.headers.items()),
                     ),
                 )

@@ -31,6 +31,12 @@ class Politeness:
     def fetch(self, url: str) -> RawPage:
         """The page, once its host's turn has come; DisallowedError if robots.txt keeps us out,
         FetchError if it cannot be read (so the URL fails this run, and is tried again)."""
+        self.admit(url)
+        return self._fetch(url)
+
+    def admit(self, url: str) -> None:
+        """Return once `url` may be fetched (its host's turn has come), for a fetch of one's own
+        such as a conditional one; raises as `fetch` does."""
         if self.robots is not None:
             problem = self.robots.unreadable(url)
             if problem is not None:
@@ -38,7 +44,6 @@ class Politeness:
             if not self.robots.allowed(url):
                 raise DisallowedError("disallowed by robots.txt")
         self.pacer.wait(url, self.robots.crawl_delay(url) if self.robots is not None else None)
-        return self._fetch(url)
 
 
 class Robots:

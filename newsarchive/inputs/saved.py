@@ -226,8 +226,8 @@ def read_zip_member(item: ZipMember, max_bytes: int = 64_000_000) -> RawPage:
             info = archive.getinfo(item.member)
             if info.file_size > max_bytes:
                 raise TooLargeError(f"expands to {info.file_size:,} bytes, over the {max_bytes:,} byte limit")
-            with archive.open(info) as handle:
-                data = handle.read(max_bytes + 1)
+            with archive.open(info) as member:
+                data = member.read(max_bytes + 1)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error) as exc:
         raise SourceError(f"cannot read from the zip ({exc})") from None
     if len(data) > max_bytes:

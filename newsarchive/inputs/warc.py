@@ -80,7 +80,7 @@ def responses(path: Path) -> Iterator[WarcResponse | WarcProblem]:
                     yield found
 
 
-def _read(path: Path, stream: BinaryIO) -> Iterator[WarcResponse | WarcProblem]:
+def _read(path: Path, stream: BinaryIO | gzip.GzipFile) -> Iterator[WarcResponse | WarcProblem]:
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 

@@ -17,7 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, partial
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from newsarchive.files import write_atomic
 from newsarchive.model import UNSTATED_DATE_SOURCES, Article, sha256_hex, site_of
 from newsarchive.render import shown_date
 from newsarchive.store.archive import Archive
+from newsarchive.store.versions import Version, versions, word_diff
 from newsarchive.text import slugify, split_front_matter
 
 # The version of the pages this module writes: a site built with another one is rebuilt whole.
@@ -34,7 +35,8 @@ from newsarchive.text import slugify, split_front_matter
 # styles named in it, body rendering, links, the search index's form); a change that leaves
 # every page as it was (a comment, a refactor) keeps it, so no page is rewritten for nothing.
 # The static files (site_static/) need no bump: each is rewritten when its own content changes.
-SITE_FORMAT = 2
+# 3: an article's versions, a page for each, and changes.xml.
+SITE_FORMAT = 3
 MANIFEST_NAME = ".newsarchive-site.json"
 SITE_POINTER = ".newsarchive-site"  # in the archive: where its site was last written, for `show --open`
 LATEST_ON_HOME = 30
@@ -42,6 +44,8 @@ SNIPPET_CHARS = 220
 STATIC_DIR = Path(__file__).with_name("site_static")
 STATIC_FILES = ("style.css", "search.js", "favicon.svg")
 UNDATED = "undated"  # the day page of the articles whose page states no date
+CHANGES_FEED = "changes.xml"
+ATOM_NAMESPACE = "http://www.w3.org/2005/Atom"
 
 
 @dataclass
@@ -60,6 +64,7 @@ class _Entry:
 
     article: Article
     fingerprint: str  # of the stored JSON file: its page is rebuilt only when this changes
+    versions: tuple[Version, ...] = ()  # every version, oldest first, when there is more than one
 
     @property
     def date_stated(self) -> bool:
@@ -68,7 +73,7 @@ class _Entry:
     @property
     def day(self) -> str:
         """The day page it is on: a day the page states none of is not one (see `date`)."""
-        return self.article.published[:10] if self.date_stated else UNDATED
+        return (self.article.published or "")[:10] if self.date_stated else UNDATED
 
     @property
     def date(self) -> str:
@@ -78,6 +83,9 @@ class _Entry:
     @property
     def page(self) -> str:
         return f"article/{self.article.id}.html"
+
+    def version_page(self, number: int) -> str:
+        return f"article/{self.article.id}/v{number}.html"
 
     @property
     def section_slug(self) -> str:
@@ -130,9 +138,13 @@ def _build(archive: Archive, outdir: Path, since: str | None) -> SiteReport:
 
     for name in STATIC_FILES:
         text = (STATIC_DIR / name).read_text(encoding="utf-8")
-        emit(name, sha256_hex(text), lambda text=text: text)
+        emit(name, sha256_hex(text), partial(str, text))
     for entry in entries:
-        emit(entry.page, entry.fingerprint, lambda entry=entry: article_page(entry))
+        emit(entry.page, entry.fingerprint, partial(article_page, entry))
+        for version in entry.versions[1:]:
+            emit(entry.version_page(version.article.version), version.json_path, partial(version_page, entry, version))
+    feed = changes_feed(archive, entries)
+    emit(CHANGES_FEED, sha256_hex(feed), partial(str, feed))
     _emit_listings(entries, emit)
     index = search_index(entries)
     emit("search-index.js", sha256_hex(index), lambda: index)
@@ -161,7 +173,8 @@ def article_page_path(archive: Archive, article_id: str, site_dir: Path | None =
 def _entry(archive: Archive, row: dict[str, Any]) -> _Entry:
     path = archive.root / row["json_path"]
     stat = path.stat()  # files are replaced by rename, never edited in place
-    return _Entry(archive.read_article(path), f"{row['json_path']}:{stat.st_size}:{stat.st_mtime_ns}")
+    kept = tuple(versions(archive, row["id"])) if row["version"] > 1 else ()
+    return _Entry(archive.read_article(path), f"{row['json_path']}:{stat.st_size}:{stat.st_mtime_ns}", kept)
 
 
 def _load_manifest(outdir: Path) -> dict[str, Any]:
@@ -298,7 +311,8 @@ def _home_page(
 <section><h2>Sites</h2><ul class="groups">
 {sites}
 </ul></section>
-{tags_section}</div>"""
+{tags_section}</div>
+<p class="meta">Edits to archived articles: <a href="{CHANGES_FEED}">Atom feed</a></p>"""
     return _layout("The archive", body, depth=0, script=True)
 
 
@@ -309,7 +323,8 @@ def article_page(entry: _Entry) -> str:
         facts.append(f'<span class="byline">By {escape(", ".join(article.authors))}</span>')
     if entry.date_stated:
         facts.append(
-            f'<a href="../day/{entry.day}.html"><time datetime="{escape(article.published)}">{entry.day}</time></a>'
+            f'<a href="../day/{entry.day}.html"><time datetime="{escape(article.published or "")}">'
+            f"{entry.day}</time></a>"
         )
     else:
         facts.append(f'<a href="../day/{UNDATED}.html">{escape(entry.date)}</a>')
@@ -330,10 +345,89 @@ def article_page(entry: _Entry) -> str:
 <div class="body" dir="auto">
 {body_html(article)}
 </div>
-<footer class="stored">Archived {escape(article.archived_at or "")} · version {article.version}
+{_versions_list(entry)}<footer class="stored">Archived {escape(article.archived_at or "")} · version {article.version}
  · id {escape(article.id)}</footer>
 </article>"""
     return _layout(article.title, body, depth=1, lang=article.language or "en")
+
+
+def _versions_list(entry: _Entry) -> str:
+    """The article's versions, each after the first linking to the page of what changed."""
+    if not entry.versions:
+        return ""
+    items = []
+    for version in entry.versions:
+        number = version.article.version
+        seen = escape(version.archived_at)
+        page = f"{entry.article.id}/v{number}.html"  # beside the article's page
+        label = f"Version {number}" if number == 1 else f'<a href="{page}">Version {number}</a>'
+        items.append(f'<li>{label} <span class="meta">seen {seen} · {escape(version.summary)}</span></li>')
+    return f'<section class="versions"><h2>Versions</h2>\n<ol>\n{chr(10).join(items)}\n</ol></section>\n'
+
+
+def version_page(entry: _Entry, version: Version) -> str:
+    """One version and what changed since the one before: words added and removed marked in the
+    title, the metadata and each paragraph."""
+    diff = version.diff
+    assert diff is not None  # the first version has no page of its own
+    article = version.article
+    title = "".join(_marked(*part) for part in word_diff(*diff.title)) if diff.title else escape(article.title)
+    shown = {name: [json.dumps(value, ensure_ascii=False) for value in pair] for name, pair in diff.metadata.items()}
+    metadata = "".join(f"<li>{escape(name)}: {_marked_pair(*pair)}</li>" for name, pair in shown.items())
+    metadata_list = f'<ul class="metadata-changes">{metadata}</ul>\n' if metadata else ""
+    paragraphs = "\n".join(
+        f'<p class="{paragraph.kind}">{"".join(_marked(kind, text) for kind, text in paragraph.words)}</p>'
+        for paragraph in diff.paragraphs
+    )
+    body = f"""<article class="diff">
+<p class="facts"><a href="../{article.id}.html">{escape(entry.article.title)}</a> · version {article.version},
+seen {escape(version.archived_at)} · changes from version {diff.old_version}</p>
+<h1 dir="auto">{title}</h1>
+<p class="summary">{escape(version.summary)}</p>
+{metadata_list}<div class="body" dir="auto">
+{paragraphs}
+</div>
+</article>"""
+    return _layout(f"{article.title} (version {article.version})", body, depth=2, lang=article.language or "en")
+
+
+def _marked(kind: str, text: str) -> str:
+    tag = {"added": "ins", "removed": "del"}.get(kind)
+    return f"<{tag}>{escape(text)}</{tag}>" if tag else escape(text)
+
+
+def _marked_pair(old: str, new: str) -> str:
+    return f"{_marked('removed', old)} {_marked('added', new)}"
+
+
+def changes_feed(archive: Archive, entries: list[_Entry]) -> str:
+    """An Atom feed with one entry per edit seen (not a re-extraction), newest first, linking to
+    its version page."""
+    seen = [version for entry in entries for version in entry.versions[1:] if not version.reextracted]
+    seen.sort(key=lambda version: (version.archived_at, version.article.id, version.article.version), reverse=True)
+    feed_id = f"tag:newsarchive,2025:changes/{sha256_hex(str(archive.root.absolute()))[:16]}"
+    updated = seen[0].archived_at if seen else "1970-01-01T00:00:00+00:00"
+    items = []
+    for version in seen:
+        article_id, number = escape(version.article.id), version.article.version
+        items.append(f"""<entry>
+<title>{escape(version.article.title)} (version {number})</title>
+<id>tag:newsarchive,2025:article/{article_id}/v{number}</id>
+<updated>{escape(version.archived_at)}</updated>
+<link rel="alternate" type="text/html" href="article/{article_id}/v{number}.html"/>
+<summary>{escape(version.summary)}</summary>
+</entry>""")
+    return f"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="{ATOM_NAMESPACE}">
+<title>newsarchive: changes to archived articles</title>
+<id>{feed_id}</id>
+<updated>{escape(updated)}</updated>
+<author><name>newsarchive</name></author>
+<link rel="self" type="application/atom+xml" href="{CHANGES_FEED}"/>
+<link rel="alternate" type="text/html" href="index.html"/>
+{chr(10).join(items)}
+</feed>
+"""
 
 
 # -- article bodies -------------------------------------------------------------------------

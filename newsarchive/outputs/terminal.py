@@ -7,7 +7,10 @@ import csv
 import shutil
 import time
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from newsarchive.store.versions import ArticleDiff
 
 BAR = "█"
 PARTIAL_BARS = " ▏▎▍▌▋▊▉"  # eighths, so small differences still show
@@ -159,3 +162,49 @@ def markdown_text(markdown: str, stream: TextIO) -> str:
             console.print(header, style="dim", highlight=False, markup=False)
         console.print(Markdown(body, hyperlinks=False))
     return captured.get()
+
+
+# -- differences between versions ------------------------------------------------------------
+
+DIFF_COLOURS = {"removed": "\033[31m", "added": "\033[32m"}  # red, green
+RESET = "\033[0m"
+DIFF_MARKS = {"removed": ("[-", "-]"), "added": ("{+", "+}")}  # git's --word-diff=plain
+PARAGRAPH_SIGNS = {"added": "+", "removed": "-", "changed": "~"}
+
+
+def diff_lines(diff: ArticleDiff, colour: bool) -> list[str]:
+    """An ArticleDiff for people: the summary, title and metadata changes, then each paragraph
+    added (+), removed (-) or changed (~), words marked [-removed-]{+added+} or, with `colour`
+    (a terminal), in red and green; unchanged paragraphs between them show as '…'."""
+    import json
+
+    from newsarchive.store.versions import word_diff
+
+    def marked(kind: str, text: str) -> str:
+        if kind == "same" or not text:
+            return text
+        if colour:
+            return f"{DIFF_COLOURS[kind]}{text}{RESET}"
+        opening, closing = DIFF_MARKS[kind]
+        return f"{opening}{text}{closing}"
+
+    lines = [f"version {diff.old_version} → {diff.new_version}: {diff.summary()}"]
+    if diff.title:
+        lines.append("title: " + "".join(marked(kind, part) for kind, part in word_diff(*diff.title)))
+    for name, (old, new) in diff.metadata.items():
+        shown = [json.dumps(value, ensure_ascii=False) for value in (old, new)]
+        lines.append(f"{name}: {marked('removed', shown[0])} → {marked('added', shown[1])}")
+    skipped = False
+    for paragraph in diff.paragraphs:
+        if paragraph.kind == "same":
+            skipped = True
+            continue
+        lines.append("")
+        if skipped:
+            lines += ["…", ""]
+            skipped = False
+        text = "".join(marked(kind, part) for kind, part in paragraph.words)
+        lines.append(f"{PARAGRAPH_SIGNS[paragraph.kind]} {text}")
+    if skipped and len(lines) > 1:
+        lines += ["", "…"]
+    return lines

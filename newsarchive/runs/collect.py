@@ -13,19 +13,23 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from newsarchive.config import Settings
-from newsarchive.errors import InputError, ListingError
+from newsarchive.errors import ConfigError, InputError, ListingError
 from newsarchive.extract.clean import Stripper
-from newsarchive.inputs.fetch import Fetcher
+from newsarchive.inputs.fetch import Fetcher, check_scheme
 from newsarchive.inputs.listings import Item, read_listing, usual_feed_urls
 from newsarchive.inputs.politeness import Politeness
 from newsarchive.model import RawPage
 from newsarchive.runs.failures import FailureCounter
-from newsarchive.runs.pipeline import archive_page, run_guarded
+from newsarchive.runs.pipeline import archive_page, fetch_urls, run_guarded
 from newsarchive.runs.results import ItemResult, ResultCallback, RunSummary
 from newsarchive.store.archive import Archive
 from newsarchive.urls import normalize_url
+
+Done = TypeVar("Done")
 
 MAX_SITEMAP_DEPTH = 2  # an index of indexes of sitemaps, and no deeper
 MAX_CHILD_SITEMAPS = 50  # per index: news sitemaps are few; the rest are archives of old pages
@@ -198,10 +202,61 @@ def collect(
     return summary
 
 
-def _in_threads(work: Callable, leads: Iterable[Lead], jobs: int) -> Iterator[tuple[Lead, object]]:
+def collect_sources(
+    archive: Archive,
+    sources: list[dict],
+    settings: Settings,
+    *,
+    on_source: SourceCallback | None = None,
+    on_result: ResultCallback | None = None,
+    **options: Any,
+) -> RunSummary:
+    """Read the sources, then fetch and archive what they list that is not archived yet
+    (`options` as `collect` takes them)."""
+    fetchers = Fetchers(settings)
+    try:
+        leads = gather(archive, fetchers.get(), sources, on_source=on_source)
+        return collect(archive, leads, settings, on_result=on_result, fetchers=fetchers, **options)
+    finally:
+        fetchers.close()
+
+
+def fetch_urls_and_listings(
+    archive: Archive,
+    urls: list[str],
+    listings: list[str],
+    settings: Settings,
+    *,
+    on_source: SourceCallback | None = None,
+    on_result: ResultCallback | None = None,
+) -> RunSummary:
+    """`fetch`: the URLs asked for, then what the feeds and sitemaps list that is not archived
+    yet (as `update` reads a source), as one run: a URL fails once for it whichever way it came."""
+    failures = FailureCounter(archive, settings.max_failures)
+    summary = fetch_urls(archive, urls, settings, on_result=on_result, failures=failures)
+    if listings:
+        one_off = [{"url": url, "name": url} for url in listings]
+        options = {"jobs": settings.jobs, "obey_robots": True, "failures": failures}
+        summary.merge(collect_sources(archive, one_off, settings, on_source=on_source, on_result=on_result, **options))
+    return summary
+
+
+def add_source(archive: Archive, url: str, name: str | None = None, section: str | None = None) -> str:
+    """Keep a source for `update`; without a name it is known by its URL's host and path.
+    Returns the name."""
+    check_scheme(url)
+    parts = urlsplit(url)
+    if not parts.netloc:
+        raise ConfigError(f"not a URL: {url!r}")
+    name = name or (parts.netloc + parts.path).rstrip("/")
+    archive.add_source(url, name, section)
+    return name
+
+
+def _in_threads(work: Callable[[Lead], Done], leads: Iterable[Lead], jobs: int) -> Iterator[tuple[Lead, Done]]:
     """Run `work` on each lead in a pool, yielding (lead, result) as each finishes; at most
     2 × jobs leads are in flight, so a long list is never all queued at once."""
-    pending: dict[Future, Lead] = {}
+    pending: dict[Future[Done], Lead] = {}
     iterator = iter(leads)
     pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="fetch")
     try:

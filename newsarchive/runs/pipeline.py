@@ -44,27 +44,45 @@ REEXTRACT_METADATA = ("title", "authors", "published", "modified", "section", "l
 
 
 def archive_page(
-    archive: Archive, raw: RawPage, stripper: Stripper, settings: Settings, label: str, if_deleted: IfDeleted = "skip"
+    archive: Archive,
+    raw: RawPage,
+    stripper: Stripper,
+    settings: Settings,
+    label: str,
+    if_deleted: IfDeleted = "skip",
+    article_id: str | None = None,
 ) -> ItemResult:
     """Extract one page and store its article; bytes already archived are not extracted again.
-    A page of an article the reader deleted is skipped unless `if_deleted` says revive."""
-    known = archive.find_raw(raw.sha256)
+    A page of an article the reader deleted is skipped unless `if_deleted` says revive. A page
+    fetched again for an article (`article_id`) is that article, whatever its body says now: the
+    same title and body write nothing, any other is its next version (a headline rewritten, or
+    a body gone back to an earlier text, is an edit too)."""
+    known = archive.find_raw(raw.sha256) if article_id is None else None  # a recheck's may be an older version's
     if known is not None:
         return ItemResult(label, known.outcome, known.id, known.json_path)
     article = build_article(raw, stripper, settings.min_words, settings.keep_non_articles)
-    added = _keep(archive, raw, article, if_deleted)
+    if article_id is not None:
+        article.id = article_id
+        current = archive.find(article_id)
+        if (current["content_sha256"], current["title"]) == (article.content_sha256, article.title):
+            return ItemResult(label, "duplicate", article_id, current["json_path"], article.title)
+    added = _keep(archive, raw, article, if_deleted, new_version=article_id is not None)
     return ItemResult(label, added.outcome, added.id, added.json_path, article.title, added.note)
 
 
-def _keep(archive: Archive, raw: RawPage | None, article: Article, if_deleted: IfDeleted) -> AddResult:
+def _keep(
+    archive: Archive, raw: RawPage | None, article: Article, if_deleted: IfDeleted, new_version: bool = False
+) -> AddResult:
     """Store the raw page in the archive's WARC files, then the article that points to it."""
     if raw is None:
         return archive.add(article, if_deleted)
+    validators = {"etag": raw.etag, "last_modified": raw.last_modified}  # for a conditional recheck
+    article.source.update({name: value for name, value in validators.items() if value})
     try:
         article.source["warc"] = archive.raw.append(raw).to_dict()
     except OSError as exc:
         raise StoreError(f"cannot write the raw page of {raw.location}: {exc.strerror or exc}") from None
-    return archive.add(article, if_deleted)
+    return archive.add(article, if_deleted, new_version)
 
 
 def _store_read(
@@ -202,7 +220,7 @@ def _plan(task: _Task | _Extracted) -> ItemResult:
 
 def _imported(
     archive: Archive,
-    tasks: Iterator[_Task | ItemResult],
+    tasks: Iterator[_Task | ItemResult | _Extracted],
     settings: Settings,
     jobs: int,
     on_notice: Callable[[str], None] | None,
@@ -296,7 +314,7 @@ def _ready() -> None:
 
 
 def _in_workers(
-    pool: ProcessPoolExecutor, tasks: Iterator[_Task | ItemResult], jobs: int
+    pool: ProcessPoolExecutor, tasks: Iterator[_Task | ItemResult | _Extracted], jobs: int
 ) -> Iterator[ItemResult | _Extracted]:
     """Extract in the pool's `jobs` processes, at most 2 × jobs tasks in flight, yielding as each finishes."""
     pending: set[Future] = set()

@@ -32,6 +32,11 @@ class RunSummary:
     def add(self, result: ItemResult) -> None:
         self.counts[result.status] += 1
 
+    def merge(self, other: RunSummary) -> None:
+        """Count another part of the same run in."""
+        for status, count in other.counts.items():
+            self.counts[status] += count
+
     @property
     def failed(self) -> int:
         return self.counts["failed"]

@@ -20,6 +20,7 @@ from newsarchive.errors import ConfigError
 from newsarchive.extract.clean import Stripper
 from newsarchive.runs.failures import FailureCounter
 from newsarchive.runs.pipeline import archive_page, run_guarded
+from newsarchive.runs.recheck import Rechecker
 from newsarchive.runs.results import ItemResult, ResultCallback, RunSummary
 from newsarchive.store.archive import Archive
 from newsarchive.store.index.base import Index
@@ -33,6 +34,7 @@ class Claim:
     url_key: str
     url: str
     attempts: int  # including this one
+    recheck_id: str | None = None  # the archived article this URL is fetched again for
 
 
 @dataclass(frozen=True)
@@ -49,9 +51,7 @@ class WorkQueue:
     """The queue table of a PostgreSQL index."""
 
     def __init__(self, index: Index) -> None:
-        from newsarchive.store.index.postgres import PostgresIndex
-
-        if not isinstance(index, PostgresIndex):
+        if not index.supports_queue:
             raise ConfigError("the work queue needs a PostgreSQL index: pass --index postgresql://USER@HOST/DB")
         self.index = index
 
@@ -68,6 +68,22 @@ class WorkQueue:
                 added += len(rows)
         return added
 
+    def enqueue_rechecks(self, rows: Iterable[dict]) -> int:
+        """Queue the rechecks of these articles (rows of Index.recheck_rows) again, unless one is
+        queued already; returns how many were queued."""
+        added = 0
+        with self.index.transaction():
+            for row in rows:
+                queued = self.index.execute(
+                    "INSERT INTO queue (url_key, url, source, recheck_id) VALUES (?, ?, 'recheck', ?) "
+                    "ON CONFLICT (url_key) DO UPDATE SET state = 'pending', recheck_id = excluded.recheck_id, "
+                    "attempts = 0, not_before = now(), claimed_by = NULL, lease_until = NULL, done_at = NULL "
+                    "WHERE queue.state IN ('done', 'parked') RETURNING url_key",
+                    (normalize_url(row["url"]), row["url"], row["id"]),
+                )
+                added += len(queued)
+        return added
+
     def claim(self, worker: str, batch: int, lease: float) -> list[Claim]:
         """Take up to `batch` ready URLs (pending and due, or claimed by a worker whose lease ran
         out), oldest first, without waiting for rows other workers are taking."""
@@ -77,10 +93,10 @@ class WorkQueue:
             "WHERE url_key IN (SELECT url_key FROM queue "
             "  WHERE (state = 'pending' AND not_before <= now()) OR (state = 'claimed' AND lease_until < now()) "
             "  ORDER BY added_at, url_key LIMIT ? FOR UPDATE SKIP LOCKED) "
-            "RETURNING url_key, url, attempts",
+            "RETURNING url_key, url, attempts, recheck_id",
             (worker, lease, batch),
         )
-        return [Claim(row["url_key"], row["url"], row["attempts"]) for row in rows]
+        return [Claim(row["url_key"], row["url"], row["attempts"], row["recheck_id"]) for row in rows]
 
     def done(self, claim: Claim, worker: str, result: ItemResult) -> None:
         """Only the worker still holding the claim marks it (one whose lease ran out does not)."""
@@ -151,6 +167,7 @@ def run_worker(
     summary = RunSummary()
     with Fetcher(settings) as fetcher:
         politeness = Politeness(fetcher.fetch, settings, options.obey_robots)
+        rechecker = Rechecker(archive, settings, fetcher, politeness)
 
         def process(url: str) -> ItemResult:
             return archive_page(archive, politeness.fetch(url), stripper, settings, url)
@@ -164,6 +181,13 @@ def run_worker(
                 time.sleep(min(options.poll, wait if wait is not None else options.poll) + 0.05)
                 continue
             for claim in claims:
+                if claim.recheck_id is not None:  # tried once: a failure waits for the next revisit step
+                    result = _recheck(archive, rechecker, claim)
+                    queue.done(claim, name, result)
+                    summary.add(result)
+                    if on_result:
+                        on_result(result)
+                    continue
                 result = run_guarded(claim.url, process, claim.url, traceback=settings.traceback)
                 # Each claim is its own run: claims of one URL are --backoff (doubling) apart.
                 result = failures.note(claim.url, result, run=f"queue attempt {claim.attempts}")
@@ -177,13 +201,27 @@ def run_worker(
                     on_result(result)
 
 
+def _recheck(archive: Archive, rechecker: Rechecker, claim: Claim) -> ItemResult:
+    rows = archive.index.recheck_rows(article_id=claim.recheck_id)
+    if not rows:  # deleted since it was queued
+        return ItemResult(claim.url, "skipped", claim.recheck_id, reason="no longer in the archive")
+    return rechecker.recheck(rows[0])
+
+
+def queue_urls(archive: Archive, urls: list[str]) -> int:
+    """`queue add`: queue URLs for the workers, each checked to be http(s) first; returns how
+    many were not queued before."""
+    from newsarchive.inputs.fetch import check_scheme
+
+    for url in urls:
+        check_scheme(url)
+    return WorkQueue(archive.index).enqueue((url, None) for url in urls)
+
+
 def retry(archive: Archive, url: str | None = None) -> tuple[int, int]:
     """Given-up URLs (all, or this URL whatever its count) tried again: their failures are
     forgotten and, with a work queue, parked rows go back to pending. Returns (URLs cleared,
     rows re-queued)."""
-    from newsarchive.runs.worker import WorkQueue
-    from newsarchive.store.index.postgres import PostgresIndex
-
     cleared = archive.index.forget_failures(url)
-    requeued = WorkQueue(archive.index).retry(url) if isinstance(archive.index, PostgresIndex) else 0
+    requeued = WorkQueue(archive.index).retry(url) if archive.index.supports_queue else 0
     return cleared, requeued

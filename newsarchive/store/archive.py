@@ -8,6 +8,7 @@ the old state or the new one.
 
 from __future__ import annotations
 
+import builtins
 import errno
 import fcntl
 import json
@@ -206,16 +207,17 @@ class Archive:
             raise StoreError(f"refusing to write outside the archive: {path}")
         return resolved.relative_to(resolved_root).as_posix()
 
-    def add(self, article: Article, if_deleted: IfDeleted = "skip") -> AddResult:
+    def add(self, article: Article, if_deleted: IfDeleted = "skip", new_version: bool = False) -> AddResult:
         """Store an article, or recognize it: the same body twice is one article.
 
         A changed body at a known URL becomes a new version; the old version's files stay. An
         article the reader deleted raises DeletedError, or with `if_deleted="revive"` is stored
-        again and no longer counts as deleted.
+        again and no longer counts as deleted. With `new_version` (an edit a recheck saw) it is
+        the article's next version even when its body is one already stored.
         """
         with self.index.exclusive():
             note = self._unless_deleted(article, if_deleted)
-            added = self._add(article)
+            added = self._add(article, new_version)
         return AddResult(added.outcome, added.id, added.version, added.json_path, note)
 
     def _unless_deleted(self, article: Article, if_deleted: IfDeleted) -> str | None:
@@ -228,9 +230,9 @@ class Archive:
         self.tombstones.lift(stones)
         return f"deleted on {day}, archived again as asked"
 
-    def _add(self, article: Article) -> AddResult:
+    def _add(self, article: Article, new_version: bool = False) -> AddResult:
         index = self.index
-        existing = index.find_by_content(article.content_sha256)
+        existing = None if new_version else index.find_by_content(article.content_sha256)
         if existing is not None:
             with index.transaction():
                 index.remember(article, existing["id"])  # a tracking variant, or another feed's link
@@ -376,7 +378,7 @@ class Archive:
         except ArticleDataError as exc:
             raise StoreError(f"{json_file}: {exc}") from None
 
-    def search(self, query: str, limit: int = 20, **filters: str | None) -> list[SearchHit]:
+    def search(self, query: str, limit: int = 20, **filters: str | None) -> builtins.list[SearchHit]:
         """Full-text search (the syntax and the matching rule are newsarchive.store.search's), best
         match first, with the filters of `list` (since, until, section, site, tag). The snippet comes
         from the article's file, so both backends show the same."""

@@ -106,7 +106,7 @@ def _gzip_member(data: bytes) -> bytes:
     return compressor.compress(data) + compressor.flush()
 
 
-def _records(writer: object, raw: RawPage) -> list:
+def _records(writer: Any, raw: RawPage) -> list:
     """[request, response] for a fetched page, [resource] for a saved file."""
     from warcio.statusandheaders import StatusAndHeaders
 
@@ -117,8 +117,8 @@ def _records(writer: object, raw: RawPage) -> list:
         if raw.file_mtime:
             headers["WARC-Source-Mtime"] = raw.file_mtime
         uri = raw.url or Path(raw.location).absolute().as_uri()
-        payload = io.BytesIO(raw.original or raw.content)  # the saved file as it was on disk
-        return [writer.create_warc_record(uri, "resource", payload=payload, warc_headers_dict=headers)]
+        saved = io.BytesIO(raw.original or raw.content)  # the saved file as it was on disk
+        return [writer.create_warc_record(uri, "resource", payload=saved, warc_headers_dict=headers)]
     uri = raw.url or raw.location
     path = urlsplit(uri)
     target = (path.path or "/") + (f"?{path.query}" if path.query else "")

@@ -9,6 +9,7 @@ differ. The index is a cache of the article files: `reindex` can always rebuild 
 
 from __future__ import annotations
 
+import builtins
 import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -100,6 +101,17 @@ FAILING_URLS_TABLE = """CREATE TABLE IF NOT EXISTS failing_urls (
     last_failed_at TEXT NOT NULL,
     given_up_at TEXT
 )"""
+# How each article's last recheck for edits went, and the HTTP validators (ETag, Last-Modified)
+# for the next conditional request: from the page that gave its current version, then from each
+# recheck. Created by SQLite at every open (schema 4) and by PostgreSQL's migration 7.
+ARTICLE_CHECKS_TABLE = """CREATE TABLE IF NOT EXISTS article_checks (
+    id TEXT PRIMARY KEY,
+    etag TEXT,
+    last_modified TEXT,
+    checked_at TEXT,
+    outcome TEXT,
+    error TEXT
+)"""
 # The reader's own tags of each current article (from its file's user_tags).
 TAG_TABLES = [
     "CREATE TABLE IF NOT EXISTS article_tags (id TEXT NOT NULL, tag TEXT NOT NULL, PRIMARY KEY (id, tag))",
@@ -113,6 +125,7 @@ DERIVED_TABLES = (
 # Every row keyed by an article's id, all removed when the article is deleted.
 DELETED_WITH_AN_ARTICLE = (
     "versions", "articles", "articles_fts", "articles_trigram", "raw_inputs", "url_keys", "article_tags",
+    "article_checks",
 )  # fmt: skip
 # A filter on the articles table (or its alias `a`) to those the reader gave a tag.
 TAGGED = "{table}id IN (SELECT id FROM article_tags WHERE tag = ?)"
@@ -151,9 +164,11 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("url_key", "url", "failures", "last_run", "last_error", "first_failed_at", "last_failed_at", "given_up_at"),
         ("url_key",),
     ),
+    "article_checks": (("id", "etag", "last_modified", "checked_at", "outcome", "error"), ("id",)),
 }  # fmt: skip
-# Not derived from the files: what a rebuild of the index keeps from the old one.
-KEPT_TABLES = ("sources", "failing_urls")
+# Not derived from the files (rechecks are not, though a rebuild finds the validators of each
+# current version in its file): what a rebuild of the index keeps from the old one.
+KEPT_TABLES = ("sources", "failing_urls", "article_checks")
 MIGRATE_CHUNK = 5_000
 
 T = TypeVar("T")
@@ -192,6 +207,12 @@ class Index:
 
     database_errors: tuple[type[BaseException], ...] = ()
     location: str
+    upgrades_on_open = False  # the schema is brought up to date whenever the index opens
+
+    @property
+    def supports_queue(self) -> bool:
+        """Whether the index holds the work queue that `newsarchive worker` processes share."""
+        return False
 
     # -- backend hooks --------------------------------------------------------------------
 
@@ -230,6 +251,10 @@ class Index:
         raise NotImplementedError
 
     def rebuild(self, articles: Iterable[tuple[Article, str, str]]) -> int:
+        raise NotImplementedError
+
+    def upgrade(self) -> list[str]:
+        """Apply the schema migrations the index lacks; returns a line for each one applied."""
         raise NotImplementedError
 
     def check(self) -> None:
@@ -301,6 +326,17 @@ class Index:
         self._upsert("articles", ARTICLE_COLUMNS, ("id",), row)
         self._replace_text(article.id, article.title, article.text, indexed=current is not None)
         self._replace_tags(article.id, article.user_tags)
+        self._keep_validators(article)
+
+    def _keep_validators(self, article: Article) -> None:
+        """The current version's HTTP validators, for the next conditional recheck."""
+        etag, last_modified = article.source.get("etag"), article.source.get("last_modified")
+        if etag or last_modified:
+            self.execute(
+                "INSERT INTO article_checks (id, etag, last_modified) VALUES (?, ?, ?) ON CONFLICT (id) "
+                "DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified",
+                (article.id, etag, last_modified),
+            )
 
     def _replace_tags(self, article_id: str, tags: list[str]) -> None:
         self.execute("DELETE FROM article_tags WHERE id = ?", (article_id,))
@@ -376,8 +412,56 @@ class Index:
     @_guarded
     def versions_of(self, article_id: str) -> list[Row]:
         return self.execute(
-            "SELECT version, json_path, md_path FROM versions WHERE id = ? ORDER BY version",
+            "SELECT version, json_path, md_path, archived_at FROM versions WHERE id = ? ORDER BY version",
             (article_id,),
+        )
+
+    # -- rechecks and edits ------------------------------------------------------------------
+
+    @_guarded
+    def recheck_rows(self, since: str | None = None, article_id: str | None = None) -> list[Row]:
+        """Current articles with a URL (published since the day `since`, or the one article),
+        first archived first: the URL, when the article was first archived, its validators and
+        when it was last rechecked."""
+        clauses, params = _filters(since, None, None, None, None)
+        if article_id is not None:
+            clauses.append("a.id = ?")
+            params.append(article_id)
+        where = " AND ".join(["COALESCE(a.url, a.canonical_url) IS NOT NULL", *clauses])
+        return self.execute(
+            "SELECT a.id, COALESCE(a.url, a.canonical_url) AS url, a.title, c.etag, c.last_modified, c.checked_at, "
+            "(SELECT MIN(v.archived_at) FROM versions v WHERE v.id = a.id) AS first_archived_at "
+            f"FROM articles a LEFT JOIN article_checks c ON c.id = a.id WHERE {where} "
+            "ORDER BY first_archived_at, a.id",
+            params,
+        )
+
+    @_guarded
+    def record_check(
+        self, article_id: str, outcome: str, error: str | None = None,
+        etag: str | None = None, last_modified: str | None = None,
+    ) -> None:  # fmt: skip
+        """How a recheck went; the validators the server sent, when it sent any."""
+        with self.transaction():
+            self.execute(
+                "INSERT INTO article_checks (id, etag, last_modified, checked_at, outcome, error) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                "etag = COALESCE(excluded.etag, article_checks.etag), "
+                "last_modified = COALESCE(excluded.last_modified, article_checks.last_modified), "
+                "checked_at = excluded.checked_at, outcome = excluded.outcome, error = excluded.error",
+                (article_id, etag, last_modified, utc_now(), outcome, error),
+            )
+
+    @_guarded
+    def edits(self, since: str | None = None) -> list[Row]:
+        """Every version after an article's first (an edit seen), newest first; `since` is a day
+        (YYYY-MM-DD) the edit was seen on or after."""
+        where, params = ("AND v.archived_at >= ?", [since]) if since else ("", [])
+        return self.execute(
+            "SELECT v.id, v.version FROM versions v "
+            f"JOIN articles a ON a.id = v.id WHERE v.version > 1 {where} "
+            "ORDER BY v.archived_at DESC, v.id, v.version DESC",
+            params,
         )
 
     @_guarded
@@ -551,7 +635,7 @@ class Index:
         section: str | None = None,
         site: str | None = None,
         tag: str | None = None,
-    ) -> list[Row]:
+    ) -> builtins.list[Row]:  # `list` here is the method above
         """Current articles the query matches, with the filters of `list`: best first by the
         backend's ranking of the wanted words, then newest first."""
         match = self._words_match(query.root)
@@ -608,11 +692,11 @@ class Index:
             rows = self.execute(sql + (f" LIMIT {int(top)}" if top else ""))
             return {row["k"]: row["n"] for row in rows}
 
-        articles = self.one("SELECT COUNT(*) AS n FROM articles")["n"]
-        dated = self.one(f"SELECT COUNT(*) AS n FROM articles WHERE {stated}", UNSTATED_DATE_SOURCES)["n"]
+        articles = self.execute("SELECT COUNT(*) AS n FROM articles")[0]["n"]
+        dated = self.execute(f"SELECT COUNT(*) AS n FROM articles WHERE {stated}", UNSTATED_DATE_SOURCES)[0]["n"]
         return {
             "articles": articles,
-            "versions": self.one("SELECT COUNT(*) AS n FROM versions")["n"],
+            "versions": self.execute("SELECT COUNT(*) AS n FROM versions")[0]["n"],
             "date_unknown": articles - dated,
             "by_month": by_period(len("YYYY-MM")),
             "by_day": by_period(len("YYYY-MM-DD")),

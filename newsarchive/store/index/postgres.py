@@ -7,12 +7,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 from newsarchive.errors import ConfigError, StoreError
 from newsarchive.model import Article
 from newsarchive.store.index.base import (
     ADDED_ARTICLE_COLUMNS,
+    ARTICLE_CHECKS_TABLE,
     COMMON_TABLES,
     DERIVED_TABLES,
     FAILING_URLS_TABLE,
@@ -97,7 +98,7 @@ MIGRATIONS: list[tuple[int, str, list[str | Callable[[PostgresIndex], None]]]] =
         ],
     ),
     (3, "article URLs that keep failing, and those given up", [FAILING_URLS_TABLE]),
-    (4, "the reader's own tags", TAG_TABLES),
+    (4, "the reader's own tags", [*TAG_TABLES]),
     (
         5,
         "the articles' section names and date sources",
@@ -112,6 +113,11 @@ MIGRATIONS: list[tuple[int, str, list[str | Callable[[PostgresIndex], None]]]] =
             _fold_search_texts,
             _trigram_indexes,
         ],
+    ),
+    (
+        7,
+        "rechecks for edits: their validators and outcomes, and rechecks in the work queue",
+        [ARTICLE_CHECKS_TABLE, "ALTER TABLE queue ADD COLUMN IF NOT EXISTS recheck_id TEXT"],
     ),
 ]
 LATEST_SCHEMA = MIGRATIONS[-1][0]
@@ -135,6 +141,10 @@ class PostgresIndex(Index):
         self.location = _without_password(url)
         self.database_errors = _database_errors()
         self._db: Any = None
+
+    @property
+    def supports_queue(self) -> bool:
+        return True
 
     def damaged(self, exc: BaseException) -> str:
         return f"the index {self.location} failed: {_first_line(exc)}"
@@ -288,7 +298,9 @@ def _tsquery_expression(node: Node) -> str | None:
         return None if inner is None else f"!{inner}"
     if isinstance(node, All | AnyOf):
         parts = [_tsquery_expression(part) for part in node.parts]
-        return None if None in parts else "(" + (" & " if isinstance(node, All) else " | ").join(parts) + ")"
+        if None in parts:
+            return None
+        return "(" + (" & " if isinstance(node, All) else " | ").join(cast(list[str], parts)) + ")"
     return None
 
 

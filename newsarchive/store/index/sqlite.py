@@ -7,13 +7,14 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from newsarchive.errors import StoreError
 from newsarchive.files import TEMP_SUFFIX
 from newsarchive.model import Article
 from newsarchive.store.index.base import (
     ADDED_ARTICLE_COLUMNS,
+    ARTICLE_CHECKS_TABLE,
     COMMON_TABLES,
     FAILING_URLS_TABLE,
     INDEX_NAME,
@@ -28,8 +29,9 @@ from newsarchive.store.search import All, AnyOf, Leaf, Node, Not, Query, Words, 
 
 # 2: the articles' section names and date sources; 3: the search tables hold folded words (split
 # on spaces only), and a trigram table the texts in scripts without spaces (before, the texts as
-# written, cut by FTS5's unicode61).
-SQLITE_SCHEMA_VERSION = 3
+# written, cut by FTS5's unicode61); 4: article_checks, the rechecks for edits and their validators
+# (a new table, made at open like the others, so the upgrade is in place).
+SQLITE_SCHEMA_VERSION = 4
 FOLDED_SEARCH_SCHEMA = 3
 SQLITE_SEARCH_TABLES = [
     "CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(id UNINDEXED, title, text, tokenize = 'ascii')",
@@ -46,6 +48,7 @@ class SqliteIndex(Index):
     """index.sqlite in the archive folder: WAL, one writer (the archive lock), readers beside it."""
 
     database_errors = (sqlite3.DatabaseError,)
+    upgrades_on_open = True
 
     def __init__(self, path: Path, readonly: bool = False) -> None:
         self.path = path
@@ -118,6 +121,11 @@ class SqliteIndex(Index):
         join = "JOIN articles_fts ON articles_fts.id = a.id"
         return "bm25(articles_fts, 0.0, 4.0, 1.0)", join, "articles_fts MATCH ?", [expression]
 
+    def upgrade(self) -> list[str]:
+        """Opening the index brings its schema up to date: nothing is left to apply after."""
+        self.db  # noqa: B018 - opens the index
+        return []
+
     def has_table(self, name: str) -> bool:
         return bool(self.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)))
 
@@ -169,7 +177,7 @@ def _connect_sqlite(path: Path) -> sqlite3.Connection:
         raise StoreError(f"{path}: index schema {version} is newer than this newsarchive understands")
     if 0 < version < FOLDED_SEARCH_SCHEMA:
         _upgrade_search_tables(db)
-    for statement in [*COMMON_TABLES, FAILING_URLS_TABLE, *TAG_TABLES, *SQLITE_SEARCH_TABLES]:
+    for statement in [*COMMON_TABLES, FAILING_URLS_TABLE, *TAG_TABLES, *SQLITE_SEARCH_TABLES, ARTICLE_CHECKS_TABLE]:
         db.execute(statement)
     _add_article_columns(db)
     db.execute(f"PRAGMA user_version = {SQLITE_SCHEMA_VERSION}")
@@ -273,14 +281,14 @@ def _fts5_expression(node: Node) -> str | None:
         return _fts5_phrase(node)
     if isinstance(node, AnyOf):
         options = [_fts5_expression(part) for part in node.parts]
-        return None if None in options else "(" + " OR ".join(options) + ")"
+        return None if None in options else "(" + " OR ".join(cast(list[str], options)) + ")"
     if not isinstance(node, All):
         return None  # a run, or an exclusion on its own
     kept = [_fts5_expression(part) for part in node.parts if not isinstance(part, Not)]
     taken = [_fts5_expression(part.part) for part in node.parts if isinstance(part, Not)]
     if not kept or None in kept or None in taken:
         return None
-    expression = "(" + " AND ".join(kept) + ")"
+    expression = "(" + " AND ".join(cast(list[str], kept)) + ")"
     for excluded in taken:
         expression = f"({expression} NOT {excluded})"
     return expression
