@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
 from pathlib import Path
 
 from warcio.statusandheaders import StatusAndHeaders
@@ -348,3 +349,40 @@ def test_a_bad_line_of_a_jsonl_export_is_one_line_naming_it_and_the_rest_is_impo
         "position 14: invalid continuation byte))",
     ]
     assert "archived 1" in result.stderr
+
+
+def big_crawl(path: Path, records: int) -> None:
+    """A crawl of `records` distinct stories, one HTML response each."""
+    with open(path, "wb") as stream:
+        writer = WARCWriter(stream, gzip=True)
+        for n in range(records):
+            page = news_page(f"Crawled story number {n} on the tides", about(f"tide table {n}", 3), url=None)
+            response(writer, f"https://crawl.example/story-{n}", page.encode())
+
+
+def test_a_large_warc_shows_its_progress_in_bytes_at_a_terminal_and_nothing_when_piped(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.terminal import Terminal, screen_lines
+
+    warc = tmp_path / "crawl.warc.gz"
+    big_crawl(warc, 200)
+    with Terminal(columns=100) as terminal:
+        process = terminal.run("--archive", str(tmp_path / "shown"), "import", "--jobs", "1", str(warc))
+        assert process.wait() == 0
+        drawn = terminal.text()
+    # The records are not counted before the run: the bar goes by the bytes of the file read so far.
+    states = [line for line in screen_lines(drawn.replace("\r", "\n")) if line.startswith("archiving  [")]
+    assert states[-1].endswith(f"{warc.stat().st_size / 1e6:.1f}/{warc.stat().st_size / 1e6:.1f} MB  100%  ETA 0m00s")
+    shares = [int(found.group(1)) for state in states if (found := re.search(r" MB +(\d+)%  ETA \d+m\d\ds$", state))]
+    assert any(0 < share < 100 for share in shares), states  # drawn as the run went on, with the time left
+    assert screen_lines(drawn)[-2] == "archived 200, updated 0, duplicates 0, failed 0, skipped 0"
+
+    piped = subprocess.run(
+        [sys.executable, "-m", "newsarchive", "--archive", str(tmp_path / "piped"), "import", "--jobs", "1", str(warc)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert piped.returncode == 0, piped.stderr
+    assert "archiving" not in piped.stderr and "\r" not in piped.stderr
+    assert piped.stderr.strip() == "archived 200, updated 0, duplicates 0, failed 0, skipped 0"

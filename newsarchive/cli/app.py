@@ -157,7 +157,9 @@ def open_archive(settings: Settings, must_exist: bool = False) -> Archive:
 class Reporter:
     """Prints one line per failed input (always), per stored input (-v), and a final summary."""
 
-    def __init__(self, env: Env, as_json: bool, total: int | None, log: RunLog | None = None) -> None:
+    def __init__(
+        self, env: Env, as_json: bool, total: int | None, log: RunLog | None = None, in_bytes: bool = False
+    ) -> None:
         self.env = env
         self.as_json = as_json
         self.log = log
@@ -168,7 +170,7 @@ class Reporter:
         if total and not as_json and env.verbosity >= 0 and env.stderr.isatty():
             from newsarchive.outputs.terminal import ProgressBar
 
-            self.bar = ProgressBar(env.stderr, total, "archiving")
+            self.bar = ProgressBar(env.stderr, total, "archiving", in_bytes)
 
     def __call__(self, result: ItemResult, duration: float | None = None) -> None:
         now = time.monotonic()
@@ -177,7 +179,7 @@ class Reporter:
         self.last = now
         if self.log is not None:
             self.log.input(result, duration)
-        if self.bar is not None:
+        if self.bar is not None and not self.bar.in_bytes:
             self.bar.advance()
         if self.as_json:
             row = asdict(result) | {"input": printable(result.input)}
@@ -197,6 +199,11 @@ class Reporter:
         else:
             note = f": {result.reason}" if result.reason else ""  # an article deleted before, say
             self.notice(f"{result.status}: {result.path}  ({result.input}){note}", level=1)
+
+    def progress(self, done: int) -> None:
+        """Bytes of the input read so far, for a bar in bytes."""
+        if self.bar is not None and self.bar.in_bytes:
+            self.bar.move_to(done)
 
     def notice(self, message: str, level: int = 0) -> None:
         """A message for people (see Env.say), printed above the progress bar."""

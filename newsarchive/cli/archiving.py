@@ -170,15 +170,16 @@ def import_(
       newsarchive import saved/ --base-url https://news.example.org/
       newsarchive import ~/Downloads --dry-run
     """
-    from newsarchive.inputs.saved import iter_inputs
+    from newsarchive.inputs.saved import progress_measure
     from newsarchive.runs.pipeline import import_paths
 
     settings = env.settings(strip=strip, keep_non_articles=keep_non_articles, follow_symlinks=follow_symlinks)
-    total = None
+    total, in_bytes = None, False
     if env.stderr.isatty() and not as_json and env.verbosity >= 0:
-        total = sum(1 for _ in iter_inputs(paths, globs, settings.follow_symlinks))
-    reporter = Reporter(env, as_json, total, log_file)
+        total, in_bytes = progress_measure(paths, globs, settings.follow_symlinks)
+    reporter = Reporter(env, as_json, total, log_file, in_bytes)
     options: dict[str, Any] = {"globs": globs, "base_url": base_url, "on_result": reporter}
+    options["on_progress"] = reporter.progress
     if dry_run:  # reads files only: no lock, no archive folder created
         summary = import_paths(open_archive(settings), paths, settings, dry_run=True, **options)
     else:

@@ -87,14 +87,17 @@ def _matches(path: Path, root: Path, globs: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatch(path.name, g) or fnmatch.fnmatch(relative, g) for g in globs)
 
 
-def iter_inputs(paths: Iterable[Path], globs: tuple[str, ...] = (), follow_symlinks: bool = False) -> Iterator[Input]:
+def iter_inputs(
+    paths: Iterable[Path], globs: tuple[str, ...] = (), follow_symlinks: bool = False, expand: bool = True
+) -> Iterator[Input]:
     """Files named, and files found under folders named, one at a time and in a stable order.
 
     Symlinked folders are followed once each, so a link loop ends; inside folders, a link that
     leads out of every folder named is not followed (it is reported) unless `follow_symlinks`,
     while a file named is read even through a link. FIFOs, sockets and devices are reported and
     never opened. Unsupported files found in a folder are reported as skipped, not as failures;
-    a .zip stands for its members, and a .warc or .warc.gz for the HTML responses it recorded.
+    a .zip stands for its members, and a .warc or .warc.gz for the HTML responses it recorded
+    (unless not `expand`: then each is one FileInput, and none is opened).
     """
     paths = list(paths)
     inside = None if follow_symlinks else tuple(Path(os.path.realpath(path)) for path in paths if path.is_dir())
@@ -102,9 +105,32 @@ def iter_inputs(paths: Iterable[Path], globs: tuple[str, ...] = (), follow_symli
         if not path.exists() and not path.is_symlink():
             yield FileInput(path, path.parent)  # reading it reports the error
         elif path.is_dir():
-            yield from _expand_containers(_walk(path, globs, inside))
+            found = _walk(path, globs, inside)
+            yield from _expand_containers(found) if expand else found
         elif _matches(path, path.parent, globs):
-            yield from _expand_containers([_file_input(path, path.parent)])
+            found = [_file_input(path, path.parent)]
+            yield from _expand_containers(found) if expand else found
+
+
+def progress_measure(paths: Iterable[Path], globs: tuple[str, ...], follow_symlinks: bool) -> tuple[int, bool]:
+    """(total, in_bytes) for an import's progress bar: how many inputs there are, or when a WARC
+    file is among them (its records are not known before it is read through) the bytes of all
+    the files to read (not those skipped), which the run reports as it reads them (see runs.pipeline)."""
+    paths = list(paths)
+    files = [
+        item.path for item in iter_inputs(paths, globs, follow_symlinks, expand=False) if isinstance(item, FileInput)
+    ]
+    if not any(path.name.lower().endswith(WARC_SUFFIXES) for path in files):
+        return sum(1 for _ in iter_inputs(paths, globs, follow_symlinks)), False
+    return sum(file_size(path) for path in files), True
+
+
+def file_size(path: Path) -> int:
+    """Its size, or 0 for a file that cannot be looked at (reading it reports why)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _file_input(path: Path, root: Path) -> FileInput | Broken:

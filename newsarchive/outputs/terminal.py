@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -79,6 +80,7 @@ def write_csv(stream: TextIO, headers: Sequence[str], rows: Iterable[Sequence[An
 # Go back to the start of the line and clear it: the bar is redrawn in place.
 CLEAR_LINE = "\r\033[K"
 PROGRESS_BAR_WIDTH = 36
+MB = 1_000_000
 
 
 class ProgressBar:
@@ -86,24 +88,44 @@ class ProgressBar:
 
     Lines printed during the run go above it (`above`): the bar's line is cleared, the line
     printed, and the bar drawn again under it. The bar is redrawn only when its text changes,
-    never cleared without being drawn again."""
+    never cleared without being drawn again. It counts items, or with `in_bytes` the bytes of
+    the input read so far (a WARC file's records are not known before it is read), shown in MB
+    with the time left at the rate so far."""
 
-    def __init__(self, stream: TextIO, total: int, label: str) -> None:
+    def __init__(self, stream: TextIO, total: int, label: str, in_bytes: bool = False) -> None:
         self.stream = stream
         self.total = max(total, 1)
         self.label = label
+        self.in_bytes = in_bytes
+        self.started = time.monotonic()
         self.done = 0
         self.shown = ""
         self.draw()
 
     def line(self) -> str:
-        """'archiving  [#########---------]  12/40  30%', fitted to the terminal's width."""
+        """'archiving  [#########---------]  12/40  30%', fitted to the terminal's width; in bytes
+        'archiving  [####------]  12.5/40.0 MB  31%  ETA 1m05s'."""
         done = min(self.done, self.total)
         counts = f"  {done}/{self.total}  {done * 100 // self.total:>3}%"
+        if self.in_bytes:
+            counts = f"  {done / MB:.1f}/{self.total / MB:.1f} MB  {done * 100 // self.total:>3}%{self._eta(done)}"
         columns = shutil.get_terminal_size((80, 24)).columns
         width = max(0, min(PROGRESS_BAR_WIDTH, columns - 1 - len(self.label) - len(counts) - 4))
         filled = done * width // self.total
         return f"{self.label}  [{'#' * filled}{'-' * (width - filled)}]{counts}"
+
+    def _eta(self, done: int) -> str:
+        if not done:
+            return ""
+        left = round((time.monotonic() - self.started) * (self.total - done) / done)
+        hours, minutes, seconds = left // 3600, left // 60 % 60, left % 60
+        return f"  ETA {hours}h{minutes:02d}m" if hours else f"  ETA {minutes}m{seconds:02d}s"
+
+    def move_to(self, done: int) -> None:
+        """Set how much is done (bytes read), redrawing if the line changes."""
+        self.done = done
+        if self.line() != self.shown:
+            self.draw()
 
     def draw(self) -> None:
         self.shown = self.line()
@@ -111,9 +133,7 @@ class ProgressBar:
         self.stream.flush()
 
     def advance(self, steps: int = 1) -> None:
-        self.done += steps
-        if self.line() != self.shown:
-            self.draw()
+        self.move_to(self.done + steps)
 
     def above(self, write: Callable[[], None]) -> None:
         """Run `write`, which prints whole lines to the stream, above the bar."""

@@ -26,6 +26,7 @@ from newsarchive.inputs.saved import (
     FileInput,
     Skipped,
     ZipMember,
+    file_size,
     iter_inputs,
     read_file,
     read_zip_member,
@@ -122,6 +123,7 @@ def import_paths(
     jobs: int = 1,
     on_result: ResultCallback | None = None,
     on_notice: Callable[[str], None] | None = None,
+    on_progress: Callable[[int], None] | None = None,
 ) -> RunSummary:
     """Import saved pages from files and folders (recursively) into the archive.
 
@@ -130,10 +132,11 @@ def import_paths(
     files are only recognized. With `jobs` > 1, reading and extraction run in that many worker
     processes while this process alone writes files and the index; inputs are streamed, and
     results are stored and reported as they come. When worker processes cannot start, the
-    import runs in this process and `on_notice` is told why.
+    import runs in this process and `on_notice` is told why. `on_progress` is told how many bytes
+    of the input files have been read, as they are (inputs.saved.progress_measure's total).
     """
     summary = RunSummary()
-    tasks = _tasks(paths, globs, base_url, settings.follow_symlinks)
+    tasks = _tasks(paths, globs, base_url, settings.follow_symlinks, _BytesRead(on_progress))
     if dry_run:
         results: Iterator[ItemResult] = (
             task if isinstance(task, ItemResult) else run_guarded(task.label, _plan, task, traceback=settings.traceback)
@@ -164,11 +167,37 @@ class _Task:
         return read_file(self.item, self.base_url)
 
 
+class _BytesRead:
+    """How far a run has read into its input files: a file counts whole once reached, a WARC
+    file up to the record being read (its offset), a zip or an export once the next file is."""
+
+    def __init__(self, report: Callable[[int], None] | None) -> None:
+        self.report = report
+        self.finished = 0  # bytes of the files before the current one
+        self.current: Path | None = None
+        self.size = 0
+
+    def reached(self, item: object) -> None:
+        if self.report is None or not isinstance(item, FileInput | ZipMember | WarcResponse):
+            return  # what is skipped is not counted in the total; an export line is in its file
+        path = item.path
+        if path != self.current:
+            self.finished += self.size
+            self.current, self.size = path, file_size(path)
+        within = item.offset if isinstance(item, WarcResponse) else 0 if isinstance(item, ZipMember) else self.size
+        self.report(self.finished + within)
+
+    def end(self) -> None:
+        if self.report is not None:
+            self.report(self.finished + self.size)
+
+
 def _tasks(
-    paths: Iterable[Path], globs: tuple[str, ...], base_url: str | None, follow_symlinks: bool
+    paths: Iterable[Path], globs: tuple[str, ...], base_url: str | None, follow_symlinks: bool, read: _BytesRead
 ) -> Iterator[_Task | ItemResult | _Extracted]:
     """The inputs as tasks, and what was skipped or broken on the way as results."""
     for item in iter_inputs(paths, globs, follow_symlinks):
+        read.reached(item)
         if isinstance(item, Skipped):
             yield ItemResult(str(item.path), "skipped", reason=item.reason)
         elif isinstance(item, Broken):
@@ -178,6 +207,7 @@ def _tasks(
         else:
             label = item.label if isinstance(item, ZipMember | WarcResponse) else str(item.path)
             yield _Task(label, item, base_url)
+    read.end()
 
 
 def _plan(task: _Task | _Extracted) -> ItemResult:

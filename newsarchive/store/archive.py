@@ -105,6 +105,8 @@ class Archive:
         return self
 
     def close(self) -> None:
+        if self._raw is not None:
+            self._raw.close()
         if self._index is not None:
             self._index.close()
             self._index = None

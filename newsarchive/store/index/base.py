@@ -324,7 +324,7 @@ class Index:
         if current is not None and current["version"] > article.version:
             return
         self._upsert("articles", ARTICLE_COLUMNS, ("id",), row)
-        self._replace_text(article.id, article.title, article.text)
+        self._replace_text(article.id, article.title, article.text, indexed=current is not None)
         self._replace_tags(article.id, article.user_tags)
         self._keep_validators(article)
 
@@ -349,11 +349,13 @@ class Index:
         with self.transaction():
             self._replace_tags(article_id, tags)
 
-    def _replace_text(self, article_id: str, title: str, text: str) -> None:
+    def _replace_text(self, article_id: str, title: str, text: str, indexed: bool = True) -> None:
         """The article's folded words for search; a text in a script without spaces also goes into
-        the trigram table, where any part of it can be found."""
+        the trigram table, where any part of it can be found. The old rows go first, unless the
+        article was not `indexed` before: SQLite's full-text tables find an id by reading every
+        row, which made each new article cost more than the last."""
         words = (search_words(title), search_words(text))
-        for table in ("articles_fts", "articles_trigram"):
+        for table in ("articles_fts", "articles_trigram") if indexed else ():
             self.execute(f"DELETE FROM {table} WHERE id = ?", (article_id,))
         self.execute("INSERT INTO articles_fts (id, title, text) VALUES (?, ?, ?)", (article_id, *words))
         if unspaced(" ".join(words)):
