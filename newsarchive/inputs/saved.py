@@ -105,11 +105,11 @@ def iter_inputs(
         if not path.exists() and not path.is_symlink():
             yield FileInput(path, path.parent)  # reading it reports the error
         elif path.is_dir():
-            found = _walk(path, globs, inside)
-            yield from _expand_containers(found) if expand else found
+            walked = _walk(path, globs, inside)
+            yield from _expand_containers(walked) if expand else walked
         elif _matches(path, path.parent, globs):
-            found = [_file_input(path, path.parent)]
-            yield from _expand_containers(found) if expand else found
+            named = [_file_input(path, path.parent)]
+            yield from _expand_containers(named) if expand else named
 
 
 def progress_measure(paths: Iterable[Path], globs: tuple[str, ...], follow_symlinks: bool) -> tuple[int, bool]:
