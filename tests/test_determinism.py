@@ -8,8 +8,7 @@ record the run rather than the page:
 
 - archived_at: when the run stored the article;
 - source.warc: where the raw bytes went in the day's WARC file (the file is named after the
-  day of the run, the offset follows the order in which workers finished, and record_id is a
-  fresh UUID per record).
+  day of the run, and record_id is a fresh UUID per record).
 
 Everything else, down to the file paths (an undated saved page is filed under its file's
 mtime, which is part of the input), must match.
@@ -33,7 +32,7 @@ from tests.conftest import FIXTURES, REPO, SHARED
 SCRAPINGHUB = SHARED / "bench" / "scrapinghub" / "html"
 # (PYTHONHASHSEED, --jobs): the first run is what the others are compared with. The second
 # changes only the hash seed (set and dict-of-set order), the third the process count too
-# (pages then reach the writer in whatever order the workers finish).
+# (workers finish in any order and run ahead of what the index has learned).
 RUNS = [("1", 1), ("2", 1), ("3", 2)]
 RUN_DEPENDENT = {"archived_at": None, "source": {"warc": None}}
 
@@ -142,6 +141,15 @@ def assert_deterministic(pages: list[Path], tmp_path: Path) -> None:
 
 def test_importing_the_fixture_pages_is_deterministic(tmp_path: Path) -> None:
     assert_deterministic([FIXTURES / "pages"], tmp_path)
+
+
+def test_what_a_site_repeats_is_learned_the_same_with_workers(tmp_path: Path) -> None:
+    # Twenty pages of one site with one footer: from the sixth on it is learned and stripped,
+    # whichever worker extracted a page and however far ahead of the writer it was.
+    from tests.test_learned import write_pages
+
+    write_pages(tmp_path / "saved", range(1, 21))
+    assert_deterministic([tmp_path / "saved"], tmp_path)
 
 
 @pytest.mark.slow

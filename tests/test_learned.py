@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from newsarchive.store.archive import Archive
 from newsarchive.store.index.base import LEARN_MIN_ARTICLES
 from tests.pages import news_page
@@ -48,11 +50,14 @@ def articles_by_day(archive_dir: Path) -> dict[int, dict]:
     return found
 
 
-def test_a_repeated_footer_disappears_once_learned_and_unique_sentences_stay(run, archive_dir: Path, tmp_path) -> None:
-    # One process, so the pages are stored in order (workers run ahead of what is learned).
-
+@pytest.mark.parametrize("jobs", [1, 3])
+def test_a_repeated_footer_disappears_once_learned_and_unique_sentences_stay(
+    run, archive_dir: Path, tmp_path, jobs: int
+) -> None:
+    # Workers run ahead of what the index has learned; what they were told is checked as the
+    # pages are stored in order, so the outcome is that of one process.
     write_pages(tmp_path / "saved", range(1, 21))
-    assert run("import", "--jobs", "1", str(tmp_path / "saved")).exit_code == 0
+    assert run("import", "--jobs", str(jobs), str(tmp_path / "saved")).exit_code == 0
     articles = articles_by_day(archive_dir)
     assert len(articles) == 20
     for n, article in articles.items():

@@ -8,7 +8,7 @@ A body sentence that merely *contains* "related articles" or "source link" is ne
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -55,7 +55,7 @@ class Removal:
 class LearnedBoilerplate(Protocol):
     """Lines a site repeats across its articles (the archive's index keeps the counts)."""
 
-    def learned_lines(self, site: str) -> dict[str, str]:
+    def learned_lines(self, site: str) -> Mapping[str, str]:
         """line_key → why the line counts as boilerplate, for one site."""
         ...
 
@@ -123,7 +123,7 @@ class Stripper:
         permalink widget) goes too, while links elsewhere may be the article's content."""
         own_host = _host(page_url)
         site = site_of(page_url)
-        learned = self.learned.learned_lines(site) if self.learned and site else {}
+        learned = self.learned.learned_lines(site) if self.learned and site else None
         kept: list[tuple[int, Block]] = []
         removed: list[Removal] = []
         for index, block in enumerate(blocks):
@@ -133,8 +133,10 @@ class Stripper:
                 if not line:
                     continue
                 rule = self.match_rule(line) or (OWN_LINK if own_host and _host(line) == own_host else None)
-                if rule is None and learned and line_key(line) in learned:
-                    removed.append(Removal(line, LEARNED, index, learned[line_key(line)]))
+                # Asked of every line no rule took, even when the site has learned nothing yet:
+                # runs.pipeline checks a worker's answers against the index's once it catches up.
+                if rule is None and learned is not None and (key := line_key(line)) in learned:
+                    removed.append(Removal(line, LEARNED, index, learned[key]))
                 elif rule is None:
                     keep_lines.append(line)
                 else:

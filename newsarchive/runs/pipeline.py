@@ -8,8 +8,9 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.spawn
 import os
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, as_completed, wait
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import partial
@@ -225,7 +226,8 @@ def _imported(
     jobs: int,
     on_notice: Callable[[str], None] | None,
 ) -> Iterator[ItemResult]:
-    """Extract each task (here, or in worker processes) and store what it gives, in this process."""
+    """Extract each task (here, or in worker processes) and store what it gives, in this
+    process and in input order, so the archive is the same whatever the number of workers."""
     archive.open()  # the writer creates the index before any reader looks for it
     pool = _started_pool(archive.root, settings, jobs, on_notice) if jobs > 1 else None
     if pool is None:
@@ -235,15 +237,29 @@ def _imported(
         )
     else:
         outcomes = _in_workers(pool, tasks, jobs)
+    writer = _Writer(archive, settings)
     try:
         for outcome in outcomes:
             if isinstance(outcome, _Extracted):
-                yield run_guarded(outcome.label, _add, archive, outcome, traceback=settings.traceback)
+                yield run_guarded(outcome.label, writer.add, outcome, traceback=settings.traceback)
             else:
                 yield outcome
     finally:
         if "archive" in _worker:
             _worker.pop("archive").close()
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """What a worker's stripper asked of one site's learned lines, and which it was told are."""
+
+    site: str
+    lines: frozenset[str]  # line keys asked about
+    learned: frozenset[str]  # of those, the ones learned when asked
+
+    def still_holds(self, learned: Mapping[str, str]) -> bool:
+        """Would the stripper remove the same lines with these learned lines?"""
+        return {key for key in self.lines if key in learned} == self.learned
 
 
 @dataclass(frozen=True)
@@ -253,22 +269,88 @@ class _Extracted:
     label: str
     article: Article
     raw: RawPage | None  # None for an article read back from an export
+    asked: tuple[_Asked, ...] = ()
 
 
-def _add(archive: Archive, extracted: _Extracted) -> ItemResult:
-    """A file the reader gave to import: archived even if they deleted its article before."""
-    added = _keep(archive, extracted.raw, extracted.article, if_deleted="revive")
-    return ItemResult(extracted.label, added.outcome, added.id, added.json_path, extracted.article.title, added.note)
+class _Lookups(Mapping[str, str]):
+    """One site's learned lines, noting every line key asked about."""
+
+    def __init__(self, lines: Mapping[str, str]) -> None:
+        self.lines = lines
+        self.asked: set[str] = set()
+
+    def __contains__(self, key: object) -> bool:
+        self.asked.add(str(key))
+        return key in self.lines
+
+    def __getitem__(self, key: str) -> str:
+        return self.lines[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.lines)
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+
+class _AskedLearned:
+    """The archive's learned lines as a worker reads them: the index as far as the writer has
+    come, which may be behind the articles before this one in the run. What was asked is kept,
+    so the writer can check the answers once those articles are stored."""
+
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
+        self.lookups: list[tuple[str, _Lookups]] = []
+
+    def learned_lines(self, site: str) -> Mapping[str, str]:
+        lookups = _Lookups(self.archive.learned_lines(site))
+        self.lookups.append((site, lookups))
+        return lookups
+
+    def take(self) -> tuple[_Asked, ...]:
+        """What was asked since the last take."""
+        asked = tuple(
+            _Asked(site, frozenset(lookups.asked), frozenset(key for key in lookups.asked if key in lookups.lines))
+            for site, lookups in self.lookups
+        )
+        self.lookups = []
+        return asked
+
+
+class _Writer:
+    """Stores what the workers extracted, in input order. A page whose bytes an earlier page of
+    the run already brought is that page's duplicate, as it would be in one process; a page
+    whose stripper was told other learned lines than the index holds now is extracted again."""
+
+    def __init__(self, archive: Archive, settings: Settings) -> None:
+        self.archive = archive
+        self.settings = settings
+        self.stripper = Stripper.from_settings(settings, learned=archive)
+
+    def add(self, extracted: _Extracted) -> ItemResult:
+        """A file the reader gave to import: archived even if they deleted its article before."""
+        raw, article = extracted.raw, extracted.article
+        if raw is not None:
+            known = self.archive.find_raw(raw.sha256)
+            if known is not None:
+                return ItemResult(extracted.label, known.outcome, known.id, known.json_path)
+            if not all(asked.still_holds(self.archive.learned_lines(asked.site)) for asked in extracted.asked):
+                settings = self.settings
+                article = build_article(raw, self.stripper, settings.min_words, settings.keep_non_articles)
+        added = _keep(self.archive, raw, article, if_deleted="revive")
+        return ItemResult(extracted.label, added.outcome, added.id, added.json_path, article.title, added.note)
 
 
 # What each process that extracts keeps: a read-only view of the archive (for bytes already
-# archived and learned boilerplate), its stripper, and the settings.
+# archived and learned boilerplate), what its stripper asks of it, the stripper, the settings.
 _worker: dict[str, Any] = {}
 
 
 def _start_worker(root: Path, settings: Settings) -> None:
     reader = Archive(root, readonly=True, index_url=settings.index or None)
-    _worker.update(archive=reader, stripper=Stripper.from_settings(settings, learned=reader), settings=settings)
+    asked = _AskedLearned(reader)
+    stripper = Stripper.from_settings(settings, learned=asked)
+    _worker.update(archive=reader, asked=asked, stripper=stripper, settings=settings)
 
 
 def _extract(task: _Task) -> ItemResult | _Extracted:
@@ -280,8 +362,9 @@ def _extract(task: _Task) -> ItemResult | _Extracted:
         if known is not None:
             return ItemResult(task.label, known.outcome, known.id, known.json_path)
         settings = _worker["settings"]
+        _worker["asked"].take()  # what a page that failed asked
         article = build_article(raw, _worker["stripper"], settings.min_words, settings.keep_non_articles)
-        return _Extracted(task.label, article, raw)
+        return _Extracted(task.label, article, raw, _worker["asked"].take())
 
     return run_guarded(task.label, work, traceback=_worker["settings"].traceback)
 
@@ -313,22 +396,33 @@ def _ready() -> None:
     """The first task a pool is given: it returns once a worker has started."""
 
 
+IN_FLIGHT_PER_JOB = 4  # tasks a worker may be ahead by: room for a slow page at the head
+
+
 def _in_workers(
     pool: ProcessPoolExecutor, tasks: Iterator[_Task | ItemResult | _Extracted], jobs: int
 ) -> Iterator[ItemResult | _Extracted]:
-    """Extract in the pool's `jobs` processes, at most 2 × jobs tasks in flight, yielding as each finishes."""
-    pending: set[Future] = set()
+    """Extract in the pool's `jobs` processes, yielding in input order, with a bounded number
+    of tasks in flight (memory stays flat however long the input)."""
+    ahead: deque[Future | ItemResult | _Extracted] = deque()
+    in_flight = 0
     with pool:
         for task in tasks:
-            if isinstance(task, ItemResult | _Extracted):
-                yield task
-                continue
-            pending.add(pool.submit(_extract, task))
-            if len(pending) >= 2 * jobs:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                yield from (future.result() for future in done)
-        for future in as_completed(pending):
-            yield future.result()
+            if isinstance(task, _Task):
+                ahead.append(pool.submit(_extract, task))
+                in_flight += 1
+            else:
+                ahead.append(task)
+            while in_flight >= IN_FLIGHT_PER_JOB * jobs or (ahead and not isinstance(ahead[0], Future)):
+                head = ahead.popleft()
+                if isinstance(head, Future):
+                    in_flight -= 1
+                    yield head.result()
+                else:
+                    yield head
+        while ahead:
+            head = ahead.popleft()
+            yield head.result() if isinstance(head, Future) else head
 
 
 def reextract(
