@@ -6,6 +6,7 @@ import hashlib
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 
@@ -119,8 +120,9 @@ class RawPage:
     # over the wire when it was content-encoded: what the raw WARC record keeps.
     original: bytes | None = None
 
-    @property
+    @cached_property
     def sha256(self) -> str:
+        """Computed once, and travels with the page from a worker to the writer."""
         return sha256_hex(self.content)
 
 

@@ -38,6 +38,7 @@ from newsarchive.runs.failures import FailureCounter
 from newsarchive.runs.raw_pages import read_raw
 from newsarchive.runs.results import ItemResult, ResultCallback, RunSummary
 from newsarchive.store.archive import AddResult, Archive, IfDeleted
+from newsarchive.store.raw import PackedRecords, pack_records
 
 T = TypeVar("T")
 # Fields reextract compares when the body is unchanged, to report what a newer extractor reads differently.
@@ -72,15 +73,21 @@ def archive_page(
 
 
 def _keep(
-    archive: Archive, raw: RawPage | None, article: Article, if_deleted: IfDeleted, new_version: bool = False
+    archive: Archive,
+    raw: RawPage | None,
+    article: Article,
+    if_deleted: IfDeleted,
+    new_version: bool = False,
+    packed: PackedRecords | None = None,
 ) -> AddResult:
-    """Store the raw page in the archive's WARC files, then the article that points to it."""
+    """Store the raw page in the archive's WARC files (`packed` already, by a worker), then the
+    article that points to it."""
     if raw is None:
         return archive.add(article, if_deleted)
     validators = {"etag": raw.etag, "last_modified": raw.last_modified}  # for a conditional recheck
     article.source.update({name: value for name, value in validators.items() if value})
     try:
-        article.source["warc"] = archive.raw.append(raw).to_dict()
+        article.source["warc"] = archive.raw.append(packed or raw).to_dict()
     except OSError as exc:
         raise StoreError(f"cannot write the raw page of {raw.location}: {exc.strerror or exc}") from None
     return archive.add(article, if_deleted, new_version)
@@ -270,6 +277,7 @@ class _Extracted:
     article: Article
     raw: RawPage | None  # None for an article read back from an export
     asked: tuple[_Asked, ...] = ()
+    packed: PackedRecords | None = None  # the raw page's WARC records
 
 
 class _Lookups(Mapping[str, str]):
@@ -337,7 +345,7 @@ class _Writer:
             if not all(asked.still_holds(self.archive.learned_lines(asked.site)) for asked in extracted.asked):
                 settings = self.settings
                 article = build_article(raw, self.stripper, settings.min_words, settings.keep_non_articles)
-        added = _keep(self.archive, raw, article, if_deleted="revive")
+        added = _keep(self.archive, raw, article, if_deleted="revive", packed=extracted.packed)
         return ItemResult(extracted.label, added.outcome, added.id, added.json_path, article.title, added.note)
 
 
@@ -364,7 +372,7 @@ def _extract(task: _Task) -> ItemResult | _Extracted:
         settings = _worker["settings"]
         _worker["asked"].take()  # what a page that failed asked
         article = build_article(raw, _worker["stripper"], settings.min_words, settings.keep_non_articles)
-        return _Extracted(task.label, article, raw, _worker["asked"].take())
+        return _Extracted(task.label, article, raw, _worker["asked"].take(), pack_records(raw))
 
     return run_guarded(task.label, work, traceback=_worker["settings"].traceback)
 

@@ -57,32 +57,23 @@ class RawStore:
         name = f"{date}-{self.writer}.warc.gz" if self.writer else f"{date}.warc.gz"
         return self.root / RAW_DIR / year / month / name
 
-    def append(self, raw: RawPage) -> WarcRef:
+    def append(self, raw: RawPage | PackedRecords) -> WarcRef:
         """Store the page's raw form (a request and a response for a fetch, a resource record for
-        a saved file) and return where its main record is."""
-        from warcio.warcwriter import WARCWriter
-
-        day = (raw.fetched_at or raw.file_mtime or _today())[:10]
-        path = self._file_for(day)
+        a saved file), packed here or already, and return where its main record is."""
+        packed = raw if isinstance(raw, PackedRecords) else pack_records(raw)
+        path = self._file_for(packed.day)
         if path not in self._checked:
             path.parent.mkdir(parents=True, exist_ok=True)
             _repair_tail(path)
             self._checked.add(path)
-        members = []
-        records = _records(WARCWriter(io.BytesIO(), gzip=False), raw)
-        for record in records:
-            plain = io.BytesIO()
-            WARCWriter(plain, gzip=False).write_record(record)
-            members.append(_gzip_member(plain.getvalue()))
-        data = b"".join(members)
+        data = b"".join(packed.members)
         with open(path, "ab") as stream:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
             end = stream.tell()
         self._note_end(path, end, len(data))
-        record_id = records[-1].rec_headers.get_header("WARC-Record-ID")
-        return WarcRef(path.relative_to(self.root).as_posix(), end - len(members[-1]), record_id)
+        return WarcRef(path.relative_to(self.root).as_posix(), end - len(packed.members[-1]), packed.record_id)
 
     def _note_end(self, path: Path, end: int, written: int) -> None:
         unmarked = self._unmarked.get(path, (0, 0))[1] + written
@@ -97,6 +88,29 @@ class RawStore:
         for path, (end, _) in self._unmarked.items():
             _mark_whole(path, end)
         self._unmarked.clear()
+
+
+@dataclass(frozen=True)
+class PackedRecords:
+    """A raw page's WARC records, each compressed as its own gzip member: what a worker process
+    can make, so that the one process writing the archive only appends them."""
+
+    day: str  # which day's WARC file they go to
+    members: tuple[bytes, ...]
+    record_id: str  # the main (last) record's WARC-Record-ID
+
+
+def pack_records(raw: RawPage) -> PackedRecords:
+    from warcio.warcwriter import WARCWriter
+
+    records = _records(WARCWriter(io.BytesIO(), gzip=False), raw)
+    members = []
+    for record in records:
+        plain = io.BytesIO()
+        WARCWriter(plain, gzip=False).write_record(record)
+        members.append(_gzip_member(plain.getvalue()))
+    day = (raw.fetched_at or raw.file_mtime or _today())[:10]
+    return PackedRecords(day, tuple(members), records[-1].rec_headers.get_header("WARC-Record-ID"))
 
 
 def _gzip_member(data: bytes) -> bytes:
