@@ -101,6 +101,11 @@ class StoreError(NewsarchiveError):
     """The archive could not be written or read."""
 
 
+class WorkerDiedError(NewsarchiveError):
+    """A worker process of a run ended under it (SIGKILL, the out-of-memory killer, a crash):
+    the run stops; what it stored is kept, and running it again finishes the rest."""
+
+
 class ArticleDataError(NewsarchiveError):
     """JSON that is not a newsarchive article: not JSON, a field missing or of the wrong type,
     a schema_version this newsarchive does not know. Readers add where it came from."""

@@ -165,3 +165,75 @@ def test_a_lock_held_by_a_killed_process_is_taken_over_and_its_leftovers_cleared
     assert not (day / ".story.json.4242.tmp").exists()
     assert not (day / "story.md").exists()
     assert not (archive_dir / ".newsarchive.running").exists()
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid`, as /proc tells."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])  # after the command name: state, ppid
+        except (OSError, IndexError, ValueError):
+            continue  # ended meanwhile
+        if parent == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def extracting_workers(pid: int) -> list[int]:
+    """The worker processes of an import's pool: children of its forkserver."""
+    workers = []
+    for child in children(pid):
+        try:
+            command = (Path("/proc") / str(child) / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"multiprocessing.forkserver" in command:
+            workers += children(child)
+    return workers
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the worker processes in /proc")
+def test_a_worker_process_killed_mid_import_is_one_error_line_and_the_next_run_finishes(tmp_path: Path) -> None:
+    folder, archive = tmp_path / "pages", tmp_path / "archive"
+    corpus(folder)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    command = [sys.executable, "-m", "newsarchive", "--archive", str(archive), "-v", "import", "--jobs", "2"]
+    process = subprocess.Popen([*command, str(folder)], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        said = []
+        for line in process.stderr:  # the pool is up and storing
+            said.append(line)
+            if line.startswith("archived: "):
+                break
+        deadline = time.monotonic() + 120
+        workers = extracting_workers(process.pid)
+        while not workers:
+            assert process.poll() is None and time.monotonic() < deadline, said
+            time.sleep(0.01)  # polling /proc for the workers; the wait is no part of the test
+            workers = extracting_workers(process.pid)
+        assert process.poll() is None, said  # the import still has pages to go
+        os.kill(workers[0], signal.SIGKILL)  # as the out-of-memory killer would
+        said += process.stderr.readlines()
+        assert process.wait(timeout=300) == 1, said
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.stderr.close()
+    assert not any("Traceback" in line for line in said), "".join(said)
+    archived = sum(line.startswith("archived: ") for line in said)
+    assert 0 < archived < PAGES
+    assert said[-1] == (
+        f"error: a worker process ended unexpectedly (killed, or out of memory); {PAGES - archived} page(s) were"
+        " not imported: run the import again to finish (what was imported is kept)\n"
+    )
+    assert len(said) == archived + 1  # each stored page said so, then the one line
+
+    again = subprocess.run([*command, str(folder)], env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert again.returncode == 0, again.stderr
+    assert f"archived {PAGES - archived}, updated 0, duplicates {archived}, failed 0, skipped 0" in again.stderr
+    with Archive(archive) as opened:
+        assert verify(opened).problems == []
+        assert opened.stats()["articles"] == opened.stats()["versions"] == PAGES
+    assert not list(archive.rglob("*.tmp")) and not (archive / ".newsarchive.running").exists()

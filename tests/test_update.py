@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import threading
 from dataclasses import replace
 from email.utils import formatdate
@@ -444,3 +445,67 @@ def test_robots_txt_rules_and_crawl_delay_from_a_real_server(server: LocalServer
     finally:
         missing.close()
         failing.close()
+
+
+def crawl_delay_robots(server: LocalServer, value: str) -> None:
+    server.route(
+        "/robots.txt",
+        Response(f"User-agent: *\nCrawl-delay: {value}\n".encode(), headers={"Content-Type": "text/plain"}),
+    )
+
+
+def test_a_crawl_delay_longer_than_the_cap_skips_the_host_and_a_malformed_one_is_ignored(
+    server: LocalServer, settings: Settings
+) -> None:
+    from newsarchive.errors import DisallowedError
+    from newsarchive.inputs.fetch import Fetcher
+    from newsarchive.inputs.politeness import MAX_CRAWL_DELAY, Politeness
+
+    paths = ["/news/1", "/news/2"]
+    for path in paths:
+        article(server, path, f"The story published at {path}")
+
+    def paced(fetcher: Fetcher, slept: list[float]) -> Politeness:
+        """A fresh run's politeness whose waits are recorded, on a clock that stands still:
+        each wait is exactly the gap the host was given."""
+        politeness = Politeness(fetcher.fetch, settings, sleep=slept.append)
+        politeness.pacer = HostPacer(politeness.pacer.interval, clock=lambda: 0.0)
+        return politeness
+
+    with Fetcher(settings) as fetcher:
+        for value in ("86400", "1e12", "61"):  # a day; a time.sleep overflow; just over the cap
+            crawl_delay_robots(server, value)
+            slept: list[float] = []
+            politeness = paced(fetcher, slept)
+            for path in paths:
+                with pytest.raises(
+                    DisallowedError, match=re.escape(f"Crawl-delay of {float(value):g} s, longer than the 60 s")
+                ):
+                    politeness.fetch(server.url(path))
+            assert slept == []
+        assert sum(server.hits(path) for path in paths) == 0
+
+        for value, gap in [("60", MAX_CRAWL_DELAY), ("-5", 1.0), ("nan", 1.0), ("inf", 1.0), ("1e400", 1.0)]:
+            crawl_delay_robots(server, value)  # at the cap it is kept to; one no pace can keep is ignored
+            slept = []
+            politeness = paced(fetcher, slept)
+            for path in paths:
+                assert b"The story published at" in politeness.fetch(server.url(path)).content
+            assert slept == [gap], value  # the second page waited the Crawl-delay, or the --rate pace
+
+
+def test_a_host_asking_for_a_crawl_delay_past_the_cap_is_skipped_with_its_reason_and_the_run_ends(
+    run, server: LocalServer, settings_env: None
+) -> None:
+    crawl_delay_robots(server, "1e12")
+    links = ["/news/1", "/news/2"]
+    for link in links:
+        article(server, link, f"The story published at {link}")
+    feed = server.route("/feed.xml", Response(rss(server, links).encode()))
+    result = run("-v", "fetch", "--feed", feed)
+    assert result.exit_code == 0, result.stderr
+    assert "archived 0, updated 0, duplicates 0, failed 0, skipped 2" in result.stderr
+    for link in links:
+        reason = "robots.txt asks for a Crawl-delay of 1e+12 s, longer than the 60 s newsarchive waits between"
+        assert f"skipped: {server.url(link)}: {reason}" in result.stderr
+        assert server.hits(link) == 0

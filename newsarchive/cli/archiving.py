@@ -256,9 +256,10 @@ def update(
 
     Made for cron: feeds and sitemaps are read with conditional requests (an unchanged feed
     costs one 304), URLs are normalized (tracking parameters, fragments) before the "already
-    archived?" check, robots.txt and its Crawl-delay are honoured, each host gets at most
-    --rate requests a second while --jobs pages are fetched at once.  With -q nothing is
-    printed unless something failed.  A second run waits for the first (--wait) or exits 2.
+    archived?" check, robots.txt and its Crawl-delay are honoured (a host asking for more
+    than 60 s is skipped), each host gets at most --rate requests a second while --jobs pages
+    are fetched at once.  With -q nothing is printed unless something failed.  A second run
+    waits for the first (--wait) or exits 2.
     An article URL that failed on --max-failures runs is given up: said once, then left out
     until 'newsarchive sources retry' (see 'sources list --failures').
 

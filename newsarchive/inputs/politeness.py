@@ -6,6 +6,7 @@ Every URL a source lists is fetched through Politeness, whether `update` fetches
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -18,15 +19,25 @@ from newsarchive.errors import DisallowedError, FetchError
 from newsarchive.model import RawPage
 
 ROBOTS_MAX_BYTES = 500 * 1024  # RFC 9309 2.5: crawlers must read at least this much of a robots.txt
+# The longest Crawl-delay we keep to. A host asking for more is skipped, not fetched faster than
+# it asks: at a minute a page, a feed's new articles still fit in an hourly cron run.
+MAX_CRAWL_DELAY = 60.0
 
 
 class Politeness:
     """robots.txt (unless told to ignore it) and the per-host pace, in front of a fetch."""
 
-    def __init__(self, fetch: Callable[[str], RawPage], settings: Settings, obey_robots: bool = True) -> None:
+    def __init__(
+        self,
+        fetch: Callable[[str], RawPage],
+        settings: Settings,
+        obey_robots: bool = True,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self._fetch = fetch
         self.robots = Robots(fetch, settings.user_agent) if obey_robots else None
         self.pacer = HostPacer(1.0 / settings.rate if settings.rate > 0 else 0.0)
+        self._sleep = sleep
 
     def fetch(self, url: str) -> RawPage:
         """The page, once its host's turn has come; DisallowedError if robots.txt keeps us out,
@@ -36,14 +47,22 @@ class Politeness:
 
     def admit(self, url: str) -> None:
         """Return once `url` may be fetched (its host's turn has come), for a fetch of one's own
-        such as a conditional one; raises as `fetch` does."""
+        such as a conditional one; raises as `fetch` does. A host whose Crawl-delay is longer
+        than MAX_CRAWL_DELAY is skipped (DisallowedError) rather than waited a day for."""
+        delay = None
         if self.robots is not None:
             problem = self.robots.unreadable(url)
             if problem is not None:
                 raise FetchError(f"cannot read robots.txt ({problem})")
             if not self.robots.allowed(url):
                 raise DisallowedError("disallowed by robots.txt")
-        self.pacer.wait(url, self.robots.crawl_delay(url) if self.robots is not None else None)
+            delay = self.robots.crawl_delay(url)
+            if delay is not None and delay > MAX_CRAWL_DELAY:
+                raise DisallowedError(
+                    f"robots.txt asks for a Crawl-delay of {delay:g} s, longer than the {MAX_CRAWL_DELAY:g} s"
+                    " newsarchive waits between requests to a host"
+                )
+        self.pacer.wait(url, delay, sleep=self._sleep)
 
 
 class Robots:
@@ -92,8 +111,11 @@ class Robots:
         return parser is not None and parser.can_fetch(url, self._agent)
 
     def crawl_delay(self, url: str) -> float | None:
+        """Seconds between requests the host asks for; None when it names none, or names a
+        negative or non-finite one (which no pace can keep)."""
         parser = self._parser(url)
-        return parser.crawl_delay(self._agent) if parser is not None else None
+        delay = parser.crawl_delay(self._agent) if parser is not None else None
+        return delay if delay is not None and math.isfinite(delay) and delay >= 0 else None
 
 
 class HostPacer:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from newsarchive.config import Settings
-from newsarchive.errors import DeletedError, DisallowedError, InputError, StoreError
+from newsarchive.errors import DeletedError, DisallowedError, InputError, StoreError, WorkerDiedError
 from newsarchive.extract.article import build_article, page_url
 from newsarchive.extract.clean import Stripper
 from newsarchive.inputs.saved import (
@@ -411,26 +411,38 @@ def _in_workers(
     pool: ProcessPoolExecutor, tasks: Iterator[_Task | ItemResult | _Extracted], jobs: int
 ) -> Iterator[ItemResult | _Extracted]:
     """Extract in the pool's `jobs` processes, yielding in input order, with a bounded number
-    of tasks in flight (memory stays flat however long the input)."""
+    of tasks in flight (memory stays flat however long the input). A worker that dies (killed,
+    out of memory) breaks the pool: the run stops at the page it was waiting for, so that what
+    is stored is what a run in input order had stored, and WorkerDiedError says how many
+    pages are left for the next run."""
     ahead: deque[Future | ItemResult | _Extracted] = deque()
     in_flight = 0
     with pool:
-        for task in tasks:
-            if isinstance(task, _Task):
-                ahead.append(pool.submit(_extract, task))
-                in_flight += 1
-            else:
-                ahead.append(task)
-            while in_flight >= IN_FLIGHT_PER_JOB * jobs or (ahead and not isinstance(ahead[0], Future)):
-                head = ahead.popleft()
-                if isinstance(head, Future):
-                    in_flight -= 1
-                    yield head.result()
+        try:
+            for task in tasks:
+                if isinstance(task, _Task):
+                    ahead.append(pool.submit(_extract, task))
+                    in_flight += 1
                 else:
-                    yield head
-        while ahead:
-            head = ahead.popleft()
-            yield head.result() if isinstance(head, Future) else head
+                    ahead.append(task)
+                while in_flight >= IN_FLIGHT_PER_JOB * jobs or (ahead and not isinstance(ahead[0], Future)):
+                    head = ahead.popleft()
+                    if isinstance(head, Future):
+                        in_flight -= 1
+                        yield head.result()
+                    else:
+                        yield head
+            while ahead:
+                head = ahead.popleft()
+                yield head.result() if isinstance(head, Future) else head
+        except BrokenProcessPool as exc:
+            # The page whose result or submission broke, those in flight, and the rest.
+            left = 1 + sum(isinstance(item, Future | _Extracted) for item in ahead)
+            left += sum(isinstance(task, _Task | _Extracted) for task in tasks)
+            raise WorkerDiedError(
+                f"a worker process ended unexpectedly (killed, or out of memory); {left} page(s) were not"
+                " imported: run the import again to finish (what was imported is kept)"
+            ) from exc
 
 
 def reextract(
