@@ -63,7 +63,35 @@ def test_migrate_moves_an_index_from_sqlite_to_postgresql(run, pg_url: str, arch
     assert json.loads(run("--index", pg_url, "list", "--json").stdout) == before
     assert json.loads(run("--index", pg_url, "search", "Veldra", "--json").stdout)[0]["title"].startswith("River")
     again = run("migrate", "--from", f"sqlite:///{archive_dir / 'index.sqlite'}", "--to", pg_url)
-    assert again.exit_code == 1 and "already holds articles" in again.stderr
+    assert again.exit_code == 2 and f"error: the target index {pg_url} is not empty (it holds rows in" in again.stderr
+
+
+def test_migrate_moves_an_index_from_postgresql_to_sqlite_and_refuses_a_target_holding_rows(
+    pg_run, run, pg_url: str, tmp_path: Path
+) -> None:
+    assert pg_run("import", "--jobs", "1", str(FIXTURES / "pages")).exit_code == 1
+    assert pg_run("sources", "add", "https://feeds.example/rss", "--name", "feed").exit_code == 0
+    assert pg_run("tag", json.loads(pg_run("list", "--json").stdout)[0]["id"], "add", "kept").exit_code == 0
+    before = json.loads(pg_run("list", "--json").stdout)
+    target = tmp_path / "copy.sqlite"
+    result = run("migrate", "--from", pg_url, "--to", f"sqlite:///{target}")
+    assert result.exit_code == 0, result.stderr  # was: UPSERT not implemented for virtual table "articles_fts"
+    assert "copied 25 article(s), 25 version(s), 1 source(s)" in result.stderr
+    copy = ("--index", f"sqlite:///{target}")
+    assert json.loads(run(*copy, "list", "--json").stdout) == before
+    assert json.loads(run(*copy, "search", "Veldra", "--json").stdout)[0]["title"].startswith("River")
+    assert [row["name"] for row in json.loads(run(*copy, "sources", "list", "--json").stdout)] == ["feed"]
+    assert len(json.loads(run(*copy, "list", "--tag", "kept", "--json").stdout)) == 1
+    assert run(*copy, "verify").exit_code == 0
+
+    again = run("migrate", "--from", pg_url, "--to", f"sqlite:///{target}")
+    assert (again.exit_code, again.stderr.count("\n")) == (2, 1)
+    assert again.stderr.startswith(f"error: the target index {target} is not empty (it holds rows in versions, ")
+    sources_only = tmp_path / "sources.sqlite"  # a source of another name with the same URL, say
+    assert run("--index", f"sqlite:///{sources_only}", "sources", "add", "https://x.example/rss").exit_code == 0
+    refused = run("migrate", "--from", pg_url, "--to", f"sqlite:///{sources_only}")
+    reason = f"the target index {sources_only} is not empty (it holds rows in sources): migrate into an empty one"
+    assert (refused.exit_code, refused.stderr) == (2, f"error: {reason}\n")
 
 
 def test_db_upgrade_creates_the_schema_in_an_empty_database(pg_run) -> None:

@@ -7,8 +7,10 @@ import gzip
 import io
 import json
 import re
+from datetime import datetime
 from pathlib import Path
 
+import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -284,9 +286,7 @@ def test_export_csv_filters_and_warc(run, archive_dir: Path, tmp_path: Path) -> 
     assert [kind for kind, _, _ in records] == ["resource", "resource"]
 
 
-def test_export_to_a_missing_folder_or_from_a_missing_raw_file_is_one_line(
-    run, archive_dir: Path, tmp_path: Path
-) -> None:
+def test_export_to_a_missing_folder_is_one_line(run, archive_dir: Path, tmp_path: Path) -> None:
     page = tmp_path / "story.html"
     page.write_text(news_page("A story to export", about("export", 3)), encoding="utf-8")
     assert run("import", "--jobs", "1", str(page)).exit_code == 0
@@ -296,14 +296,68 @@ def test_export_to_a_missing_folder_or_from_a_missing_raw_file_is_one_line(
     assert (result.exit_code, result.stderr) == (2, f"error: {reason}\n")
     assert not missing.parent.exists()  # not created: a mistyped folder is said, not made
 
-    (article,) = [json.loads(p.read_text()) for p in archive_dir.rglob("*.json")]
-    (archive_dir / article["source"]["warc"]["file"]).unlink()
-    result = run("export", "--format", "warc", "-o", str(tmp_path / "raw.warc.gz"))
-    reason = (
-        f"cannot read the raw page of {article['id']} in {article['source']['warc']['file']}: No such file or directory"
-    )
-    assert (result.exit_code, result.stderr) == (1, f"error: {reason}\n")
-    assert not list(tmp_path.glob("*raw.warc.gz*"))  # no partial export left behind
+
+@pytest.mark.parametrize("damage", ["garbage", "flipped inside", "truncated", "headers cut", "deleted"])
+def test_export_warc_reports_a_damaged_raw_page_in_one_line_and_goes_on(
+    run, archive_dir: Path, tmp_path: Path, damage: str
+) -> None:
+    import os
+    import random
+
+    from tests.conftest import FIXTURES
+
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for name, fixture in (("a.html", "guardian-style"), ("b.html", "german-article")):
+        (pages / name).write_bytes((FIXTURES / "pages" / f"{fixture}.html").read_bytes())
+    letters = random.Random(0).choices("abcdefghijklmnopqrstuvwxyz ", k=60_000)  # > 16 KiB even compressed
+    text = [*about("damage", 3), "".join(letters) + "."]
+    (pages / "c.html").write_text(news_page("A long story whose raw page is damaged", text), encoding="utf-8")
+    for name, day in (("a.html", "2025-03-01"), ("b.html", "2025-03-02"), ("c.html", "2025-03-02")):
+        stamp = datetime.fromisoformat(f"{day}T12:00:00+00:00").timestamp()
+        os.utime(pages / name, (stamp, stamp))  # the day is the WARC file's: c after b in one file
+    assert run("import", "--jobs", "1", str(pages)).exit_code == 0
+    refs = {}
+    for path in archive_dir.rglob("*.json"):
+        article = json.loads(path.read_text(encoding="utf-8"))
+        refs[Path(article["source"]["location"]).name] = (article["id"], article["source"]["warc"])
+    _, ref = refs["c.html"]
+    warc = archive_dir / ref["file"]
+    assert ref["file"] == "raw/2025/03/02.warc.gz" and 0 < ref["offset"] < warc.stat().st_size - 40_000
+    if damage == "garbage":
+        with open(warc, "r+b") as stream:
+            stream.seek(ref["offset"])
+            stream.write(b"GARBAGE" * 20)
+    elif damage == "flipped inside":  # past the first 16 KiB warcio reads, where it only prints zlib's error
+        with open(warc, "r+b") as stream:
+            stream.seek(ref["offset"] + 30_000)
+            flipped = bytes(byte ^ 0xFF for byte in stream.read(8))
+            stream.seek(ref["offset"] + 30_000)
+            stream.write(flipped)
+    elif damage == "truncated":
+        os.truncate(warc, (ref["offset"] + warc.stat().st_size) // 2)
+    elif damage == "headers cut":
+        os.truncate(warc, ref["offset"] + 200)
+    else:
+        warc.unlink()
+    damaged = ["b.html", "c.html"] if damage == "deleted" else ["c.html"]
+
+    out = tmp_path / "raw.warc.gz"
+    result = run("export", "--format", "warc", "-o", str(out))
+    assert result.exit_code == 1
+    *errors, summary = result.stderr.splitlines()
+    assert summary == f"exported {3 - len(damaged)} article(s) to {out}, failed {len(damaged)}"
+    reason = {
+        "garbage": f"raw page not readable at {ref['file']}@{ref['offset']}: no readable WARC record there",
+        "flipped inside": f"raw page not readable at {ref['file']}@{ref['offset']}: Error -3 while decompressing",
+        "truncated": f"raw page at {ref['file']}@{ref['offset']} is cut short (",
+        "headers cut": f"raw page at {ref['file']}@{ref['offset']} is cut short (its WARC headers end before",
+        "deleted": f"raw page missing: {ref['file']} does not exist",
+    }[damage]
+    for line, name in zip(sorted(errors), sorted(damaged, key=lambda name: refs[name][0]), strict=True):
+        assert line.startswith(f"error: {refs[name][0]}: {reason}")
+    kept = {headers.get_header("WARC-Record-ID") for _, headers, _ in read_back(out)}
+    assert kept == {refs[name][1]["record_id"] for name in refs if name not in damaged}
 
 
 def test_a_saved_mhtml_is_kept_as_the_file_itself_and_reextracts(run, archive_dir: Path, tmp_path: Path) -> None:

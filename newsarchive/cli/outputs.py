@@ -17,8 +17,11 @@ from newsarchive.cli.app import (
     open_archive,
     pass_env,
 )
+from newsarchive.errors import ExitStatus
 
 if TYPE_CHECKING:
+    from newsarchive.errors import SourceError
+    from newsarchive.model import Article
     from newsarchive.outputs.export import ExportFormat
 
 
@@ -57,13 +60,25 @@ def export(
     from newsarchive.outputs.export import export_file
 
     filters = {"since": since, "until": until, "section": section, "site": site}
+    failed: list[str] = []
+
+    def unreadable(article: Article, exc: SourceError) -> None:
+        failed.append(article.id)
+        env.error(f"{article.id}: {exc}")
+
     with open_archive(env.settings(), must_exist=True) as archive:
         if output is None:
-            count = export_articles(archive, sys.stdout.buffer, export_format, **filters)
+            count = export_articles(archive, sys.stdout.buffer, export_format, unreadable, **filters)
             sys.stdout.buffer.flush()
         else:
-            count = export_file(archive, output, export_format, **filters)
-    env.say(f"exported {count} article(s)" + (f" to {output}" if output else ""))
+            count = export_file(archive, output, export_format, unreadable, **filters)
+    env.say(
+        f"exported {count} article(s)"
+        + (f" to {output}" if output else "")
+        + (f", failed {len(failed)}" if failed else "")
+    )
+    if failed:
+        click.get_current_context().exit(ExitStatus.FAILURES)
 
 
 @cli.command()

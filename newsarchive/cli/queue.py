@@ -185,7 +185,7 @@ def migrate(env: Env, source_url: str, target_url: str, wait: float) -> None:
     """Copy an archive's index to another backend without refetching or re-reading anything.
 
     The article files stay where they are; afterwards pass the new index with --index (or
-    NEWSARCHIVE_INDEX). The target must be empty.
+    NEWSARCHIVE_INDEX). The target must be empty: one holding rows is refused, nothing copied.
 
     \b
     Example:

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from newsarchive.errors import OutputError, StoreError
+from newsarchive.errors import OutputError, SourceError
 from newsarchive.files import write_atomic_bytes
 from newsarchive.model import Article
 from newsarchive.store.archive import Archive
+from newsarchive.store.raw import record_bytes
 
 ExportFormat = Literal["jsonl", "csv", "warc"]
 CSV_COLUMNS = (
@@ -28,8 +29,16 @@ def articles(archive: Archive, **filters: Any) -> Iterator[Article]:
         yield archive.load(row["id"])
 
 
-def export(archive: Archive, out: IO[bytes], export_format: ExportFormat, **filters: Any) -> int:
-    """Write the matching articles to `out`; returns how many were written."""
+def export(
+    archive: Archive,
+    out: IO[bytes],
+    export_format: ExportFormat,
+    on_failure: Callable[[Article, SourceError], None] | None = None,
+    **filters: Any,
+) -> int:
+    """Write the matching articles to `out`; returns how many were written. An article whose
+    raw page cannot be read (--format warc) is passed to `on_failure` and the export goes on;
+    without one, its SourceError is raised."""
     count = 0
     if export_format == "csv":
         text = _TextOut(out)
@@ -43,44 +52,37 @@ def export(archive: Archive, out: IO[bytes], export_format: ExportFormat, **filt
     for article in articles(archive, **filters):
         if export_format == "jsonl":
             out.write(json.dumps(article.to_dict(), ensure_ascii=False, sort_keys=True).encode("utf-8") + b"\n")
-        elif not _copy_raw_record(archive.root, article, out):
-            continue
+        elif not (ref := article.source.get("warc")):
+            continue  # no raw page kept (imported from a JSON Lines export, say)
+        else:
+            try:  # the record as stored, byte for byte: the gzip member it was written as
+                out.write(record_bytes(archive.root, ref))
+            except SourceError as exc:
+                if on_failure is None:
+                    raise
+                on_failure(article, exc)
+                continue
         count += 1
     return count
 
 
-def export_file(archive: Archive, path: Path, export_format: ExportFormat, **filters: Any) -> int:
+def export_file(
+    archive: Archive,
+    path: Path,
+    export_format: ExportFormat,
+    on_failure: Callable[[Article, SourceError], None] | None = None,
+    **filters: Any,
+) -> int:
     """export() into the file `path`, which is replaced only once complete. A missing folder is
     an error, not created: as with a shell's `>`, a mistyped -o should say so rather than leave
     a tree of new folders behind."""
     try:
         with write_atomic_bytes(path) as out:
-            return export(archive, out, export_format, **filters)
+            return export(archive, out, export_format, on_failure, **filters)
     except FileNotFoundError:
         raise OutputError(f"cannot write {path}: the folder {path.parent} does not exist") from None
-    except OSError as exc:  # reading the archive raises StoreError: an OSError here is the output's
+    except OSError as exc:  # reading the archive raises our own errors: an OSError here is the output's
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
-
-
-def _copy_raw_record(root: Path, article: Article, out: IO[bytes]) -> bool:
-    """Copy the article's raw record, as the gzip member it was stored as, byte for byte."""
-    from warcio.archiveiterator import ArchiveIterator
-
-    ref = article.source.get("warc")
-    if not ref:
-        return False
-    try:
-        with open(root / ref["file"], "rb") as stream:
-            stream.seek(ref["offset"])
-            records = ArchiveIterator(stream, check_digests=False)
-            next(iter(records))
-            length = records.get_record_length()
-            stream.seek(ref["offset"])
-            record = stream.read(length)
-    except OSError as exc:
-        raise StoreError(f"cannot read the raw page of {article.id} in {ref['file']}: {exc.strerror or exc}") from None
-    out.write(record)
-    return True
 
 
 class _TextOut:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import zlib
@@ -221,6 +222,19 @@ def read_record(root: Path, ref: Any) -> tuple[Any, bytes]:
     """The record a `source.warc` reference points to and its payload (content-decoded), read
     whole, with the record's own WARC digests checked: each way the reference can fail to lead
     to that record is a SourceError that says which."""
+    record, content, _ = _read_checked(root, ref, stored=False)
+    return record, content
+
+
+def record_bytes(root: Path, ref: Any) -> bytes:
+    """The record as stored (its own gzip member), byte for byte, once read_record's checks
+    passed: what `export --format warc` copies, so a damaged raw page is a SourceError rather
+    than a broken record in the export."""
+    return _read_checked(root, ref, stored=True)[2]
+
+
+def _read_checked(root: Path, ref: Any, stored: bool) -> tuple[Any, bytes, bytes]:
+    """read_record's record and payload, and (if `stored`) the record's bytes as stored."""
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
@@ -232,14 +246,21 @@ def read_record(root: Path, ref: Any) -> tuple[Any, bytes]:
     raw_dir = (root / RAW_DIR).resolve()
     if raw_dir not in path.resolve().parents:
         raise SourceError(f"source.warc points outside the archive's raw pages: {file}")
+    said = io.StringIO()  # warcio prints a damaged gzip member's zlib error and reads on as if it ended
     try:
-        with open(path, "rb") as stream:
+        with open(path, "rb") as stream, contextlib.redirect_stderr(said):
             size = os.fstat(stream.fileno()).st_size
             if not 0 <= offset < size:
                 raise SourceError(f"no raw page at {where}: the file has {size} bytes")
             stream.seek(offset)
-            record = next(iter(ArchiveIterator(stream, check_digests=True)))
+            records = ArchiveIterator(stream, check_digests=True)
+            record = next(iter(records))
             content = record.content_stream().read()
+            raw = b""
+            if stored:
+                length = records.get_record_length()  # reads on from where the record ended
+                stream.seek(offset)
+                raw = stream.read(length)
     except FileNotFoundError:
         raise SourceError(f"raw page missing: {file} does not exist") from None
     except (ArchiveLoadFailed, StopIteration):
@@ -248,10 +269,14 @@ def read_record(root: Path, ref: Any) -> tuple[Any, bytes]:
         ) from None
     except (EOFError, zlib.error, OSError, ValueError) as exc:
         raise SourceError(f"raw page not readable at {where}: {exception_reason(exc)}") from None
+    if said.getvalue().strip():
+        raise SourceError(f"raw page not readable at {where}: {said.getvalue().strip().splitlines()[0]}")
+    if record.length is None:  # every WARC record has one: its headers were cut before it
+        raise SourceError(f"raw page at {where} is cut short (its WARC headers end before Content-Length)")
     if missing := getattr(record.raw_stream, "limit", 0):
         raise SourceError(f"raw page at {where} is cut short ({missing} bytes missing)")
     if record.rec_headers.get_header("WARC-Record-ID") != record_id:
         raise SourceError(f"raw page at {where} is not record {record_id}")
     if record.digest_checker.passed is False:
         raise SourceError(f"raw page at {where} does not match its WARC digest (the record was changed)")
-    return record, content
+    return record, content, raw

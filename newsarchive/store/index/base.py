@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from newsarchive.errors import NotFoundError, StoreError
+from newsarchive.errors import ConfigError, NotFoundError, StoreError
 from newsarchive.model import UNSTATED_DATE_SOURCES, Article, site_of, utc_now
 from newsarchive.store.search import Leaf, Node, Query, search_words, sql_condition, unspaced
 from newsarchive.text import line_key, slugify
@@ -748,20 +748,24 @@ def _filters(
 
 def copy_index(source: Index, target: Index, on_table: Callable[[str, int], None] | None = None) -> dict[str, int]:
     """Copy every row of `source` into an empty `target` (another backend, say) in one
-    transaction, a chunk at a time; the article files stay where they are."""
-    if target.exists() and target.stats()["versions"]:
-        raise StoreError(f"the target index {target.location} already holds articles; migrate into an empty one")
+    transaction, a chunk at a time; the article files stay where they are. A target holding
+    rows is refused (ConfigError, nothing copied): merging two indexes is not what this does.
+    Plain INSERTs: into an empty target nothing conflicts, and SQLite's full-text tables
+    (virtual tables) take no ON CONFLICT clause."""
     copied: dict[str, int] = {}
-    with target.transaction():
+    with target.transaction():  # checked inside it, so that nothing is written in between
+        holding = [name for name in TABLES if target.has_table(name) and target.one(f"SELECT 1 FROM {name} LIMIT 1")]
+        if holding:
+            raise ConfigError(
+                f"the target index {target.location} is not empty (it holds rows in {', '.join(holding)}): "
+                "migrate into an empty one"
+            )
         for table, (columns, key) in TABLES.items():
             count = 0
             if not source.has_table(table):  # an index from before the table existed
                 copied[table] = 0
                 continue
-            insert = (
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
-                f"ON CONFLICT ({', '.join(key)}) DO NOTHING"
-            )
+            insert = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
             while True:
                 rows = source.execute(
                     f"SELECT {', '.join(columns)} FROM {table} ORDER BY {', '.join(key)} LIMIT ? OFFSET ?",
