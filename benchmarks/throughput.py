@@ -120,17 +120,20 @@ def run_import(archive: Path, inputs: Path, jobs: int, count: int) -> tuple[floa
     """(pages/second, peak RSS in MB) of one whole `newsarchive import` process; the RSS is the
     largest sum over the process and its descendants (the worker processes) seen while it ran."""
     command = [sys.executable, "-m", "newsarchive", "--archive", str(archive), "-q", "import", "--jobs", str(jobs)]
-    started = time.perf_counter()
-    process = subprocess.Popen([*command, str(inputs)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = [0]
-    sampler = threading.Thread(target=_sample_rss, args=(process, peak), daemon=True)
-    sampler.start()
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    sampler.join()
-    if os.waitstatus_to_exitcode(status) not in (0, 1):
-        raise SystemExit(f"import failed: {process.stderr.read().decode()}")
-    process.stderr.close()
+    # Its error lines (pages that are not articles) go to a file: a pipe nobody reads until the
+    # end fills up after 64 KB, and the import would wait on it for ever (the bulk WARC has thousands).
+    with tempfile.TemporaryFile() as errors:
+        started = time.perf_counter()
+        process = subprocess.Popen([*command, str(inputs)], stdout=subprocess.DEVNULL, stderr=errors)
+        peak = [0]
+        sampler = threading.Thread(target=_sample_rss, args=(process, peak), daemon=True)
+        sampler.start()
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        sampler.join()
+        if os.waitstatus_to_exitcode(status) not in (0, 1):
+            errors.seek(0)
+            raise SystemExit(f"import failed: {errors.read().decode(errors='replace')[-2000:]}")
     return count / seconds, max(usage.ru_maxrss * 1024, peak[0]) / 2**20
 
 

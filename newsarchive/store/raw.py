@@ -102,6 +102,8 @@ class PackedRecords:
 
 
 def pack_records(raw: RawPage) -> PackedRecords:
+    """The page's records ready to append: CPU work (headers, digests, gzip) that need not wait
+    for the writer."""
     from warcio.warcwriter import WARCWriter
 
     records = _records(WARCWriter(io.BytesIO(), gzip=False), raw)
