@@ -117,8 +117,12 @@ def newsarchive_loop(paths: list[Path]) -> float:
 
 
 def run_import(archive: Path, inputs: Path, jobs: int, count: int) -> tuple[float, float]:
-    """(pages/second, peak RSS in MB) of one whole `newsarchive import` process; the RSS is the
-    largest sum over the process and its descendants (the worker processes) seen while it ran."""
+    """(pages/second, peak RSS in MB) of one whole `newsarchive import` process and its
+    descendants (the worker processes): the larger of the biggest sum of their RSS seen while it
+    ran and the sum of each one's own peak (VmHWM).
+
+    Not wait4's ru_maxrss: Linux carries it across fork and exec, so a child started by this
+    script reports at least this script's own RSS (which grows as it loads trafilatura)."""
     command = [sys.executable, "-m", "newsarchive", "--archive", str(archive), "-q", "import", "--jobs", str(jobs)]
     # Its error lines (pages that are not articles) go to a file: a pipe nobody reads until the
     # end fills up after 64 KB, and the import would wait on it for ever (the bulk WARC has thousands).
@@ -128,20 +132,27 @@ def run_import(archive: Path, inputs: Path, jobs: int, count: int) -> tuple[floa
         peak = [0]
         sampler = threading.Thread(target=_sample_rss, args=(process, peak), daemon=True)
         sampler.start()
-        _, status, usage = os.wait4(process.pid, 0)
+        _, status, _ = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
         sampler.join()
         if os.waitstatus_to_exitcode(status) not in (0, 1):
             errors.seek(0)
             raise SystemExit(f"import failed: {errors.read().decode(errors='replace')[-2000:]}")
-    return count / seconds, max(usage.ru_maxrss * 1024, peak[0]) / 2**20
+    return count / seconds, peak[0] / 2**20
 
 
 def _sample_rss(process: subprocess.Popen, peak: list[int]) -> None:
-    """Every 0.2 s until the process ends: the RSS of it and all its descendants, summed (Linux /proc)."""
+    """Every 0.1 s until the process ends: the RSS of it and all its descendants, summed, and
+    each one's own peak so far (Linux /proc); peak[0] is the larger of the two."""
+    own_peaks: dict[int, int] = {}
     while process.returncode is None and Path(f"/proc/{process.pid}").exists():
-        peak[0] = max(peak[0], sum(_rss(pid) for pid in _tree(process.pid)))
-        time.sleep(0.2)
+        now = 0
+        for pid in _tree(process.pid):
+            rss, hwm = _memory(pid)
+            now += rss
+            own_peaks[pid] = max(own_peaks.get(pid, 0), hwm)
+        peak[0] = max(peak[0], now, sum(own_peaks.values()))
+        time.sleep(0.1)
 
 
 def _tree(root: int) -> list[int]:
@@ -157,12 +168,14 @@ def _tree(root: int) -> list[int]:
     return found
 
 
-def _rss(pid: int) -> int:
+def _memory(pid: int) -> tuple[int, int]:
+    """A process's (VmRSS, VmHWM) in bytes; (0, 0) once it is gone."""
+    fields = {}
     with contextlib.suppress(OSError, ValueError):
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
+            if line.startswith(("VmRSS:", "VmHWM:")):
+                fields[line[:5]] = int(line.split()[1]) * 1024
+    return fields.get("VmRSS", 0), fields.get("VmHWM", 0)
 
 
 def bulk_warc(records: int, pages: list[tuple[str, bytes]]) -> Path:
