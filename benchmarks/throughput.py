@@ -118,8 +118,8 @@ def newsarchive_loop(paths: list[Path]) -> float:
 
 def run_import(archive: Path, inputs: Path, jobs: int, count: int) -> tuple[float, float]:
     """(pages/second, peak RSS in MB) of one whole `newsarchive import` process and its
-    descendants (the worker processes): the larger of the biggest sum of their RSS seen while it
-    ran and the sum of each one's own peak (VmHWM).
+    descendants (the worker processes): the sum of each one's own peak RSS (VmHWM), never less
+    than the largest sum of their RSS at any one moment.
 
     Not wait4's ru_maxrss: Linux carries it across fork and exec, so a child started by this
     script reports at least this script's own RSS (which grows as it loads trafilatura)."""
@@ -142,16 +142,13 @@ def run_import(archive: Path, inputs: Path, jobs: int, count: int) -> tuple[floa
 
 
 def _sample_rss(process: subprocess.Popen, peak: list[int]) -> None:
-    """Every 0.1 s until the process ends: the RSS of it and all its descendants, summed, and
-    each one's own peak so far (Linux /proc); peak[0] is the larger of the two."""
+    """Every 0.1 s until the process ends: each of it and its descendants' own peak RSS so far
+    (Linux /proc), summed into peak[0]."""
     own_peaks: dict[int, int] = {}
     while process.returncode is None and Path(f"/proc/{process.pid}").exists():
-        now = 0
         for pid in _tree(process.pid):
-            rss, hwm = _memory(pid)
-            now += rss
-            own_peaks[pid] = max(own_peaks.get(pid, 0), hwm)
-        peak[0] = max(peak[0], now, sum(own_peaks.values()))
+            own_peaks[pid] = max(own_peaks.get(pid, 0), _peak_rss(pid))
+        peak[0] = sum(own_peaks.values())
         time.sleep(0.1)
 
 
@@ -168,14 +165,13 @@ def _tree(root: int) -> list[int]:
     return found
 
 
-def _memory(pid: int) -> tuple[int, int]:
-    """A process's (VmRSS, VmHWM) in bytes; (0, 0) once it is gone."""
-    fields = {}
+def _peak_rss(pid: int) -> int:
+    """A process's peak RSS so far (VmHWM, never below its VmRSS) in bytes; 0 once it is gone."""
     with contextlib.suppress(OSError, ValueError):
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(("VmRSS:", "VmHWM:")):
-                fields[line[:5]] = int(line.split()[1]) * 1024
-    return fields.get("VmRSS", 0), fields.get("VmHWM", 0)
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return 0
 
 
 def bulk_warc(records: int, pages: list[tuple[str, bytes]]) -> Path:
